@@ -1,0 +1,5 @@
+import sys
+
+from cfgtools.cli import main
+
+sys.exit(main())

@@ -1,0 +1,127 @@
+"""C's number parsing as darknet uses it: ``atoi``, ``atof``, float storage, comma lists.
+
+darknet never checks a number: ``atoi("5e5")`` is 5, ``atoi("0x10")`` is 0,
+``atoi("abc")`` is 0, ``atof("1e-3")`` is 0.001 and every float option is
+stored in a C ``float``. These functions give the same answers, so cfgtools
+sees exactly the numbers darknet trains with.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import struct
+
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+LONG_MIN, LONG_MAX = -(2**63), 2**63 - 1
+
+# strtol/strtod skip leading isspace() characters (" \t\n\v\f\r").
+_C_SPACE = " \t\n\v\f\r"
+_INT_PREFIX = re.compile(r"[+-]?[0-9]+")
+_DEC_FLOAT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_HEX_FLOAT = re.compile(r"([+-]?)0[xX]((?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+))(?:[pP]([+-]?[0-9]+))?")
+_INF_NAN = re.compile(r"([+-]?)(infinity|inf|nan(?:\([0-9A-Za-z_]*\))?)", re.IGNORECASE)
+
+
+def atoi(text: str) -> int:
+    """C ``atoi`` on glibc: ``(int) strtol(text, NULL, 10)``.
+
+    strtol saturates at the 64-bit ``long`` range; the cast to ``int`` then
+    keeps the low 32 bits (what gcc does on x86-64).
+    """
+    match = _INT_PREFIX.match(text.lstrip(_C_SPACE))
+    if not match:
+        return 0
+    value = max(LONG_MIN, min(LONG_MAX, int(match.group(0))))
+    value &= 0xFFFFFFFF
+    return value - 2**32 if value > INT_MAX else value
+
+
+def atof(text: str) -> float:
+    """C ``atof`` (``strtod``): the longest prefix that is a number, else 0.0."""
+    text = text.lstrip(_C_SPACE)
+    match = _INF_NAN.match(text)
+    if match:
+        sign = -1.0 if match.group(1) == "-" else 1.0
+        return sign * (math.inf if match.group(2).lower().startswith("inf") else math.nan)
+    match = _HEX_FLOAT.match(text)
+    if match:
+        sign, digits, exponent = match.groups()
+        whole, _, fraction = digits.partition(".")
+        mantissa = int(whole or "0", 16) + (int(fraction, 16) / 16 ** len(fraction) if fraction else 0.0)
+        try:
+            value = math.ldexp(mantissa, int(exponent or "0"))
+        except OverflowError:
+            value = math.inf
+        return -value if sign == "-" else value
+    match = _DEC_FLOAT.match(text)
+    if not match:
+        return 0.0
+    return float(match.group(0))
+
+
+def to_float32(value: float) -> float:
+    """Round a double to the nearest C ``float`` (what ``float x = atof(s)`` stores)."""
+    if math.isnan(value) or math.isinf(value):
+        return value
+    try:
+        return struct.unpack("<f", struct.pack("<f", value))[0]
+    except OverflowError:  # beyond FLT_MAX: the conversion gives infinity
+        return math.copysign(math.inf, value)
+
+
+def atof32(text: str) -> float:
+    """``option_find_float``: atof, stored in a float."""
+    return to_float32(atof(text))
+
+
+def looks_like_int(text: str) -> bool:
+    """True when ``atoi`` reads the whole text (so the user wrote what darknet reads)."""
+    return re.fullmatch(r"[+-]?[0-9]+", text) is not None and atoi(text) == int(text)
+
+
+def looks_like_float(text: str) -> bool:
+    """True when ``atof`` reads the whole text."""
+    text = text.strip(_C_SPACE)
+    return any(pattern.fullmatch(text) for pattern in (_DEC_FLOAT, _INF_NAN)) or bool(_HEX_FLOAT.fullmatch(text))
+
+
+def list_count(text: str, dialect: str) -> int:
+    """How many items darknet's comma-list parsers see in ``text``.
+
+    Both forks count commas (n = commas + 1); AlexeyAB's net ``steps``, yolo
+    ``mask`` and ``anchors`` parsers stop counting at ``#`` and pjreddie's do
+    not (``10,15#c,3`` is 2 items in AlexeyAB, 3 in pjreddie).
+    """
+    if dialect == "alexeyab":
+        text = text.split("#", 1)[0]
+    return text.count(",") + 1
+
+
+def list_items(text: str, count: int) -> list[str] | None:
+    """The text each of the first ``count`` items starts at, as darknet walks them.
+
+    darknet reads an item with atoi/atof at the current pointer, then jumps
+    past the next comma with ``strchr(p, ',') + 1``. When there is no next
+    comma the pointer becomes invalid and the next read crashes: ``None``
+    tells the caller that reading ``count`` items would segfault.
+    """
+    items: list[str] = []
+    rest: str | None = text
+    for _ in range(count):
+        if rest is None:
+            return None
+        items.append(rest)
+        comma = rest.find(",")
+        rest = rest[comma + 1 :] if comma >= 0 else None
+    return items
+
+
+def int_list(text: str, count: int) -> list[int] | None:
+    items = list_items(text, count)
+    return None if items is None else [atoi(item) for item in items]
+
+
+def float32_list(text: str, count: int) -> list[float] | None:
+    items = list_items(text, count)
+    return None if items is None else [atof32(item) for item in items]

@@ -1,0 +1,347 @@
+"""A darknet .cfg as darknet reads it, with the position of everything.
+
+The Lark grammar (``grammar/darknet.lark``) gives a lossless tree of lines;
+this module applies darknet's reading rules on top of it (``read_cfg`` in
+src/parser.c, ``fgetl``/``strip`` in src/utils.c, ``read_option`` and
+``option_find`` in src/option_list.c):
+
+- a line ends at ``\\n``; AlexeyAB also drops a ``\\r`` (its ``strip`` removes
+  ``\\r`` anywhere), pjreddie keeps it as part of the text;
+- every blank (space, tab; ``\\r`` in AlexeyAB) anywhere in a line is removed;
+- after that, ``[`` starts a section whose type is the whole line, an empty line
+  or one starting with ``#``/``;`` is a comment, anything else is an option;
+- an option splits at its first ``=``; an empty value means the line is dropped
+  (darknet prints "Config file error line N, could parse"); a line without
+  ``=`` is stored without a value and shadows later keys of that name;
+- lookups return the first option of a key (first duplicate wins).
+
+Nothing here raises for odd content: what darknet would refuse or crash on
+is recorded in :attr:`CfgDocument.problems` for the CLI and the linter.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from cfgtools.errors import InputError
+from cfgtools.positions import Span
+from cfgtools.sources import UTF8_BOM, SourceText
+
+Dialect = Literal["alexeyab", "pjreddie"]
+
+#: Characters each fork's ``strip`` removes from a line.
+STRIPPED = {"alexeyab": " \t\n\r", "pjreddie": " \t\n"}
+
+
+def darknet_strip(text: str, dialect: Dialect) -> str:
+    """darknet's ``strip``: delete every blank anywhere in the text."""
+    return text.translate({ord(c): None for c in STRIPPED[dialect]})
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Option(_Model):
+    """One ``key=value`` line (or ``key`` alone) of a section."""
+
+    key: str  #: the key as darknet sees it (blanks removed)
+    value: str | None  #: the value as darknet sees it; None: no ``=`` on the line
+    stored: bool  #: False when darknet drops the line (empty value)
+    line: int
+    line_text: str  #: the line as written, without its ``\\n``
+    key_span: Span  #: the key as written (trimmed of blanks around it)
+    value_span: Span | None = None  #: the value as written (trimmed); None without ``=`` or when empty
+    equals_column: int | None = None
+
+
+class Comment(_Model):
+    text: str  #: as written, with its ``#`` or ``;``
+    span: Span
+
+
+class Section(_Model):
+    """A ``[type]`` header and the options under it."""
+
+    header: str  #: darknet's type string: the whole stripped line, brackets included
+    span: Span  #: the header as written (trimmed)
+    index: int  #: 0 for the first section of the file
+    options: tuple[Option, ...] = ()
+
+    @property
+    def name(self) -> str:
+        """The type without brackets, e.g. ``convolutional`` (``[yolo]#x`` gives ``yolo]#x``)."""
+        inner = self.header[1:]
+        return inner[:-1] if inner.endswith("]") else inner
+
+    @property
+    def layer_index(self) -> int:
+        """darknet's 0-based layer index (the first section after ``[net]`` is 0)."""
+        return self.index - 1
+
+    def is_network(self) -> bool:
+        return self.header in ("[net]", "[network]")
+
+    def lookup(self, key: str) -> Option | None:
+        """darknet's ``option_find``: the first stored option with this key.
+
+        The option may have ``value is None`` (a line without ``=``), which
+        darknet treats as missing: the default applies.
+        """
+        return self._index().get(key)
+
+    def value(self, key: str) -> str | None:
+        option = self.lookup(key)
+        return option.value if option else None
+
+    def options_named(self, key: str) -> list[Option]:
+        return [o for o in self.options if o.key == key]
+
+    def _index(self) -> dict[str, Option]:
+        cached = self.__dict__.get("_first_by_key")
+        if cached is None:
+            cached = {}
+            for option in self.options:
+                if option.stored:
+                    cached.setdefault(option.key, option)
+            self.__dict__["_first_by_key"] = cached
+        return cached
+
+
+ProblemKind = Literal[
+    "bom",  # a UTF-8 BOM: the first line does not start with "["
+    "option-before-section",  # darknet dereferences a NULL section: segfault
+    "no-sections",
+    "first-section-not-net",
+    "empty-value",  # "key=": not stored, darknet prints "could parse"
+]
+
+
+class ReadProblem(_Model):
+    """Something darknet refuses, crashes on, or complains about while reading."""
+
+    kind: ProblemKind
+    message: str
+    span: Span
+    fatal: bool  #: darknet stops (error, abort or segfault) on this file
+
+
+class CfgDocument(_Model):
+    """A whole .cfg as one darknet fork reads it."""
+
+    path: str
+    text: str
+    dialect: Dialect
+    has_bom: bool
+    sections: tuple[Section, ...]
+    #: options before the first section (darknet segfaults on them; kept for the linter)
+    orphan_options: tuple[Option, ...] = ()
+    comments: tuple[Comment, ...] = ()
+    #: 1-based numbers of lines that end with "\r\n"
+    crlf_lines: tuple[int, ...] = ()
+    problems: tuple[ReadProblem, ...] = Field(default=())
+
+    @property
+    def net(self) -> Section | None:
+        """The ``[net]``/``[network]`` section, if it is the first one as darknet requires."""
+        if self.sections and self.sections[0].is_network():
+            return self.sections[0]
+        return None
+
+    @property
+    def layers(self) -> tuple[Section, ...]:
+        return self.sections[1:] if self.net is not None else ()
+
+    @property
+    def fatal_problems(self) -> tuple[ReadProblem, ...]:
+        return tuple(p for p in self.problems if p.fatal)
+
+    def lines(self) -> list[str]:
+        return self.text.split("\n")
+
+
+@functools.lru_cache(maxsize=1)
+def _parser():
+    from lark import Lark
+
+    from cfgtools.resources import data_path
+
+    return Lark(
+        data_path("darknet.lark").read_text(encoding="utf-8"),
+        parser="lalr",
+        propagate_positions=True,
+        maybe_placeholders=False,
+    )
+
+
+def parse_tree(text: str):
+    """The raw Lark tree of ``text`` (lossless; no darknet rules applied)."""
+    from lark.exceptions import UnexpectedInput
+
+    try:
+        return _parser().parse(text)
+    except UnexpectedInput as exc:  # the grammar accepts any text; kept as a safety net
+        raise InputError(f"cannot parse line: {exc.__class__.__name__}", None, exc.line, exc.column) from None
+
+
+def _trimmed_span(token, blanks: str = " \t\r") -> Span | None:
+    """The span of a single-line token without the blanks around it."""
+    text = str(token)
+    stripped_left = text.lstrip(blanks)
+    core = stripped_left.rstrip(blanks)
+    if not core:
+        return None
+    start = token.column + (len(text) - len(stripped_left))
+    return Span(line=token.line, column=start, end_line=token.line, end_column=start + len(core))
+
+
+def read_cfg(source: SourceText | str, path: str = "<string>", dialect: Dialect = "alexeyab") -> CfgDocument:
+    """Read a .cfg the way ``dialect`` reads it."""
+    if isinstance(source, str):
+        source = SourceText(path=path, text=source, has_bom=source.startswith(UTF8_BOM))
+    text = source.text
+    lines = text.split("\n")
+    tree = parse_tree(text)
+
+    sections: list[dict] = []
+    orphans: list[Option] = []
+    comments: list[Comment] = []
+    problems: list[ReadProblem] = []
+    crlf = tuple(i for i, line in enumerate(lines, 1) if line.endswith("\r") and i < len(lines))
+
+    def add_option(option: Option) -> None:
+        if sections:
+            sections[-1]["options"].append(option)
+        else:
+            orphans.append(option)
+
+    nodes = {child.meta.line: child for child in tree.children if hasattr(child, "data")}
+    for line_no, raw_line in enumerate(lines, 1):
+        # darknet dispatches on the first character of the stripped line.
+        stripped_line = darknet_strip(raw_line, dialect)
+        node = nodes.get(line_no)
+        if not stripped_line or stripped_line[0] in "#;":
+            if node is not None and node.data == "comment":
+                token = node.children[0]
+                comments.append(Comment(text=str(token).rstrip("\r"), span=_trimmed_span(token)))
+        elif stripped_line[0] == "[":
+            token = node.children[0]
+            sections.append({"header": stripped_line, "span": _trimmed_span(token), "options": []})
+        elif node is not None and node.data == "option":
+            add_option(_make_option(node, raw_line, stripped_line, line_no, dialect))
+        else:
+            # pjreddie keeps "\r", so a CRLF blank line is an option named "\r" there.
+            column = len(raw_line) - len(raw_line.lstrip(" \t")) + 1
+            add_option(
+                Option(
+                    key=stripped_line, value=None, stored=True, line=line_no, line_text=raw_line,
+                    key_span=Span(line=line_no, column=column, end_line=line_no, end_column=len(raw_line) + 1),
+                )
+            )
+
+    built = tuple(
+        Section(header=s["header"], span=s["span"], index=i, options=tuple(s["options"]))
+        for i, s in enumerate(sections)
+    )
+    problems.extend(_reading_problems(source, built, tuple(orphans), dialect))
+    return CfgDocument(
+        path=source.path,
+        text=text,
+        dialect=dialect,
+        has_bom=source.has_bom,
+        sections=built,
+        orphan_options=tuple(orphans),
+        comments=tuple(comments),
+        crlf_lines=crlf,
+        problems=tuple(sorted(problems, key=lambda p: (p.span.line, p.span.column))),
+    )
+
+
+def _make_option(node, raw_line: str, stripped_line: str, line_no: int, dialect: Dialect) -> Option:
+    key_token = next((t for t in node.children if t.type == "KEY"), None)
+    equals = next((t for t in node.children if t.type == "EQUALS"), None)
+    value_token = next((t for t in node.children if t.type == "VALUE"), None)
+    if equals is None:
+        key, value = stripped_line, None
+    else:
+        key, _, value = stripped_line.partition("=")
+    key_span = _trimmed_span(key_token) if key_token is not None else None
+    if key_span is None:  # "=value": darknet stores an empty key
+        column = equals.column if equals is not None else 1
+        key_span = Span(line=line_no, column=column, end_line=line_no, end_column=column)
+    value_span = _trimmed_span(value_token) if value_token is not None else None
+    if dialect == "pjreddie" and value_token is not None:
+        value_span = _trimmed_span(value_token, " \t") or value_span
+    return Option(
+        key=key,
+        value=value,
+        stored=value is None or value != "",
+        line=line_no,
+        line_text=raw_line,
+        key_span=key_span,
+        value_span=value_span,
+        equals_column=equals.column if equals is not None else None,
+    )
+
+
+def _reading_problems(
+    source: SourceText, sections: tuple[Section, ...], orphans: tuple[Option, ...], dialect: Dialect
+) -> list[ReadProblem]:
+    problems: list[ReadProblem] = []
+    fork = "both forks" if source.has_bom else dialect
+    if source.has_bom:
+        problems.append(
+            ReadProblem(
+                kind="bom",
+                message="the file starts with a UTF-8 byte-order mark: darknet reads it as an option "
+                "before any section and crashes (segfault) in both forks",
+                span=Span(line=1, column=1, end_line=1, end_column=2),
+                fatal=True,
+            )
+        )
+    for option in orphans:
+        if source.has_bom and option.line == 1:
+            continue
+        problems.append(
+            ReadProblem(
+                kind="option-before-section",
+                message=f"{option.key!r} comes before any [section]: darknet crashes (segfault) reading it",
+                span=option.key_span,
+                fatal=True,
+            )
+        )
+    if not sections:
+        problems.append(
+            ReadProblem(kind="no-sections", message="no [section] at all: darknet stops with "
+                        "'Config file has no sections'", span=Span.point(1), fatal=True)
+        )
+    elif not sections[0].is_network():
+        first = sections[0]
+        why = ""
+        if dialect == "pjreddie" and first.header.rstrip("\r") in ("[net]", "[network]"):
+            why = " (pjreddie keeps the \\r of CRLF line ends, so the header reads as " + repr(first.header) + ")"
+        problems.append(
+            ReadProblem(
+                kind="first-section-not-net",
+                message=f"the first section is {first.header!r}, not [net] or [network]: "
+                f"darknet ({fork}) stops with 'First section must be [net] or [network]'{why}",
+                span=first.span,
+                fatal=True,
+            )
+        )
+    for section in sections:
+        for option in section.options:
+            if not option.stored:
+                problems.append(
+                    ReadProblem(
+                        kind="empty-value",
+                        message=f"{option.key!r} has an empty value: darknet drops the line "
+                        f"('Config file error line {option.line}, could parse: {option.key}') and uses the default",
+                        span=option.key_span,
+                        fatal=False,
+                    )
+                )
+    return problems

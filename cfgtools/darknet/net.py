@@ -1,0 +1,223 @@
+"""The typed ``[net]`` section: every option that shapes training, as darknet reads it.
+
+``parse_net_options`` (src/parser.c) reads each key with ``option_find_int``,
+``option_find_float`` or ``option_find_str``: the first option of that key,
+converted with C ``atoi``/``atof`` (floats stored in a C ``float``), or the
+default when the key is missing or has no value. Some keys are read only
+under some policies (``step`` for step/sigmoid, ``steps`` for steps/sgdr,
+``gamma`` for exp/sigmoid); :attr:`Setting.read` says whether darknet looks
+a key up at all, so a linter can tell "ignored" from "used".
+"""
+
+from __future__ import annotations
+
+from typing import Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+from cfgtools.darknet import cnum
+from cfgtools.darknet.document import CfgDocument, Dialect, Option, Section
+from cfgtools.positions import Span
+
+T = TypeVar("T")
+
+#: Policy names darknet accepts (exact, case-sensitive ``strcmp`` in ``get_policy``).
+POLICIES: dict[Dialect, tuple[str, ...]] = {
+    "alexeyab": ("random", "poly", "constant", "step", "exp", "sigmoid", "steps", "sgdr"),
+    "pjreddie": ("random", "poly", "constant", "step", "exp", "sigmoid", "steps"),
+}
+
+Policy = Literal["constant", "step", "exp", "poly", "steps", "sigmoid", "random", "sgdr"]
+
+
+class Setting(BaseModel, Generic[T]):
+    """One [net] option: the value darknet uses and where it came from."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    value: T  #: what darknet uses (after atoi/atof and float storage)
+    source: Literal["file", "default"]
+    read: bool = True  #: False when darknet never looks this key up (e.g. steps under poly)
+    raw: str | None = None  #: the value text darknet converts (blanks removed); None for a default
+    span: Span | None = None  #: where the value is written
+    key_span: Span | None = None
+    line: int | None = None
+
+    @property
+    def from_file(self) -> bool:
+        return self.source == "file"
+
+
+class NetConfig(BaseModel):
+    """The training recipe of a darknet cfg (``[net]``), for one fork."""
+
+    model_config = ConfigDict(frozen=True)
+
+    dialect: Dialect
+    batch: Setting[int]
+    subdivisions: Setting[int]
+    time_steps: Setting[int]
+    max_batches: Setting[int]
+    learning_rate: Setting[float]
+    momentum: Setting[float]
+    decay: Setting[float]
+    policy: Setting[str]  #: the text as darknet reads it (may be unknown: see effective_policy)
+    burn_in: Setting[int]
+    power: Setting[float]
+    step: Setting[int]
+    scale: Setting[float]
+    steps: Setting[list[int]]
+    scales: Setting[list[float]]
+    gamma: Setting[float]
+    sgdr_cycle: Setting[int]
+    sgdr_mult: Setting[int]
+    learning_rate_min: Setting[float]
+    adam: Setting[int]
+    B1: Setting[float]
+    B2: Setting[float]
+    eps: Setting[float]
+    width: Setting[int]
+    height: Setting[int]
+    channels: Setting[int]
+    #: the policy darknet trains with: unknown names fall back to "constant"
+    effective_policy: Policy
+    #: the stored mini-batch: batch // subdivisions * time_steps (AlexeyAB forces it to >= 1)
+    mini_batch: int
+    #: why darknet would stop or crash on this [net] (e.g. fewer scales than steps)
+    fatal: tuple[str, ...] = ()
+
+    def settings(self) -> list[Setting]:
+        return [v for v in self.__dict__.values() if isinstance(v, Setting)]
+
+    @property
+    def policy_known(self) -> bool:
+        return self.policy.value in POLICIES[self.dialect]
+
+
+class _Reader:
+    """darknet's option_find_* over one section, recording provenance."""
+
+    def __init__(self, section: Section | None):
+        self.section = section
+
+    def _find(self, key: str) -> Option | None:
+        option = self.section.lookup(key) if self.section is not None else None
+        return option if option is not None and option.value is not None else None
+
+    def _setting(self, key: str, value, option: Option | None, read: bool) -> Setting:
+        if option is None:
+            return Setting(key=key, value=value, source="default", read=read)
+        return Setting(
+            key=key, value=value, source="file", read=read, raw=option.value,
+            span=option.value_span, key_span=option.key_span, line=option.line,
+        )
+
+    def int(self, key: str, default: int, read: bool = True) -> Setting[int]:
+        option = self._find(key)
+        return self._setting(key, cnum.atoi(option.value) if option else default, option, read)
+
+    def float(self, key: str, default: float, read: bool = True) -> Setting[float]:
+        option = self._find(key)
+        value = cnum.atof32(option.value) if option else cnum.to_float32(default)
+        return self._setting(key, value, option, read)
+
+    def str(self, key: str, default: str, read: bool = True) -> Setting[str]:
+        option = self._find(key)
+        return self._setting(key, option.value if option else default, option, read)
+
+    def raw(self, key: str) -> Option | None:
+        return self._find(key)
+
+
+def read_net(document: CfgDocument) -> NetConfig:
+    """The typed [net] of ``document`` (defaults everywhere when there is none)."""
+    dialect = document.dialect
+    section = document.net
+    r = _Reader(section)
+    fatal: list[str] = []
+
+    max_batches = r.int("max_batches", 0)
+    batch = r.int("batch", 1)
+    subdivisions = r.int("subdivisions", 1)
+    time_steps = r.int("time_steps", 1)
+    policy = r.str("policy", "constant")
+    known = POLICIES[dialect]
+    effective: Policy = policy.value if policy.value in known else "constant"  # type: ignore[assignment]
+    uses_steps = effective in ("steps", "sgdr")
+
+    steps_option, scales_option = r.raw("steps"), r.raw("scales")
+    steps_list: list[int] = []
+    scales_list: list[float] = []
+    if steps_option is not None:
+        count = cnum.list_count(steps_option.value, dialect)
+        steps_list = cnum.int_list(steps_option.value, count) or []
+        if scales_option is not None:
+            parsed = cnum.float32_list(scales_option.value, count)
+            if parsed is None:
+                available = scales_option.value.count(",") + 1
+                if uses_steps:
+                    fatal.append(
+                        f"scales has {available} item(s) for {count} steps: darknet reads past the end "
+                        "of the scales list and crashes (segfault)"
+                    )
+                scales_list = cnum.float32_list(scales_option.value, available) or []
+            else:
+                scales_list = parsed
+        elif effective == "sgdr":
+            scales_list = [1.0] * count  # AlexeyAB: sgdr without scales uses 1.0
+    if effective == "steps" and (steps_option is None or scales_option is None):
+        fatal.append("policy=steps needs both steps and scales: darknet stops with "
+                     "'STEPS policy must have steps and scales in cfg file'")
+    if effective == "step":
+        step_setting = r.int("step", 1)
+        if step_setting.value == 0:
+            fatal.append("step=0 with policy=step: darknet divides by zero (SIGFPE) at the first update")
+    else:
+        step_setting = r.int("step", 1, read=effective == "sigmoid")
+
+    def listed(key: str, option: Option | None, values: list) -> Setting:
+        if option is None:
+            return Setting(key=key, value=values, source="default", read=uses_steps)
+        return r._setting(key, values, option, uses_steps)
+
+    mini_batch = batch.value // subdivisions.value if subdivisions.value else 0
+    if subdivisions.value == 0:
+        fatal.append("subdivisions=0: darknet divides by zero (SIGFPE) computing the mini-batch")
+    mini_batch *= time_steps.value
+    if dialect == "alexeyab":
+        mini_batch = max(mini_batch, 1, max(time_steps.value, 1))
+
+    adam = r.int("adam", 0)
+    is_sgdr = effective == "sgdr"
+    return NetConfig(
+        dialect=dialect,
+        batch=batch,
+        subdivisions=subdivisions,
+        time_steps=time_steps,
+        max_batches=max_batches,
+        learning_rate=r.float("learning_rate", 0.001),
+        momentum=r.float("momentum", 0.9),
+        decay=r.float("decay", 0.0001),
+        policy=policy,
+        burn_in=r.int("burn_in", 0),
+        power=r.float("power", 4.0),
+        step=step_setting,
+        scale=r.float("scale", 1.0, read=effective == "step"),
+        steps=listed("steps", steps_option, steps_list),
+        scales=listed("scales", scales_option, scales_list),
+        gamma=r.float("gamma", 1.0, read=effective in ("exp", "sigmoid")),
+        sgdr_cycle=r.int("sgdr_cycle", max_batches.value, read=is_sgdr and dialect == "alexeyab"),
+        sgdr_mult=r.int("sgdr_mult", 2, read=is_sgdr and dialect == "alexeyab"),
+        learning_rate_min=r.float("learning_rate_min", 0.00001, read=is_sgdr and dialect == "alexeyab"),
+        adam=adam,
+        B1=r.float("B1", 0.9, read=bool(adam.value)),
+        B2=r.float("B2", 0.999, read=bool(adam.value)),
+        eps=r.float("eps", 0.000001 if dialect == "alexeyab" else 0.0000001, read=bool(adam.value)),
+        width=r.int("width", 0),
+        height=r.int("height", 0),
+        channels=r.int("channels", 0),
+        effective_policy=effective,
+        mini_batch=mini_batch,
+        fatal=tuple(fatal),
+    )

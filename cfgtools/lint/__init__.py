@@ -1,0 +1,1 @@
+"""The linter: rules (one module each in ``rules/``), settings, suppression, reports."""

@@ -1,0 +1,1 @@
+"""The framework-neutral learning-rate schedule, its construction and evaluation."""
