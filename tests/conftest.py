@@ -1,0 +1,51 @@
+"""Shared test helpers: where the shared reference material and corpus live.
+
+The shared directory sits next to the repository root (``<repo>/../shared``);
+tests that need it skip when it is absent. Other test modules may append
+helpers and fixtures here; keep it generic.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = REPO_ROOT / "fixtures"
+
+
+def shared_dir() -> Path | None:
+    """The shared directory next to the repository, or None when absent."""
+    candidate = (REPO_ROOT / ".." / "shared").resolve()
+    return candidate if candidate.is_dir() else None
+
+
+def corpus_files(framework: str) -> list[Path]:
+    """Every file of the shared corpus for ``framework`` ("caffe", "darknet")."""
+    shared = shared_dir()
+    if shared is None:
+        return []
+    root = shared / "corpus" / framework
+    if not root.is_dir():
+        return []
+    return sorted(p for p in root.rglob("*") if p.is_file())
+
+
+@pytest.fixture
+def shared() -> Path:
+    """The shared directory; skips the test when it is absent."""
+    found = shared_dir()
+    if found is None:
+        pytest.skip("shared reference directory (next to the repository) is absent")
+    return found
+
+
+@pytest.fixture
+def reference_dir(shared: Path) -> Path:
+    return shared / "reference"
+
+
+@pytest.fixture
+def fixtures_dir() -> Path:
+    return FIXTURES
