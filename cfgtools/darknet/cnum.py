@@ -125,3 +125,14 @@ def int_list(text: str, count: int) -> list[int] | None:
 def float32_list(text: str, count: int) -> list[float] | None:
     items = list_items(text, count)
     return None if items is None else [atof32(item) for item in items]
+
+
+def format_float32(value: float) -> str:
+    """The shortest decimal that reads back as the same C ``float`` (``0.949``, not ``0.949000001``)."""
+    if math.isnan(value) or math.isinf(value):
+        return str(value)
+    for digits in range(1, 10):
+        text = f"{value:.{digits}g}"
+        if to_float32(float(text)) == value:
+            return text
+    return repr(value)
