@@ -144,3 +144,23 @@ class Schedule(_Frozen):
     @property
     def is_random(self) -> bool:
         return self.policy.kind == "random"
+
+
+class ScheduleError(ValueError):
+    """A schedule the framework itself cannot run (it aborts, crashes or loops forever).
+
+    Formatted like :class:`cfgtools.errors.InputError`: ``PATH:LINE:COL: message``.
+    """
+
+    def __init__(self, message: str, path: str | None = None, line: int = 1, column: int = 1):
+        super().__init__(message)
+        self.message = message
+        self.path = path
+        self.line = line
+        self.column = column
+
+    def format(self) -> str:
+        return f"{self.path or '<input>'}:{self.line}:{self.column}: {self.message}"
+
+    def __str__(self) -> str:
+        return self.format()

@@ -1,0 +1,113 @@
+"""Caffe's ``SGDSolver<float>::GetLearningRate`` (src/caffe/solvers/sgd_solver.cpp), vectorised.
+
+``rates(schedule, iterations)`` gives the float the solver computes at each
+``iter_`` (the update with 0-based index ``k`` uses ``iter_ = k``). The types
+follow the float instantiation that ``caffe train`` uses:
+
+- ``base_lr``, ``gamma``, ``power`` are float; ``iter_``, ``stepsize``,
+  ``stepvalue[]``, ``max_iter`` and ``current_step_`` are int;
+- ``step``, ``exp`` and ``multistep`` call ``pow(float, int)``, which C++
+  promotes to the double ``pow``: ``(float)(base_lr * pow(gamma, n))`` in double;
+- ``inv``, ``poly`` and ``sigmoid`` are float arithmetic with ``powf``/``expf``
+  (``(float)iter_ / (float)max_iter`` is a float division). ``powf``/``expf``
+  are taken as the correctly rounded float of the double function, which is
+  what glibc's implementations return (their error is below 0.52 ulp);
+- ``step`` uses ``iter_ / stepsize`` in C integer division.
+
+``multistep`` is stateful: at each iteration, ``if (current_step_ < n &&
+iter_ >= stepvalue[current_step_]) current_step_++`` runs before the rate is
+computed, so the index advances at most once per iteration and only the value at
+the current index is compared. The advance times have a closed form: starting
+from index ``c0`` at iteration ``i0``, index ``j`` is passed at
+``t_j = max(stepvalue[j], t_{j-1} + 1)`` (``t_{c0} = max(stepvalue[c0], i0)``),
+i.e. ``t_j - j`` is a running maximum; ``current_step(i)`` is ``c0`` plus the
+number of ``t_j <= i``.
+
+Resuming (reference: Solver::Restore) restores ``iter_`` and ``current_step_``
+from the .solverstate and takes every other parameter from the (possibly
+edited) solver; only multistep depends on the restored index. Pass
+``resume=(iter0, current_step0)``; iterations before ``iter0`` are evaluated
+with the index held at ``current_step0``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cfgtools.schedule.model import Schedule
+
+
+def _f32(x) -> np.ndarray:
+    return np.asarray(x, dtype=np.float64).astype(np.float32)
+
+
+def _powf(base: np.ndarray, exponent) -> np.ndarray:
+    """``powf`` of float32 arguments, correctly rounded."""
+    return _f32(np.power(np.asarray(base, dtype=np.float64), np.float64(exponent)))
+
+
+def _double_pow_rate(base_lr: float, gamma: float, n: np.ndarray) -> np.ndarray:
+    """``(float)((double)base_lr * pow((double)gamma, (double)n))``."""
+    return _f32(np.float64(np.float32(base_lr)) * np.power(np.float64(np.float32(gamma)), n.astype(np.float64)))
+
+
+def multistep_index(stepvalues, iterations: np.ndarray, resume: tuple[int, int] | None = None) -> np.ndarray:
+    """``current_step_`` after the multistep check at each iteration (closed form of the stateful rule)."""
+    i = np.asarray(iterations, dtype=np.int64)
+    v = np.asarray(stepvalues, dtype=np.int64)
+    i0, c0 = resume if resume is not None else (0, 0)
+    if c0 >= len(v) or c0 < 0:
+        # Caffe compares stepvalue[current_step_] only while current_step_ < size;
+        # a negative restored index (only from a corrupt state) would read out of bounds
+        return np.full(i.shape, c0, dtype=np.int64)
+    rest = v[c0:]
+    j = np.arange(len(rest), dtype=np.int64)
+    u = rest - j
+    u[0] = max(u[0], i0)
+    times = np.maximum.accumulate(u) + j
+    return c0 + np.searchsorted(times, i, side="right")
+
+
+def rates(schedule: Schedule, iterations, resume: tuple[int, int] | None = None) -> np.ndarray:
+    """``GetLearningRate()`` at each ``iter_`` in ``iterations`` (float32 array).
+
+    ``resume=(iter0, current_step0)`` evaluates a run restored from a snapshot
+    taken at ``iter0`` (only multistep uses the restored index).
+    """
+    with np.errstate(all="ignore"):
+        return _rates(schedule, np.asarray(iterations, dtype=np.int64), resume)
+
+
+def _rates(schedule: Schedule, i: np.ndarray, resume: tuple[int, int] | None) -> np.ndarray:
+    p = schedule.policy
+    base_lr = np.float32(schedule.base_lr)
+    kind = p.kind
+    if kind == "constant":  # lr_policy "fixed"
+        return np.full(i.shape, base_lr, dtype=np.float32)
+    if kind == "step":
+        if p.step == 0:
+            raise ZeroDivisionError("Caffe divides by stepsize=0")
+        n = np.sign(i) * np.sign(p.step) * (np.abs(i) // abs(p.step))  # C truncation
+        return _double_pow_rate(base_lr, p.gamma, n)
+    if kind == "exp":
+        return _double_pow_rate(base_lr, p.gamma, i)
+    if kind == "multistep":
+        return _double_pow_rate(base_lr, p.gamma, multistep_index(p.stepvalues, i, resume))
+    if kind == "inv":
+        x = _f32(1.0 + _f32(np.float64(np.float32(p.gamma)) * _f32(i).astype(np.float64)).astype(np.float64))
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return _f32(np.float64(base_lr) * _powf(x, -np.float32(p.power)).astype(np.float64))
+    if kind == "poly":
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            ratio = _f32(_f32(i).astype(np.float64) / np.float64(np.float32(p.max_iter)))
+            x = _f32(1.0 - ratio.astype(np.float64))
+            return _f32(np.float64(base_lr) * _powf(x, np.float32(p.power)).astype(np.float64))
+    if kind == "sigmoid":
+        t = _f32(_f32(i).astype(np.float64) - np.float64(np.float32(p.step)))
+        u = _f32(-np.float64(np.float32(p.gamma)) * t.astype(np.float64))
+        with np.errstate(over="ignore"):
+            e = _f32(np.exp(u.astype(np.float64)))
+        d = _f32(1.0 + e.astype(np.float64))
+        q = _f32(1.0 / d.astype(np.float64))
+        return _f32(np.float64(base_lr) * q.astype(np.float64))
+    raise ValueError(f"Caffe has no lr_policy for {kind!r}")

@@ -1,0 +1,168 @@
+"""darknet's ``get_current_rate`` (src/network.c), vectorised over batch numbers.
+
+``rates(schedule, b)`` gives, for every batch number ``b`` (``get_current_batch``),
+the float the C function returns, for the AlexeyAB or the pjreddie fork
+(``schedule.dialect``). The C type rules are followed exactly:
+
+- parameters are C ``float`` (``learning_rate``, ``scale``, ``scales[]``,
+  ``gamma``, ``power``, ``learning_rate_min``) or ``int`` (``step``,
+  ``steps[]``, ``burn_in``, ``max_batches``, ``sgdr_*``); the rate is
+  ``learning_rate * ngpus`` stored in a float (the multiplier applies to
+  everything, burn-in included; ``learning_rate_min`` is not multiplied);
+- ``pow``/``exp``/``cos`` are the double libm functions; products with them
+  are double; the returned value is rounded to float;
+- ``(float)b / burn_in`` and ``1 - (float)b / max_batches`` are float
+  arithmetic; ``b / step`` is integer division; the ``steps`` product is
+  accumulated in a float;
+- the batch number is ``int`` in AlexeyAB and ``size_t`` in pjreddie: there an
+  int parameter compared with or subtracted from it is converted to an
+  unsigned 64-bit number first (a negative step never fires and blocks every
+  later one; ``b - step`` wraps for ``b < step`` in ``sigmoid``, so the rate is
+  exactly 0 there when gamma > 0; a negative ``burn_in`` never ends).
+
+Burn-in comes first for every policy: ``lr * pow((float)b / burn_in, power)``
+while ``b < burn_in`` (``b = 0`` gives 0).
+
+``random`` is ``lr * pow(rand_uniform(0, 1), power)`` with libc ``rand()`` in
+darknet, so it cannot be reproduced; here the uniform draw for batch ``b`` is
+a fixed function of ``(seed, b)`` (float32 in [0, 1]), so any chunk of
+batches gives the same values.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cfgtools.schedule.model import Schedule
+
+#: the constant darknet's SGDR uses instead of M_PI
+SGDR_PI = 3.14159265
+_U64 = 2**64
+
+
+def _f32(x) -> np.ndarray:
+    return np.asarray(x, dtype=np.float64).astype(np.float32)
+
+
+def _unsigned(value: int) -> int:
+    """An int converted to size_t (pjreddie's comparisons with the batch number)."""
+    return value % _U64
+
+
+def _uniform(seed: int, b: np.ndarray) -> np.ndarray:
+    """A float32 in [0, 1] for each batch number: splitmix64 of (seed, b)."""
+    with np.errstate(over="ignore"):
+        z = b.astype(np.uint64) + np.uint64((seed * 0x9E3779B97F4A7C15) % _U64)
+        z = z + np.uint64(0x9E3779B97F4A7C15)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z = z ^ (z >> np.uint64(31))
+    # darknet: (float)rand() / RAND_MAX, RAND_MAX = 2^31 - 1
+    r = (z >> np.uint64(33)).astype(np.float64)
+    return _f32(_f32(r) / np.float32(2**31 - 1))
+
+
+def _policy(schedule: Schedule, b: np.ndarray, lr: np.float32) -> np.ndarray:
+    """The policy part of get_current_rate (after burn-in), as float32."""
+    p = schedule.policy
+    pj = schedule.dialect == "pjreddie"
+    lr64 = np.float64(lr)
+    kind = p.kind
+    if kind == "constant":
+        return np.full(b.shape, lr, dtype=np.float32)
+    if kind == "step":
+        step = p.step
+        if step == 0:
+            raise ZeroDivisionError("darknet divides by step=0 (SIGFPE)")
+        if pj and step < 0:  # b / (size_t)step: the divisor is huge
+            exponent = np.zeros_like(b)
+        else:  # C int division truncates toward zero
+            exponent = np.sign(b) * np.sign(step) * (np.abs(b) // abs(step))
+        return _f32(lr64 * np.power(np.float64(p.gamma), exponent.astype(np.float64)))
+    if kind == "steps":
+        steps = np.asarray(p.steps, dtype=np.float64)
+        if pj:  # int compared with size_t: a negative step is a huge unsigned number
+            steps = np.where(steps < 0, np.inf, steps)
+        # the loop stops at the first step still in the future: step i is reached
+        # only when every step before it is <= b too
+        reached = np.maximum.accumulate(steps) if len(steps) else steps
+        products = [lr]
+        for scale in p.scales[: len(p.steps)]:
+            products.append(np.float32(products[-1] * np.float32(scale)))
+        table = np.asarray(products, dtype=np.float32)
+        return table[np.searchsorted(reached, b, side="right")]
+    if kind == "exp":
+        return _f32(lr64 * np.power(np.float64(p.gamma), b.astype(np.float64)))
+    if kind == "poly":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = _f32(_f32(b).astype(np.float64) / np.float64(np.float32(p.max_iter)))
+            base = _f32(1.0 - ratio.astype(np.float64))
+            return _f32(lr64 * np.power(base.astype(np.float64), np.float64(p.power)))
+    if kind == "sigmoid":
+        diff = _f32(b - p.step)
+        if pj and p.step > 0:  # size_t - int wraps around below the step: 2^64 - (step - b)
+            wrapped = _f32(np.float64(_U64) - (p.step - b).astype(np.float64))
+            diff = np.where(b < p.step, wrapped, diff)
+        with np.errstate(over="ignore"):
+            x = _f32(np.float64(np.float32(p.gamma)) * diff.astype(np.float64))
+            return _f32(lr64 * (1.0 / (1.0 + np.exp(x.astype(np.float64)))))
+    if kind == "random":
+        u = _uniform(p.seed, b)
+        return _f32(lr64 * np.power(u.astype(np.float64), np.float64(p.power)))
+    if kind == "sgdr":
+        if pj:
+            raise ValueError("pjreddie darknet has no sgdr policy (it falls back to constant)")
+        start, span = _sgdr_cycles(p.cycle, p.mult, int(b.max()) if b.size else 0)
+        k = np.searchsorted(start + span, b, side="left")
+        s, c = start[k], span[k]
+        phase = _f32(b - s).astype(np.float64) * SGDR_PI / c
+        amplitude = np.float64(np.float32(lr - np.float32(p.lr_min)))
+        return _f32(np.float64(np.float32(p.lr_min)) + 0.5 * amplitude * (1.0 + np.cos(phase)))
+    raise ValueError(f"darknet has no policy {kind!r}")
+
+
+def _sgdr_cycles(cycle: int, mult: int, last: int) -> tuple[np.ndarray, np.ndarray]:
+    """Cycle starts and lengths until a cycle ends at or after batch ``last``."""
+    if cycle <= 0 or mult <= 0:
+        if last > max(cycle, 0):
+            raise ValueError("darknet's sgdr loop never ends with sgdr_cycle or sgdr_mult <= 0")
+        return np.zeros(1, dtype=np.int64), np.full(1, max(cycle, 1), dtype=np.int64)
+    if mult == 1:
+        count = last // cycle + 2
+        starts = np.arange(count, dtype=np.int64) * cycle
+        return starts, np.full(count, cycle, dtype=np.int64)
+    starts, spans = [0], [cycle]
+    while starts[-1] + spans[-1] < last:
+        starts.append(starts[-1] + spans[-1])
+        spans.append(spans[-1] * mult)
+    return np.asarray(starts, dtype=np.int64), np.asarray(spans, dtype=np.int64)
+
+
+def rates(schedule: Schedule, iterations) -> np.ndarray:
+    """``get_current_rate`` for every batch number in ``iterations`` (float32 array).
+
+    ``iterations`` are batch numbers ``b >= 0`` as ``get_current_batch`` returns
+    them; the update for iteration ``k`` (1-based) uses ``rates(k)``.
+    """
+    with np.errstate(all="ignore"):
+        return _rates(schedule, np.asarray(iterations, dtype=np.int64))
+
+
+def _rates(schedule: Schedule, b: np.ndarray) -> np.ndarray:
+    lr = np.float32(np.float32(schedule.base_lr) * np.float32(schedule.gpus))
+    out = _policy(schedule, b, lr)
+    burn = schedule.burn_in
+    if burn is not None and burn.iterations != 0:
+        n = burn.iterations
+        if schedule.dialect == "pjreddie":
+            inside = b < _unsigned(n) if n > 0 else np.ones(b.shape, dtype=bool)
+        else:
+            inside = b < n
+        if inside.any():
+            bb = b[inside]
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                frac = _f32(_f32(bb).astype(np.float64) / np.float64(np.float32(n)))
+                warm = _f32(np.float64(lr) * np.power(frac.astype(np.float64), np.float64(burn.power)))
+            out = out.copy() if not out.flags.writeable else out
+            out[inside] = warm
+    return out

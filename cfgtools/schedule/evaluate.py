@@ -1,0 +1,132 @@
+"""Evaluate a :class:`Schedule` with its framework's arithmetic, in bounded memory.
+
+``evaluate`` dispatches to ``cfgtools.darknet.rate.rates`` or
+``cfgtools.caffe.rate.rates``; everything else here works chunk by chunk so a
+10-million-iteration schedule never needs more than ``chunk`` values at once.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterator
+
+import numpy as np
+
+from cfgtools.schedule.model import Schedule
+
+DEFAULT_CHUNK = 1 << 20
+
+
+def evaluate(schedule: Schedule, iterations, resume: tuple[int, int] | None = None) -> np.ndarray:
+    """The rate at each iteration (float32), as the framework computes it.
+
+    darknet: ``iterations`` are batch numbers (update k uses ``evaluate(k)``).
+    Caffe: ``iter_`` values (update k, 0-based, uses ``evaluate(k)``);
+    ``resume=(iter0, current_step0)`` applies a restored multistep index.
+    """
+    if schedule.framework == "darknet":
+        from cfgtools.darknet import rate as darknet_rate
+
+        return darknet_rate.rates(schedule, iterations)
+    from cfgtools.caffe import rate as caffe_rate
+
+    return caffe_rate.rates(schedule, iterations, resume=resume)
+
+
+def iter_chunks(
+    schedule: Schedule,
+    start: int | None = None,
+    stop: int | None = None,
+    every: int = 1,
+    chunk: int = DEFAULT_CHUNK,
+    resume: tuple[int, int] | None = None,
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Yield ``(iterations, rates)`` for ``start, start+every, ... <= stop`` (inclusive), ``chunk`` at a time.
+
+    ``start``/``stop`` default to the schedule's first and last update.
+    """
+    if every < 1:
+        raise ValueError("every must be at least 1")
+    chunk = max(1, int(chunk))
+    first = schedule.first_update if start is None else int(start)
+    last = schedule.last_update if stop is None else int(stop)
+    span = chunk * every
+    position = first
+    while position <= last:
+        end = min(last + 1, position + span)
+        iters = np.arange(position, end, every, dtype=np.int64)
+        if iters.size:
+            yield iters, evaluate(schedule, iters, resume=resume)
+        position = end
+
+
+def all_updates(schedule: Schedule, resume: tuple[int, int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Every update's ``(iteration, rate)`` in one pair of arrays (first_update..last_update)."""
+    iters = np.arange(schedule.first_update, schedule.last_update + 1, dtype=np.int64)
+    return iters, evaluate(schedule, iters, resume=resume)
+
+
+def first_index_where(
+    schedule: Schedule,
+    predicate: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    start: int | None = None,
+    stop: int | None = None,
+    chunk: int = DEFAULT_CHUNK,
+) -> int | None:
+    """The first iteration in ``[start, stop]`` where ``predicate(iters, rates)`` is true, or None.
+
+    ``predicate`` gets numpy arrays and returns a boolean array, e.g.
+    ``lambda it, lr: lr == 0``.
+    """
+    for iters, lrs in iter_chunks(schedule, start, stop, chunk=chunk):
+        hits = np.flatnonzero(np.asarray(predicate(iters, lrs), dtype=bool))
+        if hits.size:
+            return int(iters[hits[0]])
+    return None
+
+
+class Extremes:
+    """Summary of a schedule's rates over a range (NaN tracked separately)."""
+
+    __slots__ = ("min", "argmin", "max", "argmax", "first_nan", "first_inf", "count")
+
+    def __init__(self) -> None:
+        self.min = self.max = None
+        self.argmin = self.argmax = None
+        self.first_nan = self.first_inf = None
+        self.count = 0
+
+    def __repr__(self) -> str:
+        return (f"Extremes(min={self.min!r} at {self.argmin}, max={self.max!r} at {self.argmax}, "
+                f"first_nan={self.first_nan}, first_inf={self.first_inf}, count={self.count})")
+
+
+def extremes(
+    schedule: Schedule, start: int | None = None, stop: int | None = None, chunk: int = DEFAULT_CHUNK
+) -> Extremes:
+    """Min and max of the finite rates (first iteration of each), and the first NaN/inf, chunkwise."""
+    result = Extremes()
+    for iters, lrs in iter_chunks(schedule, start, stop, chunk=chunk):
+        result.count += int(iters.size)
+        nan = np.isnan(lrs)
+        inf = np.isinf(lrs)
+        if result.first_nan is None and nan.any():
+            result.first_nan = int(iters[np.argmax(nan)])
+        if result.first_inf is None and inf.any():
+            result.first_inf = int(iters[np.argmax(inf)])
+        finite = ~(nan | inf)
+        if not finite.any():
+            continue
+        values = np.where(finite, lrs, np.inf)
+        k = int(np.argmin(values))
+        if result.min is None or values[k] < result.min:
+            result.min, result.argmin = float(values[k]), int(iters[k])
+        values = np.where(finite, lrs, -np.inf)
+        k = int(np.argmax(values))
+        if result.max is None or values[k] > result.max:
+            result.max, result.argmax = float(values[k]), int(iters[k])
+    return result
+
+
+def rate_at(schedule: Schedule, iteration: int, resume: tuple[int, int] | None = None) -> float:
+    """One rate as a Python float."""
+    return float(evaluate(schedule, np.asarray([iteration], dtype=np.int64), resume=resume)[0])
