@@ -1,0 +1,176 @@
+"""``cfgtools schedule FILE``: the learning rate of every update, as the framework computes it.
+
+darknet: rows ``k = 1 .. max_batches`` with ``rate(k)``, the value darknet
+prints on the log line of iteration k. Caffe: rows ``0 .. max_iter-1`` with
+the ``lr`` of ``Iteration k, lr = ...``. Values are float32; the text forms
+print the shortest decimal that reads back as the same float32.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+HELP = "print the learning rate of every update (darknet or Caffe arithmetic)"
+
+FORMATS = ("tsv", "csv", "json")
+
+
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, not {value}")
+    return value
+
+
+def _positive(text: str) -> int:
+    value = _non_negative(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("must be >= 1")
+    return value
+
+
+def _at_list(text: str) -> list[int]:
+    items = [item.strip() for item in text.split(",") if item.strip()]
+    if not items:
+        raise argparse.ArgumentTypeError("--at needs at least one iteration")
+    return [_non_negative(item) for item in items]
+
+
+def add_common_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options shared with ``cfgtools plot``."""
+    parser.add_argument("--gpus", type=_positive, default=1, metavar="N",
+                        help="darknet: the number of GPUs (darknet multiplies learning_rate by it; default 1)")
+    parser.add_argument("--dialect", choices=("alexeyab", "pjreddie"), default="alexeyab",
+                        help="darknet fork whose reading rules and arithmetic apply (default alexeyab)")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed for darknet's policy=random (darknet itself is not reproducible; default 0)")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", metavar="FILE", help="a darknet .cfg or a Caffe solver.prototxt")
+    parser.add_argument("--format", choices=FORMATS, default="tsv",
+                        help="tsv: ITER<TAB>LR without header (default); csv: header iteration,lr; json")
+    parser.add_argument("--from", dest="start", type=_non_negative, metavar="N",
+                        help="first iteration (inclusive; default: the first update, darknet 1, Caffe 0)")
+    parser.add_argument("--to", dest="stop", type=_non_negative, metavar="N",
+                        help="last iteration (inclusive; default: the last update)")
+    parser.add_argument("--every", type=_positive, default=1, metavar="K", help="print every K-th iteration")
+    parser.add_argument("--at", type=_at_list, metavar="N[,N...]", help="print only these iterations")
+    add_common_arguments(parser)
+
+
+def format_rates(values) -> list[str]:
+    """Shortest text that reads back as the same float32 (``nan``, ``inf``, ``-inf``)."""
+    import numpy as np
+
+    values = np.asarray(values, dtype=np.float32)
+    unique, inverse = np.unique(values, return_inverse=True)
+    texts = [_format_one(v) for v in unique]
+    return [texts[k] for k in inverse.reshape(-1)]
+
+
+def _format_one(value) -> str:
+    import numpy as np
+
+    v = np.float32(value)
+    if np.isnan(v):
+        return "nan"
+    if np.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    return str(v)
+
+
+def _json_value(text: str) -> str:
+    return f'"{text}"' if text in ("nan", "inf", "-inf") else text
+
+
+def notes_for(schedule, args) -> list[str]:
+    """What the user should know about the numbers (printed on stderr)."""
+    notes = []
+    if schedule.is_random:
+        notes.append(
+            "note: darknet's policy=random draws rand() at every update and is not reproducible; "
+            f"these values are seeded (--seed {args.seed})"
+        )
+    if schedule.framework == "caffe" and args.gpus != 1:
+        notes.append("note: Caffe does not scale the learning rate by the number of GPUs; --gpus is ignored")
+    if schedule.horizon <= 0:
+        what = "max_batches" if schedule.framework == "darknet" else "max_iter"
+        runs = (
+            "darknet's detector trains zero iterations (its classifier never stops)"
+            if schedule.framework == "darknet"
+            else "Caffe runs zero iterations"
+        )
+        notes.append(f"note: {what} is {schedule.horizon} (unset?): {runs}; "
+                     "no updates to print (use --to N or --at N to evaluate anyway)")
+    return notes
+
+
+def run(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from cfgtools.errors import InputError
+    from cfgtools.schedule.build import load_schedule
+    from cfgtools.schedule.evaluate import evaluate, iter_chunks
+    from cfgtools.schedule.model import ScheduleError
+
+    try:
+        schedule = load_schedule(args.file, dialect=args.dialect, gpus=args.gpus, seed=args.seed)
+    except (InputError, ScheduleError) as exc:
+        print(exc.format(), file=sys.stderr)
+        return 2
+    if schedule.framework == "caffe" and args.gpus != 1:
+        schedule = schedule.model_copy(update={"gpus": 1})
+    for note in notes_for(schedule, args):
+        print(note, file=sys.stderr)
+    if args.at is not None and (args.start is not None or args.stop is not None or args.every != 1):
+        print("cfgtools schedule: error: --at cannot be combined with --from/--to/--every", file=sys.stderr)
+        return 2
+
+    if args.at is not None:
+        iters = np.asarray(args.at, dtype=np.int64)
+        chunks = iter([(iters, evaluate(schedule, iters))])
+    else:
+        start = schedule.first_update if args.start is None else args.start
+        stop = schedule.last_update if args.stop is None else args.stop
+        chunks = iter_chunks(schedule, start, stop, every=args.every, chunk=1 << 16)
+
+    out = sys.stdout
+    fmt = args.format
+    if fmt == "csv":
+        out.write("iteration,lr\n")
+    elif fmt == "json":
+        import json
+
+        header = {
+            "source": schedule.source,
+            "framework": schedule.framework,
+            "dialect": schedule.dialect,
+            "gpus": schedule.gpus,
+            "policy": schedule.policy.kind,
+            "horizon": schedule.horizon,
+        }
+        out.write(json.dumps(header)[:-1] + ', "rows": [')
+    separator = "\t" if fmt == "tsv" else ","
+    first = True
+    try:
+        for iters, lrs in chunks:
+            texts = format_rates(lrs)
+            if fmt == "json":
+                body = ", ".join(f"[{i}, {_json_value(t)}]" for i, t in zip(iters.tolist(), texts))
+                out.write(("" if first else ", ") + body)
+            else:
+                out.write("".join(f"{i}{separator}{t}\n" for i, t in zip(iters.tolist(), texts)))
+            first = False
+            out.flush()
+        if fmt == "json":
+            out.write("]}\n")
+            out.flush()
+    except (ValueError, ZeroDivisionError) as exc:
+        print(f"{schedule.source}:1:1: {exc}", file=sys.stderr)
+        return 2
+    return 0
