@@ -1,0 +1,91 @@
+"""``cfgtools show``: values and provenance, and one clean line per unreadable file."""
+
+import json
+import os
+
+import pytest
+
+from cfgtools.cli import main
+from conftest import corpus_files
+
+
+def run_show(capsys, *args):
+    code = main(["show", *map(str, args)])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_text_output_names_the_origin_and_the_written_text(capsys, fixtures_dir):
+    code, out, err = run_show(capsys, fixtures_dir / "darknet" / "reading_quirks.cfg")
+    assert code == 0 and err == ""
+    lines = {line.split()[0]: line for line in out.splitlines() if line.startswith("  ")}
+    assert "5" in lines["max_batches"].split() and "written '5e5'" in lines["max_batches"]
+    assert "line 13" in lines["learning_rate"]
+    assert lines["burn_in"].split()[1:] == ["0", "default"]
+    assert "constant" in out.splitlines()[-3]  # (policy used)
+
+
+def test_json_output(capsys, fixtures_dir):
+    code, out, _ = run_show(capsys, fixtures_dir / "darknet" / "reading_quirks.cfg", "--format", "json")
+    model = json.loads(out)
+    assert model["net"]["max_batches"] == {
+        "value": 5, "source": "file", "read": True, "written": "5e5", "position": {"line": 7, "column": 13},
+    }
+    assert model["effective_policy"] == "constant"
+
+
+def test_bom_file_warns_in_one_line_and_shows_values(capsys, fixtures_dir):
+    path = fixtures_dir / "darknet" / "reading_bom.cfg"
+    code, out, err = run_show(capsys, path)
+    assert code == 0
+    assert err.splitlines()[0].startswith(f"{path}:1:1: warning: ") and "byte-order mark" in err
+    assert "Traceback" not in err
+    assert "batch              2" in out
+
+
+def test_crlf_under_pjreddie(capsys, fixtures_dir):
+    path = fixtures_dir / "darknet" / "reading_crlf.cfg"
+    code, out, err = run_show(capsys, path, "--dialect", "pjreddie")
+    assert code == 0 and "First section must be [net]" in err
+    code, out, err = run_show(capsys, path)
+    assert code == 0 and err == "" and "steps" in out
+
+
+def test_binary_and_missing_files_give_one_line_and_the_run_goes_on(capsys, tmp_path, fixtures_dir):
+    binary = tmp_path / "random.bin"
+    binary.write_bytes(bytes(range(256)) * 4)
+    missing = tmp_path / "missing.cfg"
+    good = fixtures_dir / "darknet" / "reading_quirks.cfg"
+    code, out, err = run_show(capsys, binary, missing, good)
+    assert code == 2
+    errors = err.splitlines()
+    assert errors == [f"{binary}:1:1: binary file (NUL byte); not a text config", f"{missing}:1:1: no such file"]
+    assert "[net]" in out  # the good file was still shown
+
+
+def test_not_a_darknet_config(capsys, tmp_path):
+    setup_cfg = tmp_path / "setup.cfg"
+    setup_cfg.write_text("[metadata]\nname = x\n")
+    code, _, err = run_show(capsys, setup_cfg)
+    assert code == 2
+    assert err == f"{setup_cfg}:1:1: not a darknet config: it starts with '[metadata]', and a darknet cfg starts with [net] or [network]\n"
+
+
+def test_empty_and_directory(capsys, tmp_path):
+    empty = tmp_path / "empty.cfg"
+    empty.write_text("")
+    code, _, err = run_show(capsys, empty, tmp_path)
+    assert code == 2 and len(err.splitlines()) == 2 and "Traceback" not in err
+
+
+@pytest.mark.corpus
+def test_show_exits_0_on_every_corpus_file(capsys):
+    files = corpus_files("darknet") + corpus_files("caffe")
+    if not files:
+        pytest.skip("the shared corpus (next to the repository) is absent")
+    failures = []
+    for path in files:
+        code, _, err = run_show(capsys, path)
+        if code != 0:
+            failures.append((path.name, err))
+    assert failures == []
