@@ -261,7 +261,9 @@ def _infer_one(
                 row.problems.append(f"{oc} channels are not divisible by groups={groups}")
             row.output = (ow, oh, _cdiv(oc, groups))
         listed = ", ".join(str(x) for x in indices)
-        row.text = f"route  {listed}".ljust(45) + " -> {:4d} x{:4d} x{:4d}".format(*row.output)
+        groups = max(getattr(layer, "groups", 1), 1) if dialect == "alexeyab" else 1
+        split = f"{layer.group_id}/{groups}" if groups > 1 else ""
+        row.text = f"route  {listed}".ljust(40) + split.rjust(5) + " -> {:4d} x{:4d} x{:4d}".format(*row.output)
     elif kind == "shortcut":
         froms = layer.from_ or [0]
         if dialect == "pjreddie":
