@@ -13,6 +13,7 @@
   (``grpcio-tools`` is in the ``test`` extra; a test fails when the committed
   module does not match the schema).
 
-Importing this package does not import protobuf; ``solver`` and
-``solverstate`` import it lazily, when a Caffe file is actually read.
+Importing this package does not import protobuf: ``solver`` imports it (and
+``caffe_pb2``) lazily, when a solver is actually read; ``solverstate`` reads
+the wire format itself and never needs it.
 """
