@@ -105,3 +105,15 @@ def test_hdf5_is_refused_clearly(tmp_path: Path) -> None:
     # the magic alone is enough, whatever the name
     with pytest.raises(InputError, match="HDF5"):
         read_solverstate(write(tmp_path, b"\x89HDF\r\n\x1a\n", "renamed.solverstate"))
+
+
+def test_no_protobuf_import_until_a_solver_is_read() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, cfgtools.caffe, cfgtools.caffe.solverstate, cfgtools.caffe.solver;"
+        "print('google.protobuf' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
