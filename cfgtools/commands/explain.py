@@ -1,0 +1,36 @@
+"""``cfgtools explain CODE``: what a rule checks, why it matters, with a bad and a good example."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+HELP = "explain a lint rule (e.g. cfgtools explain DN003)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("code", help="rule code (DN003) or name (inline-comment)")
+
+
+def run(args: argparse.Namespace) -> int:
+    import difflib
+
+    from cfgtools.lint.core import all_rules
+
+    rules = all_rules()
+    wanted = args.code.strip()
+    rule = rules.get(wanted.upper())
+    if rule is None:
+        rule = next((r for r in rules.values() if r.name == wanted.lower()), None)
+    if rule is None:
+        choices = list(rules) + [r.name for r in rules.values()]
+        close = difflib.get_close_matches(wanted.upper(), list(rules), n=1, cutoff=0.5) or difflib.get_close_matches(
+            wanted.lower(), [r.name for r in rules.values()], n=1, cutoff=0.5
+        )
+        hint = f"; did you mean {close[0]}?" if close else ""
+        print(f"cfgtools explain: error: unknown rule {wanted!r}{hint} (see `cfgtools rules`)", file=sys.stderr)
+        del choices
+        return 2
+    header = f"{rule.code} {rule.name} ({rule.severity.value}, {rule.framework})"
+    sys.stdout.write(f"{header}\n{'=' * len(header)}\n\n{rule.summary}\n\n{rule.doc()}\n")
+    return 0

@@ -1,0 +1,150 @@
+"""``cfgtools lint FILE...``: check darknet cfgs and Caffe solvers for what the frameworks silently do."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+HELP = "lint darknet .cfg files and Caffe solver prototxts"
+
+FORMATS = ("text", "json", "sarif", "github")
+
+
+def _codes(text: str) -> list[str]:
+    return [c.strip() for c in text.split(",") if c.strip()]
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must not be negative")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be positive")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("files", nargs="*", metavar="FILE", help="files or directories to lint")
+    parser.add_argument("--format", choices=FORMATS, default=None, help="output format (default: text)")
+    parser.add_argument("--select", type=_codes, default=None, metavar="CODES",
+                        help="comma-separated codes or prefixes to check (default: ALL)")
+    parser.add_argument("--extend-select", type=_codes, default=None, metavar="CODES",
+                        help="codes to check in addition to the selected ones")
+    parser.add_argument("--ignore", type=_codes, default=None, metavar="CODES", help="codes or prefixes to skip")
+    parser.add_argument("--fail-on", choices=("info", "warning", "error"), default=None,
+                        help="exit 1 when a finding is at or above this severity (default: warning)")
+    parser.add_argument("--dialect", choices=("alexeyab", "pjreddie"), default=None,
+                        help="darknet fork that reads the cfg (default: alexeyab)")
+    parser.add_argument("--gpus", type=_positive_int, default=None, metavar="N", help="GPUs darknet trains on")
+    parser.add_argument("--goal", type=_positive_int, default=None, metavar="ITER",
+                        help="the iteration the training is meant to reach")
+    parser.add_argument("--epochs", type=_positive_float, default=None, metavar="E", help="epochs to train")
+    parser.add_argument("--images", type=_positive_int, default=None, metavar="N", help="training images")
+    parser.add_argument("--data", default=None, metavar="FILE.data",
+                        help="darknet .data file: the image count is read from its train= list")
+    parser.add_argument("--resume-from", default=None, metavar="ITER|FILE",
+                        help="iteration, .weights or .solverstate the training resumes from")
+    parser.add_argument("--previous", default=None, metavar="OLD_CFG", help="the cfg the resumed run used")
+    parser.add_argument("--previous-gpus", type=_positive_int, default=None, metavar="N",
+                        help="GPUs of the resumed run")
+    parser.add_argument("--clear", action="store_true", default=None, help="darknet -clear: restart at iteration 0")
+    parser.add_argument("--config", default=None, metavar="PYPROJECT",
+                        help="read [tool.cfgtools] from this file instead of the nearest pyproject.toml")
+    parser.add_argument("--output-file", "-o", default=None, metavar="F", help="write the report to F")
+    parser.add_argument("--show-fixes", action="store_true", help="show the replacement text of each fix")
+    parser.add_argument("--no-color", action="store_true", help="never colour the text output")
+
+
+def _count_images(data_path: str) -> int:
+    """Training images of a darknet .data file: the lines of the file its train= names."""
+    from cfgtools.lint.settings import SettingsError
+
+    try:
+        with open(data_path, encoding="utf-8", errors="replace") as handle:
+            lines = handle.read().split("\n")
+    except OSError as exc:
+        raise SettingsError(f"{data_path}: cannot read: {exc.strerror or exc}") from None
+    train = None
+    for line in lines:
+        stripped = "".join(line.split())
+        if stripped.startswith("train="):
+            train = stripped[len("train="):]
+            break
+    if not train:
+        raise SettingsError(f"{data_path}: no train= line")
+    try:
+        with open(train, encoding="utf-8", errors="replace") as handle:
+            count = sum(1 for row in handle if row.strip())
+    except OSError as exc:
+        raise SettingsError(f"{data_path}: train list {train}: cannot read: {exc.strerror or exc}") from None
+    if count == 0:
+        raise SettingsError(f"{data_path}: train list {train} is empty")
+    return count
+
+
+def run(args: argparse.Namespace) -> int:
+    from cfgtools.lint.report import render, use_color
+    from cfgtools.lint.runner import EXIT_ERROR, lint_paths
+    from cfgtools.lint.settings import SettingsError, load_settings
+
+    if not args.files:
+        print("cfgtools lint: error: no files given", file=sys.stderr)
+        return EXIT_ERROR
+    resume = args.resume_from
+    if resume is not None and resume.strip().isdigit():
+        resume = int(resume)
+    try:
+        if args.epochs is not None and args.images is None and args.data is None:
+            raise SettingsError("--epochs needs --images N or --data FILE.data")
+        images = args.images
+        if args.data is not None and images is None:
+            images = _count_images(args.data)
+        overrides = {
+            "select": args.select,
+            "extend_select": args.extend_select,
+            "ignore": args.ignore,
+            "fail_on": args.fail_on,
+            "dialect": args.dialect,
+            "gpus": args.gpus,
+            "goal": args.goal,
+            "epochs": args.epochs,
+            "images": images,
+            "data": args.data,
+            "resume_from": resume,
+            "previous": args.previous,
+            "previous_gpus": args.previous_gpus,
+            "clear": args.clear,
+        }
+        settings, _ = load_settings(args.files[0], args.config, overrides)
+    except SettingsError as exc:
+        print(f"cfgtools lint: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+
+    result = lint_paths(args.files, settings)
+    fmt = args.format or "text"
+    for error in result.errors:
+        print(error, file=sys.stderr)
+    if args.output_file:
+        text = render(result, fmt, color=False, show_fixes=args.show_fixes)
+        try:
+            with open(args.output_file, "w", encoding="utf-8") as handle:
+                handle.write(text)
+        except OSError as exc:
+            print(f"cfgtools lint: error: {args.output_file}: {exc.strerror or exc}", file=sys.stderr)
+            return EXIT_ERROR
+    else:
+        color = not args.no_color and use_color(sys.stdout)
+        sys.stdout.write(render(result, fmt, color=color, show_fixes=args.show_fixes))
+        sys.stdout.flush()
+    return result.exit_code

@@ -1,0 +1,40 @@
+"""``cfgtools rules``: every lint rule with its code, name, severity, framework and summary."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+HELP = "list the lint rules"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+
+
+def run(args: argparse.Namespace) -> int:
+    from cfgtools.lint.core import all_rules
+
+    rules = all_rules()
+    rows = [
+        {
+            "code": code,
+            "name": rule.name,
+            "severity": rule.severity.value,
+            "framework": rule.framework,
+            "summary": rule.summary,
+        }
+        for code, rule in rules.items()
+    ]
+    if args.format == "json":
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return 0
+    headers = {"code": "CODE", "name": "NAME", "severity": "SEVERITY", "framework": "FRAMEWORK", "summary": "SUMMARY"}
+    widths = {k: max(len(headers[k]), *(len(r[k]) for r in rows)) if rows else len(headers[k]) for k in headers}
+    columns = ("code", "name", "severity", "framework")
+    lines = ["  ".join(headers[k].ljust(widths[k]) for k in columns) + "  " + headers["summary"]]
+    for row in rows:
+        lines.append("  ".join(row[k].ljust(widths[k]) for k in columns) + "  " + row["summary"])
+    sys.stdout.write("\n".join(lines) + "\n")
+    return 0

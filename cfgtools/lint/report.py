@@ -1,0 +1,272 @@
+"""Output formats of ``cfgtools lint``: text, json, sarif, github.
+
+- text: ``PATH:LINE:COL: CODE message`` sorted by file and position, a fix
+  hint indented under it, then a summary line as ruff prints it;
+- json: a list of ``{path, line, column, end_line, end_column, code, severity, message, fix}``;
+- sarif: SARIF 2.1.0 as GitHub code scanning reads it;
+- github: workflow commands (``::error file=...::message``) that annotate a pull request.
+
+Read errors (unreadable files, internal errors) go to stderr in every format.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path, PurePath
+from typing import Any
+
+from cfgtools.lint.core import Diagnostic, Severity, all_rules
+from cfgtools.lint.runner import LintRun
+
+FORMATS = ("text", "json", "sarif", "github")
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://github.com/cfgtools/cfgtools"
+
+_COLORS = {
+    "error": "\033[1;31m",
+    "warning": "\033[1;33m",
+    "info": "\033[1;36m",
+    "path": "\033[1m",
+    "dim": "\033[2m",
+    "reset": "\033[0m",
+}
+
+
+def use_color(stream) -> bool:
+    """Colour only on a terminal, never when NO_COLOR is set (any value, per no-color.org)."""
+    if "NO_COLOR" in os.environ:
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return bool(isatty and isatty())
+    except (ValueError, OSError):
+        return False
+
+
+def render(run: LintRun, fmt: str, *, color: bool = False, show_fixes: bool = False) -> str:
+    if fmt == "text":
+        return render_text(run, color=color, show_fixes=show_fixes)
+    if fmt == "json":
+        return render_json(run)
+    if fmt == "sarif":
+        return render_sarif(run)
+    if fmt == "github":
+        return render_github(run)
+    raise ValueError(f"unknown format {fmt!r}")
+
+
+# ----------------------------------------------------------------------------- text
+
+
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (plural or word + 's')}"
+
+
+def summary_line(diagnostics: list[Diagnostic]) -> str:
+    if not diagnostics:
+        return "All checks passed!"
+    counts = {s: sum(1 for d in diagnostics if d.severity is s) for s in Severity}
+    return (
+        f"Found {_plural(len(diagnostics), 'problem')} ("
+        f"{_plural(counts[Severity.ERROR], 'error')}, {_plural(counts[Severity.WARNING], 'warning')}, "
+        f"{counts[Severity.INFO]} info)."
+    )
+
+
+def _span_text(d: Diagnostic) -> str:
+    s = d.span
+    return f"{s.line}:{s.column}-{s.end_line}:{s.end_column}"
+
+
+def render_text(run: LintRun, *, color: bool = False, show_fixes: bool = False) -> str:
+    def paint(kind: str, text: str) -> str:
+        return f"{_COLORS[kind]}{text}{_COLORS['reset']}" if color else text
+
+    lines: list[str] = []
+    diagnostics = run.diagnostics
+    for d in diagnostics:
+        location = paint("path", f"{d.path}:{d.span.line}:{d.span.column}:")
+        lines.append(f"{location} {paint(d.severity.value, d.code)} {d.message}")
+        if d.fix is not None:
+            lines.append(f"    {paint('dim', 'help:')} {d.fix.description}")
+            if show_fixes and d.fix.replacement is not None:
+                span = d.fix.span or d.span
+                lines.append(
+                    f"    {paint('dim', 'fix:')} replace {span.line}:{span.column}-{span.end_line}:{span.end_column}"
+                    f" with {d.fix.replacement!r}"
+                )
+    lines.append(summary_line(diagnostics))
+    return "\n".join(lines) + "\n"
+
+
+# ----------------------------------------------------------------------------- json
+
+
+def _fix_dict(d: Diagnostic) -> dict[str, Any] | None:
+    if d.fix is None:
+        return None
+    span = d.fix.span or (d.span if d.fix.replacement is not None else None)
+    return {
+        "description": d.fix.description,
+        "replacement": d.fix.replacement,
+        "span": None if span is None else {
+            "line": span.line, "column": span.column, "end_line": span.end_line, "end_column": span.end_column,
+        },
+    }
+
+
+def diagnostic_dict(d: Diagnostic) -> dict[str, Any]:
+    return {
+        "path": d.path,
+        "line": d.span.line,
+        "column": d.span.column,
+        "end_line": d.span.end_line,
+        "end_column": d.span.end_column,
+        "code": d.code,
+        "severity": d.severity.value,
+        "message": d.message,
+        "fix": _fix_dict(d),
+    }
+
+
+def render_json(run: LintRun) -> str:
+    return json.dumps([diagnostic_dict(d) for d in run.diagnostics], indent=2, ensure_ascii=False) + "\n"
+
+
+# ----------------------------------------------------------------------------- sarif
+
+_SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+
+
+def relative_posix(path: str, base: Path | None = None) -> str:
+    """The path relative to ``base`` (the cwd) when it is below it, with forward slashes."""
+    base = base or Path.cwd()
+    candidate = Path(path)
+    if candidate.is_absolute():
+        try:
+            candidate = candidate.resolve().relative_to(base.resolve())
+        except (ValueError, OSError):
+            pass
+    text = PurePath(candidate).as_posix()
+    while text.startswith("./"):
+        text = text[2:]
+    return text
+
+
+def artifact_uri(path: str, base: Path | None = None) -> str:
+    """A relative URI with forward slashes (GitHub resolves it against the checkout)."""
+    text = relative_posix(path, base)
+    # percent-encode what a URI cannot carry as is
+    return "".join(c if (c.isalnum() or c in "/._-~") else "%{:02X}".format(ord(c)) if ord(c) < 128 else c for c in text)
+
+
+def _short_doc(rule) -> str:
+    doc = rule.doc()
+    return doc.split("\n\n", 1)[0].replace("\n", " ").strip() or rule.summary
+
+
+def render_sarif(run: LintRun) -> str:
+    from cfgtools import __version__
+
+    rules = all_rules()
+    used = sorted({d.code for d in run.diagnostics} | set(rules))
+    index = {code: i for i, code in enumerate(used)}
+    descriptors = []
+    for code in used:
+        rule = rules.get(code)
+        if rule is None:
+            descriptors.append({"id": code, "name": code, "shortDescription": {"text": code}})
+            continue
+        level = _SARIF_LEVEL[run.settings.severity_for(code, rule.severity)]
+        descriptors.append(
+            {
+                "id": code,
+                "name": "".join(part.capitalize() for part in rule.name.split("-")),
+                "shortDescription": {"text": rule.summary},
+                "fullDescription": {"text": _short_doc(rule)},
+                "help": {"text": rule.doc()},
+                "defaultConfiguration": {"level": level},
+                "properties": {"tags": [rule.framework], "problem.severity": level if level != "note" else "recommendation"},
+            }
+        )
+    results = []
+    for d in run.diagnostics:
+        span = d.span
+        region = {
+            "startLine": max(1, span.line),
+            "startColumn": max(1, span.column),
+            "endLine": max(span.line, span.end_line, 1),
+            "endColumn": max(1, span.end_column if span.end_column > span.column or span.end_line > span.line
+                             else span.column + 1),
+        }
+        results.append(
+            {
+                "ruleId": d.code,
+                "ruleIndex": index[d.code],
+                "level": _SARIF_LEVEL[d.severity],
+                "message": {"text": d.message + (f" Fix: {d.fix.description}" if d.fix else "")},
+                "locations": [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": artifact_uri(d.path)},
+                            "region": region,
+                        }
+                    }
+                ],
+            }
+        )
+    document = {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "cfgtools",
+                        "informationUri": INFORMATION_URI,
+                        "version": __version__,
+                        "rules": descriptors,
+                    }
+                },
+                "columnKind": "unicodeCodePoints",
+                "results": results,
+            }
+        ],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+# ----------------------------------------------------------------------------- github
+
+_GITHUB_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+
+
+def escape_data(text: str) -> str:
+    """Escape a workflow-command message (as @actions/core's escapeData does)."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """Escape a workflow-command property value (also ':' and ',')."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def render_github(run: LintRun) -> str:
+    lines = []
+    for d in run.diagnostics:
+        s = d.span
+        props = [
+            f"file={escape_property(relative_posix(d.path))}",
+            f"line={s.line}",
+            f"col={s.column}",
+            f"endLine={max(s.end_line, s.line)}",
+            f"endColumn={s.end_column}",
+            f"title={escape_property(d.code)}",
+        ]
+        message = d.message + (f"\nhelp: {d.fix.description}" if d.fix else "")
+        lines.append(f"::{_GITHUB_LEVEL[d.severity]} {','.join(props)}::{escape_data(d.code + ' ' + message)}")
+    return "\n".join(lines) + ("\n" if lines else "")

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from typing import Iterator
+
+from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
+from cfgtools.lint.rules._caffe import FORK_FIELDS, SOLVER_FIELDS, span_of
+from cfgtools.lint.rules._helpers import did_you_mean
+
+
+@register
+class UnknownSolverField(Rule):
+    """A field that Caffe's SolverParameter does not have: Caffe refuses the file.
+
+    The solver is parsed with protobuf's text format, which stops at an
+    unknown field name (``Message type "caffe.SolverParameter" has no field
+    named ...``) before training starts. Fields of forks (``plateau_winsize``
+    of the SSD fork) are unknown to BVLC Caffe.
+
+    Bad::
+
+        base_lr: 0.01
+        lr_polciy: "step"
+
+    Good::
+
+        base_lr: 0.01
+        lr_policy: "step"
+    """
+
+    code = "CF001"
+    name = "unknown-solver-field"
+    severity = Severity.ERROR
+    framework = "caffe"
+    summary = "unknown SolverParameter field: Caffe refuses the file"
+
+    def check(self) -> Iterator[Diagnostic]:
+        solver = self.ctx.solver
+        if solver is None:
+            return
+        for unknown in getattr(solver, "unknown_fields", ()) or ():
+            name = getattr(unknown, "name", str(unknown))
+            span = span_of(unknown)
+            message = (
+                f"{name!r} is not a SolverParameter field: Caffe stops with 'Message type "
+                f"\"caffe.SolverParameter\" has no field named \"{name}\"' before training"
+            )
+            if name in FORK_FIELDS:
+                message += f" ({name} exists only in {FORK_FIELDS[name]})"
+                yield self.diagnostic(span, message, Fix(f"remove {name}, or train with {FORK_FIELDS[name]}"))
+                continue
+            hint = did_you_mean(name, SOLVER_FIELDS, cutoff=0.7)
+            fix = None
+            if hint:
+                message += f"; did you mean {hint!r}?"
+                fix = Fix(f"rename the field to {hint!r}", hint, getattr(unknown, "key_span", None) or span)
+            yield self.diagnostic(span, message, fix)

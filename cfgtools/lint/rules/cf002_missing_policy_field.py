@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from typing import Iterator
+
+from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
+from cfgtools.lint.rules._caffe import is_set, policy_of, policy_span, value_of
+
+#: policy -> field -> (what Caffe's 0 default does, severity or None for the rule default, example value)
+_NEEDS: dict[str, dict[str, tuple[str, Severity | None, str]]] = {
+    "step": {
+        "gamma": ("the rate is base_lr until iteration stepsize and exactly 0 from then on", None, "0.1"),
+        "stepsize": (
+            "BVLC Caffe aborts at the first update ('Check failed: this->param_.stepsize() > 0'); older forks "
+            "divide by zero", Severity.ERROR, "100000",
+        ),
+    },
+    "exp": {"gamma": ("the rate is base_lr at iteration 0 and exactly 0 from iteration 1 on", None, "0.999")},
+    "inv": {
+        "gamma": ("(1 + 0*iter)^-power is 1: the rate stays base_lr", None, "0.0001"),
+        "power": ("x^-0 is 1: the rate stays base_lr", None, "0.75"),
+    },
+    "multistep": {
+        "gamma": ("the rate is base_lr until the first stepvalue and exactly 0 from then on", None, "0.1"),
+        "stepvalue": ("the step never advances: the rate stays base_lr", None, "100000"),
+    },
+    "sigmoid": {
+        "gamma": ("the sigmoid is flat: the rate is base_lr*0.5 for the whole run", None, "0.001"),
+        "stepsize": (
+            "BVLC Caffe aborts at the first update ('Check failed: this->param_.stepsize() > 0')",
+            Severity.ERROR, "10000",
+        ),
+    },
+    "poly": {
+        "power": ("(1 - iter/max_iter)^0 is 1: the rate stays base_lr", None, "1.0"),
+        "max_iter": (
+            "training runs 0 iterations (and poly would divide by max_iter 0)", Severity.ERROR, "100000",
+        ),
+    },
+}
+
+
+@register
+class MissingPolicyField(Rule):
+    """A field the lr_policy needs is not set: Caffe uses 0.
+
+    SolverParameter's gamma, power, stepsize and max_iter have no default, so
+    an omitted one is 0 and the schedule degenerates: ``step`` without
+    gamma drops the rate to 0 at the first step, ``poly`` without power is a
+    constant rate, ``step``/``sigmoid`` without stepsize abort.
+
+    Bad::
+
+        base_lr: 0.01
+        lr_policy: "step"
+        stepsize: 10000      # gamma missing: the rate becomes 0 at iteration 10000
+
+    Good::
+
+        base_lr: 0.01
+        lr_policy: "step"
+        stepsize: 10000
+        gamma: 0.1
+    """
+
+    code = "CF002"
+    name = "missing-policy-field"
+    severity = Severity.WARNING
+    framework = "caffe"
+    summary = "a field the lr_policy needs is unset (Caffe's 0 default)"
+
+    def check(self) -> Iterator[Diagnostic]:
+        solver = self.ctx.solver
+        if solver is None:
+            return
+        policy = policy_of(solver)
+        needs = _NEEDS.get(policy or "")
+        if not needs:
+            return
+        span = policy_span(solver)
+        for name, (effect, severity, example) in needs.items():
+            if name == "stepvalue":
+                missing = not value_of(solver, "stepvalue", [])
+            else:
+                missing = not is_set(solver, name)
+            if not missing:
+                continue
+            yield self.diagnostic(
+                span,
+                f"lr_policy \"{policy}\" uses {name}, which is not set: Caffe uses 0, so {effect}",
+                Fix(f"add {name}: {example} (or the value you mean)"),
+                severity=self.ctx.settings.severity_for(self.code, severity) if severity else None,
+            )

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from typing import Iterator
+
+from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
+from cfgtools.lint.rules._caffe import POLICIES, policy_of, policy_span
+from cfgtools.lint.rules._helpers import did_you_mean
+
+
+@register
+class LrPolicy(Rule):
+    """``lr_policy`` is missing or not a policy Caffe knows.
+
+    lr_policy has no default: an omitted one is ``""``. Either way
+    ``GetLearningRate`` stops with ``Unknown learning rate policy`` at the
+    first training iteration (after the test at iteration 0 has run). Names
+    are exact and case-sensitive; ``plateau`` exists only in the SSD fork.
+
+    Bad::
+
+        base_lr: 0.01
+        lr_policy: "Step"
+
+    Good::
+
+        base_lr: 0.01
+        lr_policy: "step"
+        stepsize: 10000
+        gamma: 0.1
+    """
+
+    code = "CF004"
+    name = "lr-policy"
+    severity = Severity.ERROR
+    framework = "caffe"
+    summary = "lr_policy missing or unknown: Caffe aborts at the first update"
+
+    def check(self) -> Iterator[Diagnostic]:
+        solver = self.ctx.solver
+        if solver is None:
+            return
+        policy = policy_of(solver)
+        span = policy_span(solver)
+        if policy is None:
+            yield self.diagnostic(
+                span,
+                "lr_policy is not set: Caffe uses \"\" and aborts with 'Unknown learning rate policy: ' at the "
+                "first training iteration",
+                Fix('add lr_policy: "fixed" (or the schedule you mean)'),
+            )
+            return
+        if policy in POLICIES:
+            return
+        message = f"unknown lr_policy {policy!r}: Caffe aborts with 'Unknown learning rate policy: {policy}' at the first training iteration"
+        if policy == "plateau":
+            message += " (plateau exists only in the SSD fork)"
+            yield self.diagnostic(span, message, Fix("use the SSD fork, or multistep with stepvalues"))
+            return
+        hint = did_you_mean(policy, POLICIES, cutoff=0.5)
+        fix = None
+        if hint:
+            message += f"; did you mean {hint!r}?"
+            fix = Fix(f'write lr_policy: "{hint}"')
+        else:
+            message += f"; Caffe knows {', '.join(POLICIES)}"
+        yield self.diagnostic(span, message, fix)

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from typing import Iterator
+
+from cfgtools.darknet.netkeys import NET_KEYS
+from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
+from cfgtools.lint.rules._helpers import did_you_mean, fork_name
+
+
+@register
+class UnknownNetKey(Rule):
+    """A key in [net] that darknet never reads.
+
+    darknet does not report unused keys of the [net] section (it calls
+    ``option_unused`` only for layer sections), so a misspelt or invented key
+    is ignored silently and the default applies. Keys that differ from a known
+    key only by letter case are reported by DN013 instead.
+
+    Bad::
+
+        [net]
+        lerning_rate=0.001   # darknet uses the default 0.001 by luck only
+        max_epochs=100       # no such key: training stops at max_batches
+
+    Good::
+
+        [net]
+        learning_rate=0.001
+        max_batches=500200
+    """
+
+    code = "DN001"
+    name = "unknown-net-key"
+    severity = Severity.WARNING
+    framework = "darknet"
+    summary = "unknown key in [net]: darknet ignores it silently"
+
+    def check(self) -> Iterator[Diagnostic]:
+        document = self.ctx.document
+        net = document.net if document is not None else None
+        if net is None:
+            return
+        dialect = document.dialect
+        known = NET_KEYS[dialect]
+        other = "pjreddie" if dialect == "alexeyab" else "alexeyab"
+        lowered = {k.lower() for k in known}
+        for option in net.options:
+            key = option.key
+            if not option.stored or key in known or not key.strip("\r"):
+                continue
+            if key.lower() in lowered:  # DN013's business
+                continue
+            if key in NET_KEYS[other]:
+                yield self.diagnostic(
+                    option.key_span,
+                    f"{key!r} is read only by {fork_name(other)}'s darknet: {fork_name(dialect)} ignores it "
+                    "silently",
+                    severity=self.ctx.settings.severity_for(self.code, Severity.INFO),
+                )
+                continue
+            hint = did_you_mean(key.split("#")[0], known, cutoff=0.7)
+            message = f"unknown [net] key {key!r}: darknet ({fork_name(dialect)}) never reads it and ignores it silently"
+            fix = None
+            if hint:
+                message += f"; did you mean {hint!r}?"
+                fix = Fix(f"rename the key to {hint!r}", hint, option.key_span)
+            yield self.diagnostic(option.key_span, message, fix)

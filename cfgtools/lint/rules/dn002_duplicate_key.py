@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from typing import Iterator
+
+from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
+
+
+@register
+class DuplicateKey(Rule):
+    """A key given twice in one section: darknet uses the first and ignores the rest.
+
+    ``option_find`` returns the first option of a key, so a later line that
+    was meant to override an earlier one has no effect. A line without ``=``
+    counts as the first one too: darknet then uses the default. Duplicates
+    with the same value are harmless and reported as info.
+
+    Bad::
+
+        [net]
+        batch=64
+        subdivisions=16
+        batch=1        # ignored: darknet trains with batch=64
+
+    Good::
+
+        [net]
+        batch=64
+        subdivisions=16
+    """
+
+    code = "DN002"
+    name = "duplicate-key"
+    severity = Severity.WARNING
+    framework = "darknet"
+    summary = "key given twice in a section: the first wins, later ones are ignored"
+
+    def check(self) -> Iterator[Diagnostic]:
+        document = self.ctx.document
+        if document is None:
+            return
+        for section in document.sections:
+            first: dict[str, object] = {}
+            for option in section.options:
+                if not option.stored or not option.key.strip("\r"):
+                    continue
+                kept = first.get(option.key)
+                if kept is None:
+                    first[option.key] = option
+                    continue
+                where = f"[{section.name}]" if section.is_network() else f"[{section.name}] (layer {section.layer_index})"
+                if kept.value is None:
+                    message = (
+                        f"{option.key!r} is given again in {where}: darknet stops at line {kept.line}, which has "
+                        f"no '=', so it uses the default and ignores this {option.key}={option.value}"
+                    )
+                    severity = None
+                elif kept.value == option.value:
+                    message = (
+                        f"{option.key!r} is given again in {where} with the same value {option.value!r} "
+                        f"(first at line {kept.line}); darknet ignores this line"
+                    )
+                    severity = self.ctx.settings.severity_for(self.code, Severity.INFO)
+                else:
+                    message = (
+                        f"{option.key!r} is given again in {where}: darknet uses the first one, "
+                        f"{option.key}={kept.value} at line {kept.line}, and ignores this "
+                        f"{option.key}={option.value}"
+                    )
+                    severity = None
+                yield self.diagnostic(
+                    option.key_span, message,
+                    Fix(f"delete this line, or write the value you want at line {kept.line}"),
+                    severity=severity,
+                )

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from cfgtools.darknet import cnum
+from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
+from cfgtools.lint.rules._helpers import column_span, comment_start
+
+#: List keys whose comma counting stops at '#' in AlexeyAB ([net] steps, [yolo] mask and anchors).
+_AB_STOPS_AT_HASH = {"steps", "mask", "anchors"}
+_NUMBER_LIST = re.compile(r"^[+-]?[0-9.eE+-]*(,[+-]?[0-9.eE+-]*)*$")
+
+
+@register
+class InlineComment(Rule):
+    """A ``#`` comment after a value: darknet has no trailing comments.
+
+    darknet strips every blank and keeps the rest of the line, so
+    ``policy=steps # lr drops`` reads as the policy ``steps#lrdrops`` (unknown:
+    darknet trains with a constant rate). A number still reads as the number
+    (``atoi``/``atof`` stop at ``#``), and lists depend on the fork: AlexeyAB
+    stops counting ``steps``/``mask``/``anchors`` items at ``#``, pjreddie
+    counts every comma, so ``steps=10,15 # a,b`` has 2 steps in one fork and
+    3 in the other.
+
+    Bad::
+
+        [net]
+        policy=steps   # the default is constant
+
+    Good::
+
+        [net]
+        # the default is constant
+        policy=steps
+    """
+
+    code = "DN003"
+    name = "inline-comment"
+    severity = Severity.WARNING
+    framework = "darknet"
+    summary = "a '#' after a value becomes part of the value"
+
+    def check(self) -> Iterator[Diagnostic]:
+        document = self.ctx.document
+        if document is None:
+            return
+        dialect = document.dialect
+        for section in document.sections:
+            for option in section.options:
+                value = option.value
+                if not option.stored or value is None or "#" not in value:
+                    continue
+                before, _, comment = value.partition("#")
+                start = comment_start(option)
+                if start is None or option.value_span is None:
+                    continue
+                span = column_span(option.line, start, option.value_span.end_column)
+                written_comment = option.line_text[start - 1 :].rstrip("\r").rstrip()
+                fix = Fix(
+                    f"move {written_comment!r} to its own line above and write {option.key}={before}",
+                    before, option.value_span,
+                )
+                key = option.key
+                severity = None
+                if section.is_network() and key == "policy":
+                    message = (
+                        f"darknet reads policy as {value!r}, not {before!r}: "
+                        "an unknown policy, so it trains with a constant rate"
+                    )
+                elif before and _NUMBER_LIST.match(before) and "," in before + comment:
+                    message = self._list_message(key, value, before, comment, dialect)
+                    if message is None:
+                        message = (
+                            f"darknet reads {key} as {value!r}; the numbers before '#' still read the same, "
+                            "but the comment is part of the value"
+                        )
+                        severity = self.ctx.settings.severity_for(self.code, Severity.INFO)
+                elif before and _NUMBER_LIST.match(before):
+                    number = cnum.atof(before) if any(c in before for c in ".eE") else cnum.atoi(before)
+                    message = (
+                        f"darknet reads {key} as {value!r}; atoi/atof stop at '#' and still get {number:g}, "
+                        "but the comment is part of the value"
+                    )
+                    severity = self.ctx.settings.severity_for(self.code, Severity.INFO)
+                else:
+                    message = (
+                        f"darknet reads {key} as {value!r}, not {before!r}: the comment becomes part of the text"
+                    )
+                yield self.diagnostic(span, message, fix, severity=severity)
+
+    @staticmethod
+    def _list_message(key: str, value: str, before: str, comment: str, dialect: str) -> str | None:
+        if "," not in comment:
+            return None
+        ab = before.count(",") + 1 if key in _AB_STOPS_AT_HASH else value.count(",") + 1
+        pj = value.count(",") + 1
+        if ab == pj:
+            return (
+                f"darknet reads {key} as {value!r}: it counts the commas inside the comment too, "
+                f"so the list has {pj} items, not {before.count(',') + 1}"
+            )
+        return (
+            f"darknet reads {key} as {value!r}: AlexeyAB stops counting items at '#' ({ab} items) "
+            f"but pjreddie counts every comma ({pj} items, the extra ones read from the comment)"
+        )

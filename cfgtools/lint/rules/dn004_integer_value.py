@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import math
+from typing import Iterator
+
+from cfgtools.darknet import cnum
+from cfgtools.darknet.netkeys import INT_KEYS, INT_LIST_KEYS
+from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
+
+
+def _intended(text: str) -> int | None:
+    """The integer the author clearly meant (``5e5`` -> 500000, ``1000.0`` -> 1000), if any."""
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    if math.isfinite(number) and number == int(number):
+        return int(number)
+    return None
+
+
+@register
+class IntegerValue(Rule):
+    """An integer [net] key written as a float, an exponent or text.
+
+    darknet reads integer keys with C ``atoi``, which stops at the first
+    character that is not a digit: ``max_batches=5e5`` is 5, ``burn_in=1e3``
+    is 1, ``batch=64.0`` is 64, ``0x40`` is 0 and text is 0.
+
+    Bad::
+
+        [net]
+        max_batches=5e5     # darknet trains 5 iterations
+        steps=4e5,4.5e5     # steps 4 and 4
+
+    Good::
+
+        [net]
+        max_batches=500000
+        steps=400000,450000
+    """
+
+    code = "DN004"
+    name = "integer-value"
+    severity = Severity.WARNING
+    framework = "darknet"
+    summary = "integer key written as a float/exponent/text: atoi reads something else"
+
+    def check(self) -> Iterator[Diagnostic]:
+        document = self.ctx.document
+        net = document.net if document is not None else None
+        if net is None:
+            return
+        int_keys = INT_KEYS[document.dialect]
+        for option in net.options:
+            if not option.stored or option.value is None or option.value_span is None:
+                continue
+            if net.lookup(option.key) is not option:
+                continue  # a duplicate: DN002
+            text = option.value.split("#", 1)[0].rstrip("\r")
+            if option.key in int_keys:
+                diagnostic = self._item(option, option.key, text, None)
+                if diagnostic is not None:
+                    yield diagnostic
+            elif option.key in INT_LIST_KEYS:
+                items = text.split(",")
+                bad = [(i, item) for i, item in enumerate(items) if item and not cnum.looks_like_int(item)]
+                if not bad:
+                    continue
+                read = [cnum.atoi(item) for item in items]
+                intended = [_intended(item) if not cnum.looks_like_int(item) else int(item) for item in items if item]
+                listed = ", ".join(f"{item!r} -> {cnum.atoi(item)}" for _, item in bad)
+                fix = None
+                message = f"{option.key} items are integers read with atoi: {listed}, so darknet uses {read}"
+                if all(v is not None for v in intended) and "" not in items:
+                    good = ",".join(str(v) for v in intended)
+                    fix = Fix(f"write {option.key}={good}", good, option.value_span)
+                yield self.diagnostic(option.value_span, message, fix)
+
+    def _item(self, option, key: str, text: str, _unused) -> Diagnostic | None:
+        if not text or cnum.looks_like_int(text):
+            return None
+        read = cnum.atoi(text)
+        intended = _intended(text)
+        if intended is not None and intended == read:
+            message = f"{key}={text} is an integer key: darknet reads it with atoi and gets {read} (same value)"
+            return self.diagnostic(
+                option.value_span, message, Fix(f"write {key}={read}", str(read), option.value_span),
+                severity=self.ctx.settings.severity_for(self.code, Severity.INFO),
+            )
+        if intended is not None:
+            message = f"{key}={text} is an integer key: darknet reads it with atoi and gets {read}, not {intended}"
+            return self.diagnostic(
+                option.value_span, message, Fix(f"write {key}={intended}", str(intended), option.value_span)
+            )
+        try:
+            number = float(text)
+        except ValueError:
+            number = None
+        if number is not None and math.isfinite(number):
+            message = (
+                f"{key}={text} is an integer key: darknet reads it with atoi and gets {read}"
+                f" (the fraction is dropped)"
+            )
+            return self.diagnostic(option.value_span, message, Fix(f"write a whole number, e.g. {key}={read}"))
+        message = f"{key}={text} is not a number: darknet reads it with atoi and gets {read}"
+        return self.diagnostic(option.value_span, message, Fix(f"write a whole number for {key}"))

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from typing import Iterator
+
+from cfgtools.darknet.netkeys import NET_KEYS
+from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
+
+#: Which policies (or condition) make darknet read a key.
+_READ_BY = {
+    "step": "policy=step or sigmoid",
+    "scale": "policy=step",
+    "steps": "policy=steps (or sgdr in AlexeyAB)",
+    "scales": "policy=steps (or sgdr in AlexeyAB)",
+    "gamma": "policy=exp or sigmoid",
+    "sgdr_cycle": "policy=sgdr",
+    "sgdr_mult": "policy=sgdr",
+    "learning_rate_min": "policy=sgdr",
+    "B1": "adam=1",
+    "B2": "adam=1",
+    "eps": "adam=1",
+}
+
+
+@register
+class UnusedByPolicy(Rule):
+    """A [net] key that darknet never reads with the policy this file uses.
+
+    ``parse_net_options`` reads ``step``/``scale`` only for ``policy=step``
+    (``step`` also for ``sigmoid``), ``steps``/``scales`` only for ``steps``
+    (and AlexeyAB's ``sgdr``), ``gamma`` only for ``exp`` and ``sigmoid``,
+    ``sgdr_*`` only for ``sgdr`` and ``B1``/``B2``/``eps`` only with ``adam=1``.
+    Such a key looks like it shapes the schedule but has no effect.
+
+    Bad::
+
+        [net]
+        policy=poly
+        steps=400000,450000   # never read: poly ignores steps
+        scales=.1,.1
+
+    Good::
+
+        [net]
+        policy=steps
+        steps=400000,450000
+        scales=.1,.1
+    """
+
+    code = "DN005"
+    name = "unused-by-policy"
+    severity = Severity.WARNING
+    framework = "darknet"
+    summary = "a [net] key the selected policy never reads"
+
+    def check(self) -> Iterator[Diagnostic]:
+        net = self.ctx.net
+        document = self.ctx.document
+        if net is None or document is None:
+            return
+        known = NET_KEYS[document.dialect]
+        policy = net.effective_policy
+        if policy != net.policy.value:
+            policy_text = f"policy {net.policy.value!r}, which darknet runs as constant"
+        else:
+            policy_text = f"policy={policy}" + (" (the default)" if not net.policy.from_file else "")
+        for setting in net.settings():
+            if setting.read or not setting.from_file or setting.key not in known or setting.key not in _READ_BY:
+                continue
+            why = _READ_BY[setting.key]
+            if setting.key in ("B1", "B2", "eps"):
+                context = f"adam={net.adam.value}"
+            else:
+                context = policy_text
+            span = setting.key_span or setting.span
+            yield self.diagnostic(
+                span,
+                f"{setting.key}={setting.raw} has no effect: darknet reads {setting.key} only with {why}, "
+                f"and this file uses {context}",
+                Fix(f"delete the {setting.key} line, or change the policy if {setting.key} was meant to apply"),
+            )

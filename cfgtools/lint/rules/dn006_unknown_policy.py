@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from typing import Iterator
+
+from cfgtools.darknet.net import POLICIES
+from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
+from cfgtools.lint.rules._helpers import did_you_mean, fork_name
+
+
+@register
+class UnknownPolicy(Rule):
+    """A policy name darknet does not know: it trains with a constant rate.
+
+    ``get_policy`` compares the name with ``strcmp`` (exact, case-sensitive),
+    prints ``Couldn't find policy X, going with constant`` and uses
+    ``constant``. ``sig``, ``STEPS`` and ``step s`` are all unknown, and
+    pjreddie has no ``sgdr``.
+
+    Bad::
+
+        [net]
+        policy=STEPS     # constant learning rate, the steps are ignored
+
+    Good::
+
+        [net]
+        policy=steps
+    """
+
+    code = "DN006"
+    name = "unknown-policy"
+    severity = Severity.ERROR
+    framework = "darknet"
+    summary = "unknown policy name: darknet falls back to constant"
+
+    def check(self) -> Iterator[Diagnostic]:
+        net = self.ctx.net
+        if net is None or not net.policy.from_file or net.policy_known:
+            return
+        value = net.policy.value
+        dialect = net.dialect
+        known = POLICIES[dialect]
+        span = net.policy.span or net.policy.key_span
+        message = (
+            f"unknown policy {value!r}: darknet ({fork_name(dialect)}) prints \"Couldn't find policy "
+            f"{value}, going with constant\" and trains with the constant rate {net.learning_rate.value:g}"
+        )
+        base = value.split("#", 1)[0].rstrip("\r")
+        if base == "sgdr" and dialect == "pjreddie":
+            message += "; sgdr exists only in AlexeyAB's darknet"
+            yield self.diagnostic(span, message, Fix("use AlexeyAB's darknet, or a policy pjreddie has (steps, poly)"))
+            return
+        if base in known:
+            hint = base
+            if value.endswith("\r"):
+                message += " (the \\r of a CRLF line end is part of the name)"
+            else:
+                message += f" (the text after {base!r} is part of the name)"
+        else:
+            hint = did_you_mean(base, known, cutoff=0.5)
+            if base == "sig":
+                hint = "sigmoid"
+        fix = None
+        if hint:
+            message += f"; did you mean {hint!r}?"
+            fix = Fix(f"write policy={hint}", hint, span)
+        else:
+            message += f"; darknet knows {', '.join(known)}"
+        yield self.diagnostic(span, message, fix)

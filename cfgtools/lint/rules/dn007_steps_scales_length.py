@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from typing import Iterator
+
+from cfgtools.darknet import cnum
+from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
+
+
+@register
+class StepsScalesLength(Rule):
+    """``steps`` and ``scales`` have different numbers of items.
+
+    darknet takes the number of items from ``steps`` and walks ``scales``
+    with ``strchr(p, ',') + 1``. With fewer scales than steps it reads past
+    the end of the text and crashes (segfault) in both forks; extra scales
+    are ignored.
+
+    Bad::
+
+        [net]
+        policy=steps
+        steps=400000,450000
+        scales=.1            # darknet segfaults while reading the cfg
+
+    Good::
+
+        [net]
+        policy=steps
+        steps=400000,450000
+        scales=.1,.1
+    """
+
+    code = "DN007"
+    name = "steps-scales-length"
+    severity = Severity.ERROR
+    framework = "darknet"
+    summary = "steps and scales differ in length (fewer scales: crash; more: ignored)"
+
+    def check(self) -> Iterator[Diagnostic]:
+        net = self.ctx.net
+        if net is None or not net.steps.read or not net.steps.from_file or not net.scales.from_file:
+            return
+        steps_count = cnum.list_count(net.steps.raw, net.dialect)
+        scales_count = net.scales.raw.count(",") + 1
+        span = net.scales.span or net.scales.key_span
+        if scales_count < steps_count:
+            padded = net.scales.raw.split("#")[0] + ",1" * (steps_count - scales_count)
+            yield self.diagnostic(
+                span,
+                f"scales has {scales_count} item(s) for {steps_count} steps: darknet reads past the end of the "
+                "scales text and crashes (segfault) while parsing [net]",
+                Fix(f"give one scale per step, e.g. scales={padded}", padded, span),
+            )
+        elif scales_count > steps_count:
+            kept = ",".join(net.scales.raw.split("#")[0].split(",")[:steps_count])
+            yield self.diagnostic(
+                span,
+                f"scales has {scales_count} items for {steps_count} steps: darknet ignores the last "
+                f"{scales_count - steps_count}",
+                Fix(f"write scales={kept}, or add the missing steps", kept, span),
+                severity=self.ctx.settings.severity_for(self.code, Severity.WARNING),
+            )

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+from typing import Iterator
+
+from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
+
+_FIXES = {
+    "bom": "save the file as UTF-8 without a byte-order mark",
+    "option-before-section": "put the line under a [section] (the [net] section comes first)",
+    "no-sections": "start the file with a [net] section",
+    "first-section-not-net": "make [net] (or [network]) the first section",
+}
+
+
+@register
+class DarknetRefuses(Rule):
+    """darknet crashes or refuses the file while reading it.
+
+    Covers what ``read_cfg``/``parse_net_options`` stop on: a UTF-8 BOM or a
+    ``key=value`` before any section (segfault), no sections, a first section
+    that is not ``[net]``, ``policy=steps`` without ``steps`` or ``scales``,
+    ``step=0`` with ``policy=step`` and ``subdivisions=0`` (division by
+    zero), and a [net] with neither ``width``/``height``/``channels`` nor
+    ``inputs`` ("No input parameters supplied").
+
+    Bad::
+
+        batch=64        # before any section: segfault
+        [net]
+        policy=steps    # no steps/scales: darknet stops
+
+    Good::
+
+        [net]
+        batch=64
+        policy=steps
+        steps=4000,4500
+        scales=.1,.1
+    """
+
+    code = "DN011"
+    name = "darknet-refuses"
+    severity = Severity.ERROR
+    framework = "darknet"
+    summary = "darknet would crash or refuse this file"
+
+    def check(self) -> Iterator[Diagnostic]:
+        document = self.ctx.document
+        if document is None:
+            return
+        for problem in document.fatal_problems:
+            yield self.diagnostic(problem.span, problem.message, Fix(_FIXES.get(problem.kind, "see the message")))
+        net = self.ctx.net
+        if net is None:
+            return
+        delegate_scales = self.ctx.settings.is_enabled("DN007")
+        for message in net.fatal:
+            if message.startswith("scales has"):
+                if delegate_scales:
+                    continue
+                span = net.scales.span
+            elif message.startswith("step=0"):
+                span = net.step.span
+            elif message.startswith("subdivisions=0"):
+                span = net.subdivisions.span
+            else:
+                span = net.policy.span
+            yield self.diagnostic(span or document.net.span, message)
+        if not (net.width.value and net.height.value and net.channels.value):
+            inputs = document.net.lookup("inputs")
+            if inputs is None or inputs.value is None or not _nonzero_int(inputs.value):
+                yield self.diagnostic(
+                    document.net.span,
+                    "[net] sets neither width, height and channels nor inputs: darknet stops with "
+                    "'No input parameters supplied'",
+                    Fix("set width=, height= and channels= (e.g. 416, 416, 3)"),
+                )
+
+
+def _nonzero_int(text: str) -> bool:
+    from cfgtools.darknet.cnum import atoi
+
+    return atoi(text) != 0
+

@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+from typing import Iterator
+
+from cfgtools.darknet.net import read_net
+from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
+from cfgtools.lint.rules._helpers import fork_name
+from cfgtools.positions import Span
+
+#: [net] values compared between the forks when no specific cause was found.
+_COMPARED = ("effective_policy", "max_batches", "learning_rate", "steps", "scales", "step", "gamma", "burn_in", "power")
+
+
+@register
+class ForkDifference(Rule):
+    """The file behaves differently under the other darknet fork.
+
+    The two C forks read the same text differently in a few places: pjreddie
+    keeps the ``\\r`` of CRLF line ends (so ``[net]\\r`` is not ``[net]`` and
+    it refuses the file), has no ``sgdr`` policy, computes ``sigmoid`` with
+    an unsigned batch number (the rate is 0 before ``step``), blocks every
+    step after a negative one, and counts ``steps`` items past a ``#``.
+
+    Bad::
+
+        [net]
+        policy=sgdr      # pjreddie: unknown policy, constant rate
+
+    Good::
+
+        [net]
+        policy=steps
+        steps=4000,4500
+        scales=.1,.1
+    """
+
+    code = "DN012"
+    name = "fork-difference"
+    severity = Severity.WARNING
+    framework = "darknet"
+    summary = "the other darknet fork reads or runs this file differently"
+
+    def check(self) -> Iterator[Diagnostic]:
+        document = self.ctx.document
+        other_document = self.ctx.other_dialect_document()
+        if document is None or other_document is None:
+            return
+        here, there = fork_name(document.dialect), fork_name(other_document.dialect)
+        ab_doc = document if document.dialect == "alexeyab" else other_document
+        found = False
+        if document.crlf_lines:
+            first = document.crlf_lines[0]
+            line_text = document.lines()[first - 1]
+            if document.dialect == "alexeyab":
+                message = (
+                    f"{len(document.crlf_lines)} line(s) end with CRLF: AlexeyAB drops the \\r but pjreddie keeps it, "
+                    "so pjreddie reads the header as '[net]\\r' and stops with 'First section must be [net] or "
+                    "[network]' (and string values such as policy get a trailing \\r)"
+                )
+            else:
+                message = (
+                    f"{len(document.crlf_lines)} line(s) end with CRLF: pjreddie keeps the \\r (see DN011), "
+                    "AlexeyAB drops it and reads the file normally"
+                )
+            found = True
+            yield self.diagnostic(
+                Span(line=first, column=max(1, len(line_text)), end_line=first, end_column=len(line_text) + 1),
+                message, Fix("save the file with LF line ends"),
+            )
+        net_ab = read_net(ab_doc) if ab_doc.net is not None else None
+        net_here = self.ctx.net
+        if net_ab is None or net_here is None:
+            return
+        if net_ab.policy.value == "sgdr":
+            found = True
+            yield self.diagnostic(
+                net_here.policy.span or net_here.policy.key_span,
+                "policy=sgdr exists only in AlexeyAB's darknet: pjreddie prints \"Couldn't find policy sgdr\" "
+                f"and trains with the constant rate {net_ab.learning_rate.value:g}",
+            )
+        if net_ab.effective_policy == "sigmoid" and net_ab.step.value > 0 and net_ab.gamma.value > 0:
+            found = True
+            yield self.diagnostic(
+                net_here.policy.span or net_here.policy.key_span,
+                f"policy=sigmoid: pjreddie computes batch - step with unsigned numbers, so its rate is exactly 0 "
+                f"for every batch before step={net_ab.step.value}; AlexeyAB gives the logistic curve",
+            )
+        if net_ab.effective_policy == "steps" and net_ab.steps.from_file:
+            negative = [s for s in net_ab.steps.value if s < 0]
+            if negative:
+                found = True
+                yield self.diagnostic(
+                    net_here.steps.span or net_here.steps.key_span,
+                    f"negative step {negative[0]}: AlexeyAB applies it from batch 0, but pjreddie compares it as a "
+                    "huge unsigned number, so that step and every later one never fire",
+                    Fix("remove the negative steps"),
+                )
+            raw = net_ab.steps.raw or ""
+            if "#" in raw and "," in raw.split("#", 1)[1]:
+                found = True
+                yield self.diagnostic(
+                    net_here.steps.span or net_here.steps.key_span,
+                    f"steps={raw}: AlexeyAB stops counting steps at '#' ({raw.split('#')[0].count(',') + 1}), "
+                    f"pjreddie counts every comma ({raw.count(',') + 1})",
+                    Fix("move the comment to its own line"),
+                )
+        if found:
+            return
+        try:
+            net_there = read_net(other_document) if other_document.net is not None else None
+        except Exception:  # pragma: no cover - the other reading is best effort
+            return
+        if net_there is None:
+            return
+        differences = []
+        for name in _COMPARED:
+            a, b = getattr(net_here, name), getattr(net_there, name)
+            a_value = a.value if hasattr(a, "value") else a
+            b_value = b.value if hasattr(b, "value") else b
+            a_read = getattr(a, "read", True)
+            b_read = getattr(b, "read", True)
+            if (a_read or b_read) and a_value != b_value:
+                differences.append(f"{name}: {here} {a_value!r}, {there} {b_value!r}")
+        if bool(net_here.fatal) != bool(net_there.fatal):
+            stops = there if net_there.fatal else here
+            differences.append(f"{stops} stops on this [net]")
+        if differences:
+            yield self.diagnostic(
+                document.net.span,
+                f"{there}'s darknet reads this [net] differently: " + "; ".join(differences),
+            )

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from typing import Iterator
+
+from cfgtools.darknet.netkeys import NET_KEYS
+from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
+
+
+@register
+class NetKeyCase(Rule):
+    """A [net] key written with different letter case than darknet expects.
+
+    darknet compares keys with ``strcmp``: ``Learning_Rate`` is not
+    ``learning_rate``, so the line is ignored and the default applies.
+
+    Bad::
+
+        [net]
+        Learning_Rate=0.01    # darknet trains with the default 0.001
+
+    Good::
+
+        [net]
+        learning_rate=0.01
+    """
+
+    code = "DN013"
+    name = "net-key-case"
+    severity = Severity.WARNING
+    framework = "darknet"
+    summary = "[net] key in the wrong letter case: darknet ignores it"
+
+    def check(self) -> Iterator[Diagnostic]:
+        document = self.ctx.document
+        net = document.net if document is not None else None
+        if net is None:
+            return
+        known = NET_KEYS[document.dialect]
+        by_lower = {k.lower(): k for k in known}
+        for option in net.options:
+            key = option.key
+            if not option.stored or key in known or key.lower() not in by_lower:
+                continue
+            right = by_lower[key.lower()]
+            used = net.lookup(right)
+            if used is not None and used.value is not None:
+                then = f"darknet reads {right}={used.value} from line {used.line} instead"
+            else:
+                then = f"darknet ignores it and uses the default for {right!r}"
+            yield self.diagnostic(
+                option.key_span,
+                f"{key!r} is not {right!r}: darknet keys are case-sensitive, so {then}",
+                Fix(f"write the key as {right!r}", right, option.key_span),
+            )

@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+from typing import Iterator
+
+from cfgtools.darknet.layers import expected_filters, yolo_mask
+from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
+from cfgtools.lint.rules.yl_common import DETECTION_KINDS, layers, network, where
+
+
+@register
+class YoloFilters(Rule):
+    """The [convolutional] before a [yolo]/[Gaussian_yolo]/[region] has the wrong ``filters``.
+
+    A detection layer reads its input as ``len(mask)`` (``num`` for [region])
+    boxes of ``classes + 5`` numbers ([yolo]), ``classes + 9`` ([Gaussian_yolo])
+    or ``classes + coords + 1`` ([region]). darknet checks that the previous
+    layer gives exactly that many outputs and stops otherwise (AlexeyAB:
+    "filters= in the [convolutional]-layer doesn't correspond to classes= or
+    mask= in [yolo]-layer"; pjreddie: an assert). The usual cause is changing
+    ``classes`` without changing ``filters``.
+
+    Bad::
+
+        [convolutional]
+        size=1
+        filters=255      # (80+5)*3: still the COCO value
+        activation=linear
+
+        [yolo]
+        mask=0,1,2
+        classes=2
+        num=6
+
+    Good::
+
+        [convolutional]
+        size=1
+        filters=21       # (2+5)*3
+        activation=linear
+
+        [yolo]
+        mask=0,1,2
+        classes=2
+        num=6
+    """
+
+    code = "YL001"
+    name = "yolo-filters"
+    severity = Severity.ERROR
+    framework = "darknet"
+    summary = "the [convolutional] before a [yolo]/[Gaussian_yolo]/[region] has filters that do not match classes and mask/num"
+
+    def check(self) -> Iterator[Diagnostic]:
+        all_layers = layers(self.ctx)
+        net = network(self.ctx)
+        for i, layer in enumerate(all_layers):
+            if layer.kind not in DETECTION_KINDS:
+                continue
+            expected = expected_filters(layer)
+            if layer.kind == "region":
+                formula = f"(classes + coords + 1) * num = ({layer.classes} + {layer.coords} + 1) * {layer.num}"
+            else:
+                extra = 5 if layer.kind == "yolo" else 9
+                formula = f"(classes + {extra}) * len(mask) = ({layer.classes} + {extra}) * {len(yolo_mask(layer))}"
+            previous = all_layers[i - 1] if i > 0 else None
+            if previous is not None and previous.kind == "convolutional":
+                if previous.filters == expected:
+                    continue
+                message = (
+                    f"filters={previous.filters} in the [convolutional] (layer {previous.index}) before "
+                    f"{where(layer)} must be {formula} = {expected}: darknet stops with "
+                    "'filters= in the [convolutional]-layer doesn't correspond to classes= or mask='"
+                )
+                option = previous.option("filters")
+                span = previous.span("filters")
+                fix = Fix(f"write filters={expected}", replacement=str(expected), span=span if option else None)
+                if option is None:
+                    fix = Fix(f"add filters={expected} to the [convolutional] at line {previous.section.span.line}")
+                yield self.diagnostic(span, message, fix)
+            elif net is not None and i < len(net.layers) and i > 0:
+                row = net.layers[i]
+                given = net.layers[i - 1].outputs
+                w, h, _ = row.input
+                needed = w * h * expected
+                if given != needed:
+                    yield self.diagnostic(
+                        layer.section.span,
+                        f"{where(layer)} needs {w}x{h}x{expected} = {needed} inputs ({formula} per cell) but "
+                        f"layer {i - 1} gives {given}: darknet stops (the outputs do not match classes and mask/num)",
+                        Fix(f"make layer {i - 1} output {expected} channels"),
+                    )

@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from typing import Iterator
+
+from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
+from cfgtools.lint.rules.yl_common import DETECTION_KINDS, layers, where
+
+
+@register
+class AnchorsMask(Rule):
+    """``anchors`` does not hold ``2*num`` numbers, or a ``mask`` index is not below ``num``.
+
+    ``num`` is the total number of anchors, ``anchors`` lists their
+    width,height pairs and ``mask`` picks this layer's anchors by index.
+    darknet reads ``2*num`` anchor numbers: missing ones stay 0 (boxes of
+    size 0, silently), extra ones are ignored by AlexeyAB and overflow the
+    array in pjreddie. Mask values are not checked at all: an index of
+    ``num`` or more reads past the anchors.
+
+    Bad::
+
+        [yolo]
+        mask=6,7,8
+        anchors=10,13, 16,30, 33,23, 30,61, 62,45, 59,119
+        num=6
+
+    Good::
+
+        [yolo]
+        mask=3,4,5
+        anchors=10,13, 16,30, 33,23, 30,61, 62,45, 59,119
+        num=6
+    """
+
+    code = "YL003"
+    name = "anchors-mask"
+    severity = Severity.ERROR
+    framework = "darknet"
+    summary = "anchors count differs from 2*num, or a mask index is out of range"
+
+    def check(self) -> Iterator[Diagnostic]:
+        for layer in layers(self.ctx):
+            if layer.kind not in DETECTION_KINDS:
+                continue
+            num = layer.num
+            anchors = layer.anchors
+            if anchors is not None and len(anchors) != 2 * num:
+                count = len(anchors)
+                if count < 2 * num:
+                    message = (f"{where(layer)} has {count} anchor numbers but num={num} needs {2 * num}: "
+                               f"darknet leaves the missing {2 * num - count} at 0 (zero-size anchors)")
+                    severity = None
+                elif self.ctx.document.dialect == "pjreddie" and layer.kind != "region":
+                    message = (f"{where(layer)} has {count} anchor numbers but num={num} needs {2 * num}: "
+                               "pjreddie writes them all into a 2*num array (memory overflow)")
+                    severity = None
+                else:
+                    message = (f"{where(layer)} has {count} anchor numbers but num={num} needs {2 * num}: "
+                               f"darknet ignores the last {count - 2 * num}")
+                    severity = self.ctx.settings.severity_for(self.code, Severity.WARNING)
+                pairs = count // 2
+                yield self.diagnostic(
+                    layer.span("anchors"), message,
+                    Fix(f"write num={pairs}" if count % 2 == 0 else "give every anchor a width and a height",
+                        replacement=str(pairs) if count % 2 == 0 and layer.option("num") else None,
+                        span=layer.span("num") if count % 2 == 0 and layer.option("num") else None),
+                    severity=severity,
+                )
+            if layer.kind == "region":
+                continue
+            mask = getattr(layer, "mask", None) or []
+            bad = [m for m in mask if m < 0 or m >= num]
+            if bad:
+                yield self.diagnostic(
+                    layer.span("mask"),
+                    f"mask index {', '.join(map(str, bad))} in {where(layer)} is out of range: num={num} "
+                    f"anchors are numbered 0..{num - 1}, and darknet reads past them without a check",
+                    Fix(f"use mask indices below {num}, or raise num= to the number of anchor pairs"),
+                )

@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+from typing import Iterator
+
+from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
+from cfgtools.lint.rules.yl_common import network, where
+
+
+def _fmt(shape) -> str:
+    return "{}x{}x{}".format(*shape)
+
+
+def _pj_exact(sw: int, sh: int, w: int, h: int) -> bool:
+    down = sw % w == 0 and sh % h == 0 and sw // w == sh // h
+    up = w % sw == 0 and h % sh == 0 and w // sw == h // sh
+    return down or up
+
+
+@register
+class ShapeMismatch(Rule):
+    """A [route] joins layers of different width/height, or a [shortcut] adds spatially different layers.
+
+    [route] concatenates channels, so every input must have the width and
+    height of the first: AlexeyAB prints "The width and height of the input
+    layers are different." and the route becomes 0x0x0 (the next layer
+    stops); pjreddie concatenates regardless and the data is garbage.
+
+    [shortcut] adds element by element. A channel difference is handled (only
+    the common channels are added), but a width/height difference is not:
+    AlexeyAB adds by flat index, mixing unrelated positions silently, and
+    pjreddie samples by an integer stride that must be the same for width
+    and height (else an assert stops it).
+
+    Bad::
+
+        [route]
+        layers=-1, 36    # 13x13 and 26x26: no [upsample] before the join
+
+    Good::
+
+        [upsample]
+        stride=2
+
+        [route]
+        layers=-1, 36    # both 26x26
+    """
+
+    code = "YL005"
+    name = "shape-mismatch"
+    severity = Severity.ERROR
+    framework = "darknet"
+    summary = "a [route] joins inputs of different width/height, or a [shortcut] adds different spatial sizes"
+
+    def check(self) -> Iterator[Diagnostic]:
+        net = network(self.ctx)
+        if net is None:
+            return
+        dialect = net.dialect
+        rows = net.layers
+        for row in rows:
+            layer = row.layer
+            valid = [s for s in row.sources if 0 <= s < row.index]
+            if layer.kind == "route" and len(valid) == len(row.sources) and len(valid) > 1:
+                first = rows[valid[0]].output
+                for index in valid[1:]:
+                    other = rows[index].output
+                    if other[:2] != first[:2]:
+                        effect = ("AlexeyAB makes the route 0x0x0 and the next layer stops"
+                                  if dialect == "alexeyab" else "pjreddie concatenates them anyway (garbage)")
+                        yield self.diagnostic(
+                            layer.span("layers"),
+                            f"{where(layer)} joins layer {valid[0]} ({_fmt(first)}) and layer {index} "
+                            f"({_fmt(other)}): their width/height differ; {effect}",
+                            Fix("route layers of the same width and height (add an [upsample] or a strided "
+                                "[convolutional]/[maxpool] on one side)"),
+                        )
+            elif layer.kind == "shortcut":
+                w, h, _ = row.input
+                for index in valid:
+                    sw, sh, _ = rows[index].output
+                    if (sw, sh) == (w, h) or 0 in (w, h, sw, sh):
+                        continue
+                    if dialect == "pjreddie":
+                        if _pj_exact(sw, sh, w, h):
+                            continue  # an exact integer down/up-sampling, which pjreddie handles
+                        if sw // w != sh // h or w // sw != h // sh:
+                            effect = "pjreddie's size ratio differs between width and height: an assert stops it"
+                        else:
+                            effect = "pjreddie samples with a truncated integer stride (misaligned, silently)"
+                    else:
+                        effect = "AlexeyAB adds them by flat index, mixing unrelated positions, silently"
+                    yield self.diagnostic(
+                        layer.span("from"),
+                        f"{where(layer)} adds layer {index} ({_fmt(rows[index].output)}) to its input "
+                        f"({_fmt(row.input)}): the width/height differ; {effect}",
+                        Fix("add layers of the same width and height"),
+                    )
