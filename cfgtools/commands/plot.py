@@ -1,0 +1,149 @@
+"""``cfgtools plot FILE...``: overlay the learning-rate schedules of several files.
+
+Without ``-o`` a text plot is written to stdout (80 columns, no extra
+dependency); with ``-o out.png|svg|pdf`` matplotlib draws the figure. Long
+schedules are reduced to a per-column min/max envelope so spikes and step
+drops stay visible.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from cfgtools.commands.schedule import _non_negative, add_common_arguments
+
+HELP = "plot learning-rate schedules (text in the terminal, or PNG/SVG/PDF with -o)"
+
+IMAGE_SUFFIXES = (".png", ".svg", ".pdf")
+#: envelope columns for image output (about one per pixel of a 10-inch figure at 200 dpi)
+IMAGE_COLUMNS = 2000
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("files", nargs="+", metavar="FILE", help="darknet .cfg files and/or Caffe solvers")
+    parser.add_argument("-o", "--output", metavar="OUT", help="write an image (.png, .svg or .pdf) with matplotlib")
+    parser.add_argument("--resume-from", type=_non_negative, metavar="N",
+                        help="mark a resume at iteration N with a vertical line")
+    parser.add_argument("--log-y", action="store_true", help="logarithmic lr axis")
+    parser.add_argument("--from", dest="start", type=_non_negative, metavar="N", help="first iteration to plot")
+    parser.add_argument("--to", dest="stop", type=_non_negative, metavar="N", help="last iteration to plot")
+    parser.add_argument("--width", type=int, default=80, help="text plot width in characters (default 80)")
+    parser.add_argument("--height", type=int, default=20, help="text plot height in rows (default 20)")
+    add_common_arguments(parser)
+
+
+def _envelopes(schedules, x0: int, x1: int, columns: int, log_y: bool, clip: tuple[bool, bool] = (True, True)):
+    """One envelope per schedule; each is drawn over its own updates unless a bound was given (``clip``)."""
+    from cfgtools.schedule.evaluate import iter_chunks
+    from cfgtools.schedule.textplot import Envelope
+
+    result = []
+    for schedule in schedules:
+        env = Envelope(x0=x0, x1=x1, columns=columns, label=Path(schedule.source).name or schedule.source)
+        first = max(x0, schedule.first_update) if clip[0] else x0
+        last = min(x1, schedule.last_update) if clip[1] else x1
+        if last >= first:
+            for iters, lrs in iter_chunks(schedule, first, last):
+                env.add(iters, lrs, log_y=log_y)
+        result.append(env)
+    return result
+
+
+def _label(schedule) -> str:
+    name = Path(schedule.source).name or schedule.source
+    extra = schedule.framework if schedule.framework == "caffe" else f"darknet/{schedule.dialect}"
+    if schedule.gpus != 1:
+        extra += f", x{schedule.gpus} GPUs"
+    return f"{name} ({extra}, {schedule.policy.kind})"
+
+
+def run(args: argparse.Namespace) -> int:
+    from cfgtools.errors import InputError
+    from cfgtools.schedule.build import load_schedule
+    from cfgtools.schedule.model import ScheduleError
+
+    suffix = Path(args.output).suffix.lower() if args.output else ""
+    if args.output and suffix not in IMAGE_SUFFIXES:
+        print(f"cfgtools plot: error: -o must end in .png, .svg or .pdf, not {args.output!r}", file=sys.stderr)
+        return 2
+    schedules = []
+    for name in args.files:
+        try:
+            schedule = load_schedule(name, dialect=args.dialect, gpus=args.gpus, seed=args.seed)
+        except (InputError, ScheduleError) as exc:
+            print(exc.format(), file=sys.stderr)
+            return 2
+        if schedule.framework == "caffe" and schedule.gpus != 1:
+            schedule = schedule.model_copy(update={"gpus": 1})
+        if schedule.is_random:
+            print(f"note: {name}: darknet's policy=random is not reproducible; the values are seeded "
+                  f"(--seed {args.seed})", file=sys.stderr)
+        if schedule.horizon <= 0:
+            print(f"note: {name}: no max_batches/max_iter (0): nothing to plot for it", file=sys.stderr)
+        schedules.append(schedule)
+    x0 = args.start if args.start is not None else min(s.first_update for s in schedules)
+    x1 = args.stop if args.stop is not None else max(s.last_update for s in schedules)
+    if x1 < x0:
+        print("cfgtools plot: error: empty iteration range (no max_batches/max_iter? use --to N)", file=sys.stderr)
+        return 2
+    if args.output:
+        return _image(schedules, x0, x1, args)
+    from cfgtools.schedule.textplot import columns_for, render
+
+    clip = (args.start is None, args.stop is None)
+    envelopes = _envelopes(schedules, x0, x1, columns_for(args.width), args.log_y, clip)
+    for env, s in zip(envelopes, schedules):
+        env.label = _label(s)
+    vlines = [(args.resume_from, "|")] if args.resume_from is not None else []
+    title = "learning rate" + (" (log)" if args.log_y else "")
+    sys.stdout.write(render(envelopes, width=args.width, height=args.height, log_y=args.log_y,
+                            vlines=vlines, title=title))
+    return 0
+
+
+def _image(schedules, x0: int, x1: int, args) -> int:
+    import numpy as np
+
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib is needed for -o: pip install 'cfgtools[plot]'", file=sys.stderr)
+        return 2
+    span = x1 - x0 + 1
+    columns = min(IMAGE_COLUMNS, span)
+    envelopes = _envelopes(schedules, x0, x1, columns, args.log_y, (args.start is None, args.stop is None))
+    fig, ax = plt.subplots(figsize=(10, 5), dpi=100)
+    for env, schedule in zip(envelopes, schedules):
+        present = ~np.isnan(env.low)
+        cols = np.flatnonzero(present)
+        if columns == span:  # one iteration per column: draw the exact steps
+            xs = x0 + cols
+            ax.step(xs, env.low[cols], where="post", label=_label(schedule), linewidth=1.2)
+        else:  # envelope: a vertical min..max segment per column keeps spikes and drops visible
+            xs = x0 + (cols * span) / columns
+            ys = np.column_stack([env.low[cols], env.high[cols]]).reshape(-1)
+            ax.plot(np.repeat(xs, 2), ys, label=_label(schedule), linewidth=1.2)
+    if args.resume_from is not None:
+        ax.axvline(args.resume_from, color="black", linestyle="--", linewidth=1, label=f"resume at {args.resume_from}")
+    if args.log_y:
+        ax.set_yscale("log")
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("learning rate")
+    ax.set_xlim(x0, x1)
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="best", fontsize="small")
+    fig.tight_layout()
+    try:
+        fig.savefig(args.output)
+    except OSError as exc:
+        print(f"{args.output}:1:1: cannot write: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    finally:
+        plt.close(fig)
+    print(args.output)
+    return 0
