@@ -101,3 +101,14 @@ def stepvalues(solver) -> list[int]:
     if values is None:
         values = value_of(solver, "stepvalue", [])
     return [int(v) for v in as_list(values)]
+
+
+def value_spans(solver, name: str) -> list[Span]:
+    """The span of every value of a (repeated) field, in file order."""
+    item = field_of(solver, name)
+    if item is None:
+        return []
+    spans = list(getattr(item, "spans", None) or [])
+    if not spans and getattr(item, "span", None) is not None:
+        spans = [item.span]
+    return spans

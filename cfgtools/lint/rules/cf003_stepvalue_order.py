@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
-from cfgtools.lint.rules._caffe import fields_named, policy_of, span_of, stepvalues
+from cfgtools.lint.rules._caffe import field_of, policy_of, span_of, stepvalues, value_spans
 
 
 @register
@@ -41,11 +41,11 @@ class StepvalueOrder(Rule):
         if solver is None or policy_of(solver) != "multistep":
             return
         values = stepvalues(solver)
-        items = fields_named(solver, "stepvalue")
+        spans = value_spans(solver, "stepvalue")
         for i in range(1, len(values)):
             if values[i] > values[i - 1]:
                 continue
-            span = span_of(items[i]) if i < len(items) else span_of(items[-1] if items else None)
+            span = spans[i] if i < len(spans) else span_of(field_of(solver, "stepvalue"))
             reached = max(values[:i])
             if values[i] == values[i - 1]:
                 what = (f"stepvalue {values[i]} is repeated: Caffe's multistep advances at most one step per "

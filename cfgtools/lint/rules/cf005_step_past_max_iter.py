@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
-from cfgtools.lint.rules._caffe import field_of, fields_named, is_set, policy_of, span_of, stepvalues, value_of
+from cfgtools.lint.rules._caffe import field_of, is_set, policy_of, span_of, stepvalues, value_of, value_spans
 
 
 @register
@@ -47,10 +47,10 @@ class StepPastMaxIter(Rule):
             return
         policy = policy_of(solver)
         if policy == "multistep":
-            items = fields_named(solver, "stepvalue")
+            spans = value_spans(solver, "stepvalue")
             for i, value in enumerate(stepvalues(solver)):
                 if value >= max_iter:
-                    span = span_of(items[i] if i < len(items) else None)
+                    span = spans[i] if i < len(spans) else span_of(field_of(solver, "stepvalue"))
                     yield self.diagnostic(
                         span,
                         f"stepvalue {value} is at or past max_iter {max_iter}: Caffe runs iterations 0..{max_iter - 1}, "

@@ -39,9 +39,11 @@ class RepeatedScalarField(Rule):
             items = duplicate if isinstance(duplicate, (list, tuple)) else [duplicate]
             for item in items:
                 name = getattr(item, "name", None) or str(item)
+                first = getattr(item, "first_span", None)
+                where = f" (first at line {first.line})" if first is not None else ""
                 yield self.diagnostic(
                     span_of(item),
-                    f"{name} is given more than once: protobuf stops with 'Non-repeated field \"{name}\" is "
+                    f"{name} is given again{where}: protobuf stops with 'Non-repeated field \"{name}\" is "
                     "specified multiple times' and Caffe does not start",
                     Fix(f"keep one {name} line"),
                 )
