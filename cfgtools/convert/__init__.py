@@ -1,0 +1,1 @@
+"""Convert a darknet/Caffe training recipe to PyTorch code, to the other framework, or to JSON."""
