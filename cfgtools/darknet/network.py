@@ -277,16 +277,16 @@ def _infer_one(
         row.output = (w, h, c)
         if dialect == "alexeyab":
             row.bflops = _f32((w * h * c * len(indices)) / 1e9)
+            if getattr(layer, "weights_type", "none") in ("per_feature", "per_layer", "per_channel"):
+                row.bflops = _f32(row.bflops * 2)
         for index in indices:
             src = other(index)
             if src is None:
                 continue
             sw, sh, sc = src.output
-            if (sw, sh) != (w, h) and dialect == "alexeyab":
-                if sw == 0 or sh == 0 or w % sw and sw % w:
-                    row.problems.append(
-                        f"adds layer {index} ({sw}x{sh}x{sc}) to a {w}x{h}x{c} input: the sizes are not "
-                        "multiples of each other")
+            if (sw, sh) != (w, h):
+                row.problems.append(f"adds layer {index} ({sw}x{sh}x{sc}) to a {w}x{h}x{c} input: "
+                                    "the width/height differ")
         listed = ", ".join(str(x) for x in indices)
         row.text = f"Shortcut Layer: {listed},  wt = 0, wn = 0, outputs:{w:4d} x{h:4d} x{c:4d} {row.bflops:5.3f} BF"
     elif kind in ("sam", "scale_channels"):

@@ -87,11 +87,20 @@ class ShapeMismatch(Rule):
                             effect = "pjreddie's size ratio differs between width and height: an assert stops it"
                         else:
                             effect = "pjreddie samples with a truncated integer stride (misaligned, silently)"
+                        severity = None
+                    elif _pj_exact(sw, sh, w, h):
+                        # AlexeyAB prints "Downsample here" but adds by flat index: pjreddie-era ResNets
+                        # (strided shortcuts) compute something else in AlexeyAB, silently.
+                        effect = ("AlexeyAB adds them by flat index (it prints 'Downsample here' but does not "
+                                  "resample, unlike pjreddie), mixing unrelated positions")
+                        severity = self.ctx.settings.severity_for(self.code, Severity.WARNING)
                     else:
                         effect = "AlexeyAB adds them by flat index, mixing unrelated positions, silently"
+                        severity = None
                     yield self.diagnostic(
                         layer.span("from"),
                         f"{where(layer)} adds layer {index} ({_fmt(rows[index].output)}) to its input "
                         f"({_fmt(row.input)}): the width/height differ; {effect}",
                         Fix("add layers of the same width and height"),
+                        severity=severity,
                     )

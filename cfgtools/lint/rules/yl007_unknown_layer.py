@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from typing import Iterator
+
+from cfgtools.darknet.layers import HEADERS, NETWORK_HEADERS
+from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
+from cfgtools.lint.rules._helpers import did_you_mean
+from cfgtools.lint.rules.yl_common import layers
+
+
+@register
+class UnknownLayer(Rule):
+    """A section type darknet does not know: it prints "Type not recognized" and builds an empty layer.
+
+    The type is the whole line after blanks are removed, matched exactly
+    (case-sensitive): ``[Yolo]``, ``[conv2d]`` and ``[yolo] # head`` (which
+    reads as ``[yolo]#head``) are all unknown. The empty layer outputs
+    0x0x0, so the next layer usually stops with "Layer before ... must
+    output image". Some types exist in one fork only ([sam], [scale_channels],
+    [Gaussian_yolo] are AlexeyAB's; [deconvolutional] is pjreddie's).
+
+    Bad::
+
+        [Convolutional]
+        filters=32
+
+    Good::
+
+        [convolutional]
+        filters=32
+    """
+
+    code = "YL007"
+    name = "unknown-layer-type"
+    severity = Severity.ERROR
+    framework = "darknet"
+    summary = "a section type darknet does not recognise (an empty 0x0x0 layer)"
+
+    def check(self) -> Iterator[Diagnostic]:
+        document = self.ctx.document
+        for layer in layers(self.ctx):
+            if layer.kind is not None:
+                continue
+            header = layer.header
+            dialect = document.dialect
+            known = HEADERS[dialect]
+            hint = ""
+            replacement = None
+            other = "pjreddie" if dialect == "alexeyab" else "alexeyab"
+            bare = header.split("]")[0] + "]" if "]" in header else header
+            if header in NETWORK_HEADERS:
+                hint = ": only the first section may be [net]/[network]"
+            elif bare in known and bare != header:
+                hint = f": the text after ']' is part of the type; write {bare} on its own line"
+                replacement = bare
+            elif header in HEADERS[other]:
+                hint = f": {header} exists in {other}'s darknet only"
+            else:
+                guess = did_you_mean(header, known)
+                if guess:
+                    hint = f"; did you mean {guess}?"
+                    replacement = guess
+            yield self.diagnostic(
+                layer.section.span,
+                f"Type not recognized: {header} (layer {layer.index}): darknet builds an empty 0x0x0 layer{hint}",
+                Fix(f"write {replacement}" if replacement else "use a layer type darknet knows",
+                    replacement=replacement, span=layer.section.span if replacement else None),
+            )

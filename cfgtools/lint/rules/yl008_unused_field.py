@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from typing import Iterator
+
+from cfgtools.darknet.layers import known_keys
+from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
+from cfgtools.lint.rules._helpers import did_you_mean
+from cfgtools.lint.rules.yl_common import layers, where
+
+
+@register
+class UnusedField(Rule):
+    """A key this layer type never reads: darknet prints "Unused field" and ignores it.
+
+    Each layer type's parse function looks up a fixed set of keys (plus a few
+    read for every layer, such as ``stopbackward`` and ``learning_rate``);
+    anything else, typically a typo or a key of another layer type or fork,
+    has no effect.
+
+    Bad::
+
+        [convolutional]
+        filters=64
+        size=3
+        stide=2          # typo: the layer keeps stride=1
+
+    Good::
+
+        [convolutional]
+        filters=64
+        size=3
+        stride=2
+    """
+
+    code = "YL008"
+    name = "unused-field"
+    severity = Severity.WARNING
+    framework = "darknet"
+    summary = "a key the layer type never reads (darknet prints 'Unused field')"
+
+    def check(self) -> Iterator[Diagnostic]:
+        document = self.ctx.document
+        dialect = document.dialect if document else "alexeyab"
+        other = "pjreddie" if dialect == "alexeyab" else "alexeyab"
+        for layer in layers(self.ctx):
+            if layer.kind is None:
+                continue  # YL007
+            for option in layer.unused_options():
+                key = option.key
+                if not key.strip("\r") or key.startswith(("#", ";")):
+                    continue
+                if key in known_keys(layer.kind):
+                    hint = f": only {other}'s darknet reads it in [{layer.kind}]"
+                else:
+                    guess = did_you_mean(key, layer.reads)
+                    hint = f"; did you mean {guess!r}?" if guess else ""
+                value = "(null)" if option.value is None else option.value
+                yield self.diagnostic(
+                    option.key_span,
+                    f"Unused field: '{key} = {value}' in {where(layer)}: darknet never reads {key!r} "
+                    f"for this layer type{hint}",
+                    Fix("delete the line, or fix the key"),
+                )

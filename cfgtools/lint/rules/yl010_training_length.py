@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from typing import Iterator
+
+from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
+from cfgtools.lint.rules.yl_common import layers
+
+#: how far (as a fraction of max_batches) a step may sit from 80 % / 90 % before it is reported
+TOLERANCE = 0.05
+
+
+@register
+class TrainingLength(Rule):
+    """``max_batches`` below the usual advice for the number of classes, or steps far from 80 %/90 %.
+
+    AlexeyAB's README advises ``max_batches = 2000 * classes`` but at least
+    6000 (and not fewer than the training images), with ``steps`` at 80 %
+    and 90 % of ``max_batches``. This is advice, not a darknet rule.
+
+    Bad::
+
+        [net]
+        max_batches=4000     # 3 classes: advice is 6000
+        policy=steps
+        steps=1000,2000
+
+    Good::
+
+        [net]
+        max_batches=6000
+        policy=steps
+        steps=4800,5400
+    """
+
+    code = "YL010"
+    name = "training-length"
+    severity = Severity.INFO
+    framework = "darknet"
+    summary = "max_batches below 2000*classes (min 6000), or steps far from 80%/90% of max_batches"
+
+    def check(self) -> Iterator[Diagnostic]:
+        heads = [layer for layer in layers(self.ctx) if layer.kind in ("yolo", "Gaussian_yolo", "region")]
+        net = self.ctx.net
+        if not heads or net is None:
+            return
+        classes = max(layer.classes for layer in heads)
+        advised = max(2000 * classes, 6000)
+        max_batches = net.max_batches.value
+        span = net.max_batches.span or self.ctx.document.net.span
+        if max_batches < advised:
+            yield self.diagnostic(
+                span, f"max_batches={max_batches} is below the usual advice for {classes} classes: "
+                f"2000 per class and at least 6000, i.e. {advised}",
+                Fix(f"write max_batches={advised}", replacement=str(advised) if net.max_batches.span else None,
+                    span=net.max_batches.span),
+            )
+        if net.effective_policy != "steps" or max_batches <= 0 or not net.steps.from_file:
+            return
+        steps = net.steps.value
+        advice = [round(max_batches * 0.8), round(max_batches * 0.9)]
+        if len(steps) >= 2 and all(abs(s - a) <= TOLERANCE * max_batches for s, a in zip(steps[:2], advice)):
+            return
+        if len(steps) == 1 and abs(steps[0] - advice[0]) <= TOLERANCE * max_batches:
+            return
+        written = ",".join(str(s) for s in steps)
+        yield self.diagnostic(
+            net.steps.span, f"steps={written} are far from the usual 80%/90% of max_batches={max_batches} "
+            f"({advice[0]},{advice[1]})",
+            Fix(f"write steps={advice[0]},{advice[1]}", replacement=f"{advice[0]},{advice[1]}",
+                span=net.steps.span),
+        )
