@@ -49,6 +49,7 @@ class UnusedField(Rule):
                 key = option.key
                 if not key.strip("\r") or key.startswith(("#", ";")):
                     continue
+                guess = None
                 if key in known_keys(layer.kind):
                     hint = f": only {other}'s darknet reads it in [{layer.kind}]"
                 else:
@@ -59,5 +60,6 @@ class UnusedField(Rule):
                     option.key_span,
                     f"Unused field: '{key} = {value}' in {where(layer)}: darknet never reads {key!r} "
                     f"for this layer type{hint}",
-                    Fix("delete the line, or fix the key"),
+                    Fix(f"write {guess!r}", replacement=guess, span=option.key_span) if guess
+                    else Fix("delete the line, or fix the key"),
                 )
