@@ -53,31 +53,35 @@ def current_schedule(ctx: "LintContext") -> "Schedule | None":
 
 @dataclass(frozen=True)
 class Goal:
-    iteration: int  #: the last update the user wants (darknet k, Caffe i)
-    how: str  #: where it came from, for messages
+    updates: int  #: how many updates the user wants to train for
+    how: str  #: where that number came from, for messages
+
+    def last_update(self, schedule: "Schedule") -> int:
+        """The iteration index of the goal's last update (darknet k, Caffe i)."""
+        return schedule.first_update + self.updates - 1
 
 
 def training_goal(ctx: "LintContext", schedule: "Schedule") -> Goal:
-    """The update the user means to train to: --goal, --epochs with --images, or the horizon."""
+    """How many updates the user means to train: --goal, --epochs with --images, or the horizon."""
     settings = ctx.settings
     if settings.goal is not None:
         return Goal(settings.goal, f"--goal {settings.goal}")
     if settings.epochs is not None and settings.images is not None and ctx.kind == "darknet" and ctx.net:
         net = ctx.net
-        # darknet counts batch//subdivisions * time_steps * subdivisions * ngpus images per iteration
+        # darknet counts batch//subdivisions * time_steps * subdivisions * ngpus images per update
         per_update = max(1, net.mini_batch * net.subdivisions.value * settings.gpus)
         updates = math.ceil(settings.epochs * settings.images / per_update)
         return Goal(
             updates,
             f"{settings.epochs:g} epochs of {settings.images} images at {per_update} images per update",
         )
-    return Goal(schedule.last_update, "max_batches" if schedule.framework == "darknet" else "max_iter")
+    return Goal(schedule.horizon, "max_batches" if schedule.framework == "darknet" else "max_iter")
 
 
 def analysed_range(ctx: "LintContext", schedule: "Schedule") -> tuple[int, int]:
     """The updates the rate rules look at: from the first update to the goal (within the horizon)."""
     goal = training_goal(ctx, schedule)
-    return schedule.first_update, min(goal.iteration, schedule.last_update)
+    return schedule.first_update, min(goal.last_update(schedule), schedule.last_update)
 
 
 def setting_span(ctx: "LintContext", *names: str) -> Span:
@@ -122,12 +126,13 @@ def _checkpoint_iteration(ctx: "LintContext", spec: int | str) -> tuple[int, int
         return iteration, None, f"iteration {iteration}"
     path = str(spec)
     if ctx.kind == "darknet":
-        from cfgtools.darknet.weights import iteration_from_seen, read_weights_header
+        from cfgtools.darknet.weights import read_weights_header
 
         header = read_weights_header(path, ctx.settings.dialect)
         net = ctx.net
-        # darknet divides by the *current* cfg's batch and subdivisions
-        iteration = iteration_from_seen(header.seen, net.batch.value, net.subdivisions.value, net.time_steps.value)
+        # darknet divides by the *current* cfg's stored mini-batch times subdivisions
+        per_iteration = net.mini_batch * net.subdivisions.value
+        iteration = header.seen // per_iteration if per_iteration > 0 else 0
         return iteration, None, f"{path} (seen={header.seen}: iteration {iteration})"
     from cfgtools.caffe.solverstate import read_solverstate
 
@@ -167,7 +172,10 @@ def _changed_settings(ctx: "LintContext", previous_model: object) -> tuple[str, 
     if previous_model is None:
         return ()
     if ctx.kind == "darknet":
-        current = {s.key: s.value for s in ctx.net.settings()}
+        # only keys darknet reads in either config (sgdr_cycle follows max_batches unread under poly)
+        read = {s.key for s in ctx.net.settings() if s.read}
+        read |= {s.key for s in previous_model.settings() if s.read}  # type: ignore[attr-defined]
+        current = {s.key: s.value for s in ctx.net.settings() if s.key in read}
         before = {s.key: s.value for s in previous_model.settings()}  # type: ignore[attr-defined]
     else:
         current = {name: f.value for name, f in ctx.solver.fields.items()}
@@ -219,7 +227,11 @@ def resume_point(ctx: "LintContext") -> ResumePoint | None:
 
 def _restored_multistep_index(old: "Schedule", iteration: int) -> int:
     """Caffe's current_step_ saved after ``iteration`` updates under the old solver."""
-    if old.policy.kind != "multistep" or iteration < 1:
+    if iteration < 1:
+        return 0
+    if old.policy.kind == "step":  # Caffe recomputes and saves iter / stepsize for step too
+        return (iteration - 1) // old.policy.step
+    if old.policy.kind != "multistep":
         return 0
     import numpy as np
 

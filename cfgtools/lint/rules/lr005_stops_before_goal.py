@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from typing import Iterator
+
+from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
+from cfgtools.lint.numeric import current_schedule, setting_span, training_goal
+
+
+@register
+class StopsBeforeGoal(Rule):
+    """Training stops (``max_batches`` / ``max_iter``) before the goal you asked for.
+
+    The goal comes from ``--goal ITER`` or ``--epochs E`` with ``--images N``
+    (or a darknet ``.data`` file, whose train list gives N). A
+    ``max_batches`` or ``max_iter`` of 0 stops at once: darknet's detector
+    does no update and Caffe runs zero iterations (scripts such as
+    py-faster-rcnn's pass their own count, which is reported as info).
+
+    Bad::
+
+        # cfgtools lint --epochs 100 --images 64000 yolo.cfg
+        [net]
+        batch=64
+        subdivisions=16
+        max_batches=6000    # 100 epochs need 100000 updates
+
+    Good::
+
+        [net]
+        batch=64
+        subdivisions=16
+        max_batches=100000
+    """
+
+    code = "LR005"
+    name = "stops-before-goal"
+    severity = Severity.WARNING
+    framework = "any"
+    summary = "training stops (max_batches / max_iter) before the goal the user asked for"
+
+    def check(self) -> Iterator[Diagnostic]:
+        schedule = current_schedule(self.ctx)
+        if schedule is None:
+            return
+        darknet = schedule.framework == "darknet"
+        name = "max_batches" if darknet else "max_iter"
+        span = setting_span(self.ctx, name)
+        if schedule.horizon <= 0:
+            if darknet:
+                yield self.diagnostic(
+                    span, "max_batches is 0 (unset): darknet's detector stops before the first update "
+                    "(its classifier never stops)", Fix("set max_batches to the number of updates to train for"))
+            else:
+                yield self.diagnostic(
+                    span, "max_iter is 0 (unset): `caffe train` runs zero iterations; "
+                    "only a script that supplies its own count (as py-faster-rcnn does) trains this solver",
+                    Fix("set max_iter"), severity=Severity.INFO)
+            return
+        goal = training_goal(self.ctx, schedule)
+        if goal.updates <= schedule.horizon:
+            return
+        needed = goal.updates
+        yield self.diagnostic(
+            span,
+            f"training stops after {schedule.horizon} updates ({name}), before the goal of {needed} ({goal.how})",
+            Fix(f"set {name}={needed}", replacement=str(needed)),
+        )

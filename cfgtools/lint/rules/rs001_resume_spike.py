@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from typing import Iterator
+
+from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
+from cfgtools.lint.numeric import format_lr, resume_point, setting_span
+
+
+@register
+class ResumeSpike(Rule):
+    """Resuming from a checkpoint makes the learning rate jump.
+
+    darknet and Caffe recompute the rate from the stored iteration and the
+    *edited* config. Changing ``max_batches`` under ``poly``, the base rate,
+    the steps or the number of GPUs moves the rate at the resume point; a
+    jump of more than ``spike-ratio`` (default 2) knocks a converging model
+    off its minimum for a long time. Give the checkpoint with
+    ``--resume-from ITER|FILE`` and the config it was trained with with
+    ``--previous OLD.cfg`` (and ``--previous-gpus``).
+
+    Bad::
+
+        # trained to batch 300019 with max_batches=392480, policy=poly, power=4
+        # cfgtools lint --resume-from 300019 --previous old.cfg new.cfg
+        [net]
+        learning_rate=0.001
+        policy=poly
+        power=4
+        max_batches=592480      # the rate at 300020 is 19x the rate at 300019
+
+    Good::
+
+        [net]
+        learning_rate=0.0000518 # continuous at the resume point (see the fix hint)
+        policy=poly
+        power=4
+        max_batches=592480
+    """
+
+    code = "RS001"
+    name = "resume-spike"
+    severity = Severity.WARNING
+    framework = "any"
+    summary = "resuming at the checkpoint's iteration makes the learning rate jump"
+
+    def check(self) -> Iterator[Diagnostic]:
+        point = resume_point(self.ctx)
+        if point is None or self.ctx.settings.clear or point.old_lr is None:
+            return
+        new = point.new
+        if point.iteration >= new.last_update + (1 if new.framework == "caffe" else 0):
+            return  # nothing trains (RS002)
+        old_lr, new_lr = point.old_lr, point.new_lr
+        if not (old_lr > 0 and new_lr > old_lr * self.ctx.settings.spike_ratio):
+            return
+        darknet = new.framework == "darknet"
+        last, first = (point.iteration, point.iteration + 1) if darknet else (point.iteration - 1, point.iteration)
+        key = "learning_rate" if darknet else "base_lr"
+        # every policy is proportional to the base rate, so scaling it makes the rate continuous
+        continuous = new.base_lr * old_lr / new_lr
+        changed = ", ".join(point.changed) if point.changed else "nothing in the config (only the GPU count)"
+        yield self.diagnostic(
+            setting_span(self.ctx, *point.changed, key) if point.changed else setting_span(self.ctx, key),
+            f"resuming from {point.described}: the rate jumps x{new_lr / old_lr:.3g}, from {format_lr(old_lr)} "
+            f"(update {last}, previous config) to {format_lr(new_lr)} (update {first}, this config); "
+            f"changed: {changed}",
+            Fix(f"{key}={continuous:.6g} keeps the rate continuous at the resume point",
+                replacement=f"{continuous:.6g}"),
+        )
