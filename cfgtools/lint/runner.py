@@ -11,6 +11,7 @@ error line (exit 2) and the other rules still run.
 from __future__ import annotations
 
 import os
+import re
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,7 +90,7 @@ def lint_source(source: SourceText, settings: LintSettings, kind: str | None = N
     """Lint one already-read file (``kind`` is detected when not given)."""
     path = source.path
     result = FileResult(path=path)
-    kind = kind or detect_kind(source)
+    kind = kind or detect_kind(source) or _fallback_kind(source)
     if kind is None:
         return result
     try:
@@ -116,6 +117,20 @@ def lint_source(source: SourceText, settings: LintSettings, kind: str | None = N
         (d for d in found if not suppressions.suppresses(d.code, d.span.line)), key=Diagnostic.sort_key
     )
     return result
+
+
+_NET_HEADER = re.compile(r"^[ \t]*\[[ \t]*(net|network)[ \t]*\][ \t\r]*$", re.MULTILINE)
+
+
+def _fallback_kind(source: SourceText) -> str | None:
+    """A .cfg whose first content line is an option but which has a [net] header later.
+
+    detect_kind wants [net] first; darknet crashes on such a file (DN011), which
+    is exactly what the linter should say rather than skip it.
+    """
+    if source.path.lower().endswith(".cfg") and _NET_HEADER.search(source.text):
+        return "darknet"
+    return None
 
 
 def _context(source: SourceText, kind: str, settings: LintSettings) -> LintContext:

@@ -60,14 +60,17 @@ def key_span_of(item, default: Span | None = None) -> Span:
 
 
 def policy_span(solver) -> Span:
-    item = field_of(solver, "lr_policy")
-    if item is not None:
-        return span_of(item)
-    for candidate in ("base_lr", "max_iter"):
-        item = field_of(solver, candidate)
-        if item is not None:
-            return key_span_of(item)
-    return Span.point(1)
+    """The lr_policy value, or (when it is unset) the first field of the file."""
+    if is_set(solver, "lr_policy"):
+        return span_of(field_of(solver, "lr_policy"))
+    fields = getattr(solver, "fields", {}) or {}
+    spans = [
+        getattr(f, "key_span", None) or getattr(f, "span", None)
+        for f in (fields.values() if isinstance(fields, dict) else fields)
+        if getattr(f, "explicit", False)
+    ]
+    spans = [s for s in spans if s is not None]
+    return min(spans, key=lambda s: (s.line, s.column)) if spans else Span.point(1)
 
 
 def as_list(value: Any) -> list:
