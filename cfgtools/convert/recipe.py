@@ -94,6 +94,8 @@ class Recipe(BaseModel):
     problems: list[str] = Field(default_factory=list)
     #: other input text shown for reference (name -> text as written)
     written: dict[str, str] = Field(default_factory=dict)
+    #: the value of each config key set in the file, as the framework reads it (for headers)
+    values: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("schedule")
     @classmethod
@@ -148,8 +150,11 @@ def recipe_from_net(net: "NetConfig", gpus: int = 1, source: str = "", other_key
 
     schedule = schedule_from_net(net, gpus=gpus, source=source)
     prov: dict[str, str] = {}
+    values: dict[str, str] = {}
     for setting in net.settings():
         prov[setting.key] = _setting_origin(setting)
+        if setting.source == "file" and not isinstance(setting.value, str):
+            values[setting.key] = _show(setting.value)
     if gpus != 1:
         prov["gpus"] = f"--gpus {int(gpus)}"
     notes: list[str] = []
@@ -175,8 +180,20 @@ def recipe_from_net(net: "NetConfig", gpus: int = 1, source: str = "", other_key
     return Recipe(
         framework="darknet", source=source, schedule=schedule, optimizer=optimizer,
         backward_passes=subdivisions, update_batch=update_batch, provenance=prov,
-        notes=notes, problems=problems, written=written,
+        notes=notes, problems=problems, written=written, values=values,
     )
+
+
+def _show(value) -> str:
+    if isinstance(value, (list, tuple)):
+        return ",".join(_show(v) for v in value)
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float):
+        return f"{value:.9g}"
+    if isinstance(value, int):
+        return str(value)
+    return ""
 
 
 # ---------------------------------------------------------------------------
@@ -189,10 +206,14 @@ def recipe_from_solver(solver: "CaffeSolver") -> Recipe:
 
     schedule = schedule_from_solver(solver)
     prov: dict[str, str] = {}
+    values: dict[str, str] = {}
     for name, entry in solver.fields.items():
         if entry.explicit:
             span = entry.span or entry.key_span
             prov[name] = f"file line {int(span.line)}" if span is not None else "file"
+            shown = _show(entry.value)
+            if shown:
+                values[name] = shown
         else:
             prov[name] = "default"
     problems: list[str] = []
@@ -250,6 +271,7 @@ def recipe_from_solver(solver: "CaffeSolver") -> Recipe:
     return Recipe(
         framework="caffe", source=solver.path or "", schedule=schedule, optimizer=optimizer,
         backward_passes=iter_size, provenance=prov, notes=notes, problems=problems, written=written,
+        values=values,
     )
 
 

@@ -1,0 +1,121 @@
+"""``cfgtools convert``: a config's optimizer and lr schedule as PyTorch code, the other framework, or JSON."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+
+HELP = "convert a config's training recipe to PyTorch code, a Caffe solver, a darknet [net] or JSON"
+
+EXIT_OK, EXIT_CANNOT, EXIT_ERROR = 0, 1, 2
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", metavar="FILE", help="darknet .cfg or Caffe solver.prototxt")
+    parser.add_argument("--to", required=True, choices=("torch", "caffe", "darknet", "json"), help="output kind")
+    parser.add_argument("-o", "--output", metavar="OUT", default=None, help="write here (atomically) instead of stdout")
+    parser.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
+    parser.add_argument("--gpus", type=int, default=1, metavar="N", help="darknet: number of GPUs (multiplies the rate)")
+    parser.add_argument("--dialect", choices=("alexeyab", "pjreddie"), default="alexeyab",
+                        help="darknet fork whose arithmetic applies (default alexeyab)")
+    parser.add_argument("--exact-momentum", action="store_true",
+                        help="torch: emit an optimizer with Caffe's momentum rule (lr inside the history)")
+    parser.add_argument("--approximate", action="store_true",
+                        help="caffe/darknet: write the closest config when no exact one exists")
+
+
+def _write(path: str, text: str, force: bool) -> int:
+    if os.path.lexists(path) and not force:
+        print(f"cfgtools convert: {path}: already exists (use --force to overwrite)", file=sys.stderr)
+        return EXIT_ERROR
+    directory = os.path.dirname(os.path.abspath(path))
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".cfgtools-", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        print(f"cfgtools convert: {path}: cannot write: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_ERROR
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        if not force and os.path.lexists(path):
+            raise FileExistsError(path)
+        os.replace(tmp, path)
+    except FileExistsError:
+        os.unlink(tmp)
+        print(f"cfgtools convert: {path}: already exists (use --force to overwrite)", file=sys.stderr)
+        return EXIT_ERROR
+    except OSError as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        print(f"cfgtools convert: {path}: cannot write: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_ERROR
+    return EXIT_OK
+
+
+def _one_line(text: str) -> str:
+    from cfgtools.convert.text import comment_text
+
+    return comment_text(text, 2000)
+
+
+def run(args: argparse.Namespace) -> int:
+    from cfgtools.convert.plan import RefuseError
+    from cfgtools.convert.recipe import load_recipe
+    from cfgtools.errors import InputError
+    from cfgtools.schedule.model import ScheduleError
+
+    if args.gpus < 1:
+        print(f"cfgtools convert: --gpus must be at least 1, not {args.gpus}", file=sys.stderr)
+        return EXIT_ERROR
+    try:
+        recipe = load_recipe(args.file, dialect=args.dialect, gpus=args.gpus)
+    except (InputError, ScheduleError) as exc:
+        print(_one_line(exc.format()), file=sys.stderr)
+        return EXIT_ERROR
+    except ValueError as exc:  # a recipe that fails validation (non-finite numbers, ...)
+        print(_one_line(f"{args.file}:1:1: {exc}"), file=sys.stderr)
+        return EXIT_ERROR
+
+    name = _one_line(args.file)
+    try:
+        if args.to == "json":
+            from cfgtools.convert.translate import to_json
+
+            text = to_json(recipe)
+        elif args.to == "torch":
+            from cfgtools.convert.torch_emitter import emit_torch
+
+            if recipe.problems and not args.approximate:
+                for problem in recipe.problems:
+                    print(f"{name}: cannot convert exactly: {_one_line(problem)}", file=sys.stderr)
+                print(f"{name}: the framework would not train with this config; --approximate converts anyway",
+                      file=sys.stderr)
+                return EXIT_CANNOT
+            text = emit_torch(recipe, exact_momentum=args.exact_momentum)
+        else:
+            from cfgtools.convert.translate import translate
+
+            result = translate(recipe, args.to, approximate=args.approximate)
+            if not result.exact:
+                for problem in result.problems:
+                    print(f"{name}: cannot express in {args.to}: {_one_line(problem)}", file=sys.stderr)
+                if not args.approximate or not result.text:
+                    if not args.approximate:
+                        print(f"{name}: no exact {args.to} equivalent; --approximate writes the closest one",
+                              file=sys.stderr)
+                    return EXIT_CANNOT
+                print(f"{name}: approximate {args.to} schedule ({_one_line(result.label)}): "
+                      f"largest relative deviation over the horizon {result.deviation:.6g}", file=sys.stderr)
+            text = result.text
+    except RefuseError as exc:
+        print(f"{name}: cannot convert: {_one_line(str(exc))}", file=sys.stderr)
+        return EXIT_CANNOT
+
+    if args.output:
+        return _write(args.output, text, args.force)
+    sys.stdout.write(text)
+    return EXIT_OK
