@@ -1,0 +1,138 @@
+"""The output formats: text, json, sarif, github."""
+
+from __future__ import annotations
+
+import json
+
+from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.report import escape_data, escape_property, render, render_text, use_color
+from cfgtools.lint.runner import FileResult, LintRun, lint_text
+from cfgtools.lint.settings import LintSettings
+from cfgtools.positions import Span
+
+BAD = "[net]\nwidth=416\nheight=416\nchannels=3\npolicy=steps # x\nsteps=10,20\nscales=.1,.1\n"
+
+
+def _run(text: str = BAD, path: str = "models/yolo.cfg", **settings) -> LintRun:
+    lint_settings = LintSettings(select=["DN", "CF"], **settings)
+    run = LintRun(settings=lint_settings)
+    run.files.append(lint_text(text, lint_settings, path))
+    return run
+
+
+def test_text_lines_are_sorted_and_summarised():
+    out = render_text(_run())
+    lines = out.splitlines()
+    assert lines[0].startswith("models/yolo.cfg:5:8: DN006 ")
+    assert lines[2].startswith("models/yolo.cfg:5:14: DN003 ")
+    assert any(line.startswith("    help: ") for line in lines)
+    assert lines[-1].startswith("Found ") and "error" in lines[-1] and "warning" in lines[-1] and "info)." in lines[-1]
+    assert "\033[" not in out
+
+
+def test_text_summary_counts_each_severity():
+    out = render_text(_run())
+    # DN006 is an error; DN003 on a policy is a warning; DN005 steps/scales under an unknown policy: 2 warnings
+    assert out.splitlines()[-1] == "Found 4 problems (1 error, 3 warnings, 0 info)."
+
+
+def test_clean_file_says_all_checks_passed():
+    out = render_text(_run("[net]\nwidth=416\nheight=416\nchannels=3\n"))
+    assert out == "All checks passed!\n"
+
+
+def test_show_fixes_prints_the_replacement():
+    out = render(_run(), "text", show_fixes=True)
+    assert "fix: replace 5:8-5:17 with 'steps'" in out
+
+
+def test_colour_only_on_a_tty_and_never_with_no_color(monkeypatch):
+    class Tty:
+        def isatty(self):
+            return True
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    assert use_color(Tty()) is True
+    assert use_color(object()) is False
+    monkeypatch.setenv("NO_COLOR", "")
+    assert use_color(Tty()) is False
+    coloured = render_text(_run(), color=True)
+    assert "\033[" in coloured
+
+
+def test_json_fields():
+    data = json.loads(render(_run(), "json"))
+    assert isinstance(data, list) and data
+    first = data[0]
+    assert set(first) == {"path", "line", "column", "end_line", "end_column", "code", "severity", "message", "fix"}
+    assert first["path"] == "models/yolo.cfg"
+    assert (first["line"], first["column"], first["code"], first["severity"]) == (5, 8, "DN006", "error")
+    assert first["fix"]["replacement"] == "steps"
+    assert first["fix"]["span"] == {"line": 5, "column": 8, "end_line": 5, "end_column": 17}
+
+
+def test_sarif_is_what_code_scanning_reads():
+    doc = json.loads(render(_run(), "sarif"))
+    assert doc["version"] == "2.1.0"
+    assert "sarif" in doc["$schema"]
+    run = doc["runs"][0]
+    driver = run["tool"]["driver"]
+    assert driver["name"] == "cfgtools" and driver["informationUri"].startswith("https://") and driver["version"]
+    ids = [rule["id"] for rule in driver["rules"]]
+    assert "DN003" in ids and "CF001" in ids
+    for rule in driver["rules"]:
+        assert rule["shortDescription"]["text"] and rule["fullDescription"]["text"]
+        assert rule["defaultConfiguration"]["level"] in ("error", "warning", "note")
+    assert run["results"]
+    for result in run["results"]:
+        assert driver["rules"][result["ruleIndex"]]["id"] == result["ruleId"]
+        assert result["level"] in ("error", "warning", "note")
+        assert result["message"]["text"]
+        location = result["locations"][0]["physicalLocation"]
+        assert location["artifactLocation"]["uri"] == "models/yolo.cfg"
+        region = location["region"]
+        assert region["startLine"] >= 1 and region["startColumn"] >= 1
+        assert region["endLine"] >= region["startLine"] and region["endColumn"] >= 1
+    dn006 = next(r for r in run["results"] if r["ruleId"] == "DN006")
+    assert dn006["level"] == "error"
+    assert dn006["locations"][0]["physicalLocation"]["region"] == {
+        "startLine": 5, "startColumn": 8, "endLine": 5, "endColumn": 17,
+    }
+
+
+def test_sarif_uri_is_relative_with_forward_slashes(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sub").mkdir()
+    absolute = str(tmp_path / "sub" / "a b.cfg")
+    doc = json.loads(render(_run(path=absolute), "sarif"))
+    uri = doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri == "sub/a%20b.cfg"
+
+
+def test_sarif_severity_override_changes_the_level():
+    doc = json.loads(render(_run(severity={"DN006": "warning"}), "sarif"))
+    result = next(r for r in doc["runs"][0]["results"] if r["ruleId"] == "DN006")
+    assert result["level"] == "warning"
+
+
+def test_github_escaping():
+    assert escape_data("50% done\r\nnext") == "50%25 done%0D%0Anext"
+    assert escape_property("a:b,c%") == "a%3Ab%2Cc%25"
+    diagnostic = Diagnostic(
+        path="dir/we,ird:name.cfg", span=Span(line=3, column=2, end_line=3, end_column=9), code="DN003",
+        severity=Severity.WARNING, message="100% odd\nline", fix=Fix("do x"),
+    )
+    run = LintRun(settings=LintSettings())
+    run.files.append(FileResult(path=diagnostic.path, kind="darknet", diagnostics=[diagnostic]))
+    out = render(run, "github")
+    assert out == (
+        "::warning file=dir/we%2Cird%3Aname.cfg,line=3,col=2,endLine=3,endColumn=9,title=DN003::"
+        "DN003 100%25 odd%0Aline%0Ahelp: do x\n"
+    )
+
+
+def test_github_uses_error_for_errors():
+    out = render(_run(), "github")
+    assert out.startswith("::error file=models/yolo.cfg,line=5,col=8,")
+    assert "title=DN006::" in out
