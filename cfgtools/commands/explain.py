@@ -23,13 +23,16 @@ def run(args: argparse.Namespace) -> int:
     if rule is None:
         rule = next((r for r in rules.values() if r.name == wanted.lower()), None)
     if rule is None:
-        choices = list(rules) + [r.name for r in rules.values()]
-        close = difflib.get_close_matches(wanted.upper(), list(rules), n=1, cutoff=0.5) or difflib.get_close_matches(
+        import re
+
+        match = re.fullmatch(r"([A-Za-z]+)0*([0-9]+)", wanted)
+        padded = f"{match.group(1).upper()}{int(match.group(2)):03d}" if match else None
+        close = [padded] if padded in rules else []
+        close = close or difflib.get_close_matches(wanted.upper(), list(rules), n=1, cutoff=0.5) or difflib.get_close_matches(
             wanted.lower(), [r.name for r in rules.values()], n=1, cutoff=0.5
         )
         hint = f"; did you mean {close[0]}?" if close else ""
         print(f"cfgtools explain: error: unknown rule {wanted!r}{hint} (see `cfgtools rules`)", file=sys.stderr)
-        del choices
         return 2
     header = f"{rule.code} {rule.name} ({rule.severity.value}, {rule.framework})"
     sys.stdout.write(f"{header}\n{'=' * len(header)}\n\n{rule.summary}\n\n{rule.doc()}\n")

@@ -32,8 +32,10 @@ def test_text_lines_are_sorted_and_summarised():
 
 def test_text_summary_counts_each_severity():
     out = render_text(_run())
-    # DN006 is an error; DN003 on a policy is a warning; DN005 steps/scales under an unknown policy: 2 warnings
-    assert out.splitlines()[-1] == "Found 4 problems (1 error, 3 warnings, 0 info)."
+    # DN006 is an error, DN003 on a policy a warning; lines with info findings are counted as info
+    assert out.splitlines()[-1] == "Found 2 problems (1 error, 1 warning, 0 info)."
+    info = render_text(_run(BAD.replace("width=416", "width=416 # px")))
+    assert info.splitlines()[-1] == "Found 3 problems (1 error, 1 warning, 1 info)."
 
 
 def test_clean_file_says_all_checks_passed():

@@ -55,8 +55,8 @@ class UnusedByPolicy(Rule):
     def check(self) -> Iterator[Diagnostic]:
         net = self.ctx.net
         document = self.ctx.document
-        if net is None or document is None:
-            return
+        if net is None or document is None or not net.policy_known:
+            return  # an unknown policy is DN006's finding; everything but burn-in is unused then
         known = NET_KEYS[document.dialect]
         policy = net.effective_policy
         if policy != net.policy.value:
