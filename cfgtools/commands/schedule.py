@@ -103,7 +103,8 @@ def notes_for(schedule, args) -> list[str]:
         runs = (
             "darknet's detector trains zero iterations (its classifier never stops)"
             if schedule.framework == "darknet"
-            else "Caffe runs zero iterations"
+            else "'caffe train' runs zero iterations (scripts that drive the solver themselves, "
+            "like py-faster-rcnn's, choose the count)"
         )
         notes.append(f"note: {what} is {schedule.horizon} (unset?): {runs}; "
                      "no updates to print (use --to N or --at N to evaluate anyway)")
