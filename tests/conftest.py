@@ -49,3 +49,29 @@ def reference_dir(shared: Path) -> Path:
 @pytest.fixture
 def fixtures_dir() -> Path:
     return FIXTURES
+
+
+# -- torch availability (shared helper; appended by the converter tests) -------------------
+
+
+def require_torch():
+    """Import and return torch, or skip the test when it is missing.
+
+    With ``CFGTOOLS_REQUIRE_TORCH=1`` in the environment a missing torch is a
+    failure instead of a skip (CI jobs that must run the torch tests).
+    """
+    import os
+
+    try:
+        import torch
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        if os.environ.get("CFGTOOLS_REQUIRE_TORCH") == "1":
+            pytest.fail(f"torch is required (CFGTOOLS_REQUIRE_TORCH=1) but cannot be imported: {exc}")
+        pytest.skip("torch is not installed")
+    return torch
+
+
+@pytest.fixture
+def torch_module():
+    """The torch module; skips (or fails under CFGTOOLS_REQUIRE_TORCH=1) when missing."""
+    return require_torch()
