@@ -100,7 +100,7 @@ def check_reproducible(recipe: Recipe) -> None:
         bad = ~np.isfinite(lrs)
         if bad.any():
             at = int(iters[np.argmax(bad)])
-            value = lrs[np.argmax(bad)]
+            value = float(lrs[np.argmax(bad)])
             what = "iteration" if s.framework == "caffe" else "batch number"
             hint = ""
             if s.policy.kind == "poly" and s.policy.max_iter == 0:

@@ -318,5 +318,12 @@ def load_recipe(path: str, dialect: str = "alexeyab", gpus: int = 1) -> Recipe:
             solver = read_solver(source)
         except InputError as exc:
             raise exc.with_path(source.path) from None
+        refused = [(u.span, f"Caffe refuses the file: SolverParameter has no field {u.name!r}")
+                   for u in solver.unknown_fields]
+        refused += [(d.span, f"Caffe refuses the file: non-repeated field {d.name!r} is given again")
+                    for d in solver.duplicate_fields]
+        if refused:
+            span, message = min(refused, key=lambda item: (item[0].line, item[0].column))
+            raise InputError(message, source.path, span.line, span.column)
         return recipe_from_solver(solver)
     raise InputError(describe_kind(source), source.path)
