@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from dataclasses import dataclass
 
 
-class Span(BaseModel):
+@dataclass(frozen=True, slots=True)
+class Span:
     """A region of a file: 1-based line and column, end column exclusive.
 
     Columns count characters (not bytes) of the decoded line, like ruff and
     SARIF's default ``columnKind``; ``end_column`` is the column just after
-    the last character, as SARIF's ``endColumn`` is.
+    the last character, as SARIF's ``endColumn`` is. (A plain dataclass, not a
+    pydantic model: a large cfg has tens of thousands of them.)
     """
-
-    model_config = ConfigDict(frozen=True)
 
     line: int
     column: int

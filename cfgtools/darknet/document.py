@@ -22,9 +22,8 @@ is recorded in :attr:`CfgDocument.problems` for the CLI and the linter.
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass, field
 from typing import Literal
-
-from pydantic import BaseModel, ConfigDict, Field
 
 from cfgtools.errors import InputError
 from cfgtools.positions import Span
@@ -41,11 +40,12 @@ def darknet_strip(text: str, dialect: Dialect) -> str:
     return text.translate({ord(c): None for c in STRIPPED[dialect]})
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True)
+# The parse-tree layer uses plain frozen dataclasses: a large cfg has thousands of
+# options, and validation happens later, in the typed pydantic models (net.py).
 
 
-class Option(_Model):
+@dataclass(frozen=True, slots=True)
+class Option:
     """One ``key=value`` line (or ``key`` alone) of a section."""
 
     key: str  #: the key as darknet sees it (blanks removed)
@@ -58,18 +58,21 @@ class Option(_Model):
     equals_column: int | None = None
 
 
-class Comment(_Model):
+@dataclass(frozen=True, slots=True)
+class Comment:
     text: str  #: as written, with its ``#`` or ``;``
     span: Span
 
 
-class Section(_Model):
+@dataclass(frozen=True)
+class Section:
     """A ``[type]`` header and the options under it."""
 
     header: str  #: darknet's type string: the whole stripped line, brackets included
     span: Span  #: the header as written (trimmed)
     index: int  #: 0 for the first section of the file
     options: tuple[Option, ...] = ()
+    _first_by_key: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def name(self) -> str:
@@ -101,13 +104,11 @@ class Section(_Model):
         return [o for o in self.options if o.key == key]
 
     def _index(self) -> dict[str, Option]:
-        cached = self.__dict__.get("_first_by_key")
-        if cached is None:
-            cached = {}
+        cached = self._first_by_key
+        if not cached and self.options:
             for option in self.options:
                 if option.stored:
                     cached.setdefault(option.key, option)
-            self.__dict__["_first_by_key"] = cached
         return cached
 
 
@@ -120,7 +121,8 @@ ProblemKind = Literal[
 ]
 
 
-class ReadProblem(_Model):
+@dataclass(frozen=True, slots=True)
+class ReadProblem:
     """Something darknet refuses, crashes on, or complains about while reading."""
 
     kind: ProblemKind
@@ -129,7 +131,8 @@ class ReadProblem(_Model):
     fatal: bool  #: darknet stops (error, abort or segfault) on this file
 
 
-class CfgDocument(_Model):
+@dataclass(frozen=True)
+class CfgDocument:
     """A whole .cfg as one darknet fork reads it."""
 
     path: str
@@ -142,7 +145,7 @@ class CfgDocument(_Model):
     comments: tuple[Comment, ...] = ()
     #: 1-based numbers of lines that end with "\r\n"
     crlf_lines: tuple[int, ...] = ()
-    problems: tuple[ReadProblem, ...] = Field(default=())
+    problems: tuple[ReadProblem, ...] = ()
 
     @property
     def net(self) -> Section | None:
@@ -177,8 +180,12 @@ def _parser():
     )
 
 
+@functools.lru_cache(maxsize=4)
 def parse_tree(text: str):
-    """The raw Lark tree of ``text`` (lossless; no darknet rules applied)."""
+    """The raw Lark tree of ``text`` (lossless; no darknet rules applied).
+
+    Cached: the linter reads a file once per darknet fork, from the same text.
+    """
     from lark.exceptions import UnexpectedInput
 
     try:

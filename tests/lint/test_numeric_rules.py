@@ -175,3 +175,13 @@ def test_caffe_poly_resume_spike_threshold(capsys, tmp_path, monkeypatch):
     ratio = (0.1 * (1 - 100 / 400)) / (0.1 * (1 - 99 / 200))
     assert f"x{ratio:.3g}" in diagnostic["message"]
     assert "0.0505" in diagnostic["message"] and "0.075" in diagnostic["message"]
+
+
+def test_warm_up_written_with_steps_is_not_a_rise(capsys, tmp_path):
+    # steps=-1,100: x0.1 from batch 0 (AlexeyAB applies a negative step at once), x10 at 100 back to
+    # the base rate: a first climb, not a spike. The x10 at 900 after the decay at 800 is one.
+    cfg = tmp_path / "warm.cfg"
+    cfg.write_text("[net]\nwidth=32\nheight=32\nchannels=3\nlearning_rate=0.001\nmax_batches=1000\n"
+                   "policy=steps\nsteps=-1,100,800,900\nscales=.1,10,.1,10\n")
+    _, found = lint_json(capsys, cfg, "--select", "LR004")
+    assert [d["message"].split(":")[0] for d in found] == ["the learning rate rises x10 at update 900"]
