@@ -57,7 +57,7 @@ def _check(data: bytes, suffix: str, lint_settings: LintSettings, internal_error
     result = lint_text(data, lint_settings, "fuzz" + suffix)
     run.files.append(result)
     if not internal_errors_allowed:
-        internal = [e for e in result.errors if "internal error" in e]
+        internal = [e for e in result.errors if "internal error in rule" in e]
         assert not internal, internal
     assert run.exit_code in (0, 1, 2)
     for fmt in FORMATS:
