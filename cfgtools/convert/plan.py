@@ -28,7 +28,7 @@ from cfgtools.schedule.model import Schedule
 REL_TOL = 1e-6
 ABS_TOL = 1e-12
 #: a built-in must be this close to be chosen (margin for float64 chaining)
-_CHOOSE_REL = 2.5e-7
+_CHOOSE_REL = 8e-7
 _U64 = 2**64
 
 
