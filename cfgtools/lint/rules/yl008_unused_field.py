@@ -58,7 +58,7 @@ class UnusedField(Rule):
                 value = "(null)" if option.value is None else option.value
                 yield self.diagnostic(
                     option.key_span,
-                    f"Unused field: '{key} = {value}' in {where(layer)}: darknet never reads {key!r} "
+                    f"Unused field: '{key} = {value}' in {where(layer)}: {dialect}'s darknet never reads {key!r} "
                     f"for this layer type{hint}",
                     Fix(f"write {guess!r}", replacement=guess, span=option.key_span) if guess
                     else Fix("delete the line, or fix the key"),
