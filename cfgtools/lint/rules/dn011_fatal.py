@@ -48,7 +48,17 @@ class DarknetRefuses(Rule):
         document = self.ctx.document
         if document is None:
             return
-        for problem in document.fatal_problems:
+        problems = list(document.fatal_problems)
+        # darknet stops at the first of these; report the root cause once, not every line after it
+        if any(p.kind == "bom" for p in problems):
+            problems = [p for p in problems if p.kind == "bom"]
+        orphans = [p for p in problems if p.kind == "option-before-section"]
+        if orphans:
+            problems = [p for p in problems if p.kind not in ("option-before-section", "no-sections")]
+            more = f" ({len(orphans) - 1} more line(s) before the first section)" if len(orphans) > 1 else ""
+            first = orphans[0]
+            yield self.diagnostic(first.span, first.message + more, Fix(_FIXES[first.kind]))
+        for problem in problems:
             yield self.diagnostic(problem.span, problem.message, Fix(_FIXES.get(problem.kind, "see the message")))
         net = self.ctx.net
         if net is None:
