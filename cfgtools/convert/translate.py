@@ -203,6 +203,9 @@ def _darknet_candidates(recipe: Recipe) -> tuple[list[Candidate], list[str]]:
         sched = Schedule(framework="darknet", dialect="alexeyab", base_lr=base32, policy=policy, horizon=H)
         into.append(Candidate(sched, [f"learning_rate={F(base32)}", *lines], label))
 
+    if H <= 0:
+        notes.append("max_iter is 0 or unset (py-faster-rcnn passes --iters on the command line): "
+                     "darknet needs max_batches, which is also where its schedule ends")
     kind = p.kind
     if kind == "constant":
         cand(Constant(), base, ["policy=constant"], "constant", exact)

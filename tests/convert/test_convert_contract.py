@@ -105,3 +105,30 @@ def test_corpus_contract(path, tmp_path):
     torch = require_torch()
     recipe, module, _ = _convert(path, tmp_path)
     check_contract(recipe, module, torch, window_steps=30, prefix_steps=200)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name", ["dn_steps_burnin.cfg", "dn_sigmoid.cfg", "dn_poly.cfg", "dn_step.cfg", "dn_exp.cfg"])
+@pytest.mark.parametrize("dialect,gpus", [("pjreddie", 1), ("alexeyab", 4)])
+def test_dialect_and_gpus(name, dialect, gpus, tmp_path):
+    torch = require_torch()
+    recipe = load_recipe(str(FIXTURES / "convert" / name), dialect=dialect, gpus=gpus)
+    out = tmp_path / "m.py"
+    out.write_text(emit_torch(recipe), encoding="utf-8")
+    module = import_emitted(out)
+    if gpus != 1:
+        assert module.BASE_LR == pytest.approx(recipe.schedule.base_lr * gpus, rel=1e-7)
+    check_contract(recipe, module, torch, window_steps=30, prefix_steps=300)
+
+
+@pytest.mark.torch
+def test_pjreddie_negative_step_and_sigmoid_wrap(tmp_path):
+    torch = require_torch()
+    cfg = tmp_path / "neg.cfg"
+    cfg.write_text("[net]\nbatch=1\nwidth=8\nheight=8\nchannels=1\nlearning_rate=0.1\nmax_batches=200\n"
+                   "policy=steps\nsteps=50,-5,100\nscales=0.5,0.1,0.2\nburn_in=20\n")
+    for dialect in ("pjreddie", "alexeyab"):
+        recipe = load_recipe(str(cfg), dialect=dialect)
+        out = tmp_path / f"m_{dialect}.py"
+        out.write_text(emit_torch(recipe), encoding="utf-8")
+        check_contract(recipe, import_emitted(out), torch, window_steps=30, prefix_steps=200)
