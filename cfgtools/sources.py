@@ -87,11 +87,22 @@ def detect_kind(source: SourceText) -> Kind | None:
     first = _first_content_line(source.text)
     if first is None:
         return None
-    if first.startswith("["):
-        return "darknet" if _DARKNET_FIRST.match(first.replace(" ", "")) else None
     match = _PROTO_FIELD.match(first)
     if match and match.group(1) in _SOLVER_MARKERS:
         return "caffe-solver"
+    # darknet: the first [section] is [net]/[network], possibly after stray options
+    # (which make darknet crash: the linter must still see such a file)
+    header = _first_section(source.text)
+    if header is not None and _DARKNET_FIRST.match(header.replace(" ", "")):
+        return "darknet"
+    return None
+
+
+def _first_section(text: str) -> str | None:
+    for raw in text.lstrip(UTF8_BOM).split("\n"):
+        line = raw.strip(" \t\r")
+        if line.startswith("["):
+            return line
     return None
 
 

@@ -89,3 +89,11 @@ def test_show_exits_0_on_every_corpus_file(capsys):
         if code != 0:
             failures.append((path.name, err))
     assert failures == []
+
+
+def test_key_before_any_section_is_a_darknet_file_that_crashes(capsys, fixtures_dir):
+    path = fixtures_dir / "darknet" / "reading_key_before_section.cfg"
+    code, out, err = run_show(capsys, path)
+    assert code == 0
+    assert err == f"{path}:1:1: warning: 'batch' comes before any [section]: darknet crashes (segfault) reading it\n"
+    assert "width              32                       line 3" in out

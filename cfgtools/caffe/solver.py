@@ -414,7 +414,8 @@ def read_solver(source: SourceText) -> CaffeSolver:
     nets: list[_Occurrence] = []
     for occ in walk.fields:
         whole = (offset(occ.start), offset(occ.value_end))
-        fd = descriptor.fields_by_name.get(occ.name)
+        # a name with undecodable bytes (surrogates) cannot be looked up: it is unknown anyway
+        fd = descriptor.fields_by_name.get(occ.name) if occ.name.isascii() else None
         if fd is None:
             unknown.append(
                 UnknownField(name=occ.name, span=_span(occ.start, occ.value_end), text=text[whole[0] : whole[1]])

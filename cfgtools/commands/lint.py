@@ -58,7 +58,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--previous", default=None, metavar="OLD_CFG", help="the cfg the resumed run used")
     parser.add_argument("--previous-gpus", type=_positive_int, default=None, metavar="N",
                         help="GPUs of the resumed run")
-    parser.add_argument("--clear", action="store_true", default=None, help="darknet -clear: restart at iteration 0")
+    parser.add_argument("--clear", action="store_true", default=None,
+                        help="the run restarts at iteration 0 on the checkpoint's weights "
+                        "(darknet -clear, Caffe --weights fine-tuning)")
+    parser.add_argument("--exit-zero", action="store_true",
+                        help="exit 0 even when problems are found (2 still reports unreadable files)")
     parser.add_argument("--config", default=None, metavar="PYPROJECT",
                         help="read [tool.cfgtools] from this file instead of the nearest pyproject.toml")
     parser.add_argument("--output-file", "-o", default=None, metavar="F", help="write the report to F")
@@ -147,4 +151,6 @@ def run(args: argparse.Namespace) -> int:
         color = not args.no_color and use_color(sys.stdout)
         sys.stdout.write(render(result, fmt, color=color, show_fixes=args.show_fixes))
         sys.stdout.flush()
+    if args.exit_zero and result.exit_code == 1:
+        return 0
     return result.exit_code

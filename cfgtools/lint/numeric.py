@@ -99,7 +99,7 @@ def setting_span(ctx: "LintContext", *names: str) -> Span:
         return section.span if section is not None else Span.point(1)
     solver = ctx.solver
     for name in names:
-        field = solver.field(name) if solver is not None else None
+        field = solver.fields.get(name) if solver is not None else None
         if field is not None and field.explicit:
             return field.span or field.key_span or Span.point(1)
     return Span.point(1)

@@ -66,8 +66,10 @@ def _plural(n: int, word: str, plural: str | None = None) -> str:
     return f"{n} {word if n == 1 else (plural or word + 's')}"
 
 
-def summary_line(diagnostics: list[Diagnostic]) -> str:
+def summary_line(diagnostics: list[Diagnostic], unreadable: int = 0) -> str:
     if not diagnostics:
+        if unreadable:
+            return f"No problems found, but {_plural(unreadable, 'file')} could not be checked (see above)."
         return "All checks passed!"
     counts = {s: sum(1 for d in diagnostics if d.severity is s) for s in Severity}
     return (
@@ -99,7 +101,7 @@ def render_text(run: LintRun, *, color: bool = False, show_fixes: bool = False) 
                     f"    {paint('dim', 'fix:')} replace {span.line}:{span.column}-{span.end_line}:{span.end_column}"
                     f" with {d.fix.replacement!r}"
                 )
-    lines.append(summary_line(diagnostics))
+    lines.append(summary_line(diagnostics, len(run.errors)))
     return "\n".join(lines) + "\n"
 
 

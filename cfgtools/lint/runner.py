@@ -107,6 +107,10 @@ def lint_source(source: SourceText, settings: LintSettings, kind: str | None = N
     for rule_class in rules_for(kind, settings):
         try:
             found.extend(rule_class(ctx).check())
+        except InputError as exc:  # e.g. an unreadable --resume-from checkpoint or --previous config
+            line = exc.format()
+            if line not in result.errors:
+                result.errors.append(line)
         except Exception as exc:
             where = traceback.extract_tb(exc.__traceback__)[-1]
             result.errors.append(

@@ -185,3 +185,20 @@ def test_warm_up_written_with_steps_is_not_a_rise(capsys, tmp_path):
                    "policy=steps\nsteps=-1,100,800,900\nscales=.1,10,.1,10\n")
     _, found = lint_json(capsys, cfg, "--select", "LR004")
     assert [d["message"].split(":")[0] for d in found] == ["the learning rate rises x10 at update 900"]
+
+
+def test_unreadable_checkpoint_is_one_clean_line(capsys, tmp_path):
+    short = tmp_path / "short.weights"
+    short.write_bytes(b"\0\0\0")  # less than the 12-byte version header
+    code = main(["lint", str(LINT_FIXTURES / "RS002_bad.cfg"), "--resume-from", str(short)])
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert err.splitlines() == [f"{short}:1:1: not a darknet .weights file: 3 bytes, the version header alone takes 12"]
+    assert "could not be checked" in out
+
+
+def test_exit_zero(capsys):
+    bad = LINT_FIXTURES / "LR004_bad.cfg"
+    assert main(["lint", str(bad)]) == 1
+    assert main(["lint", "--exit-zero", str(bad)]) == 0
+    capsys.readouterr()

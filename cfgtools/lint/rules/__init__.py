@@ -42,3 +42,4 @@ from cfgtools.lint.rules import lr005_stops_before_goal  # noqa: F401
 from cfgtools.lint.rules import rs001_resume_spike  # noqa: F401
 from cfgtools.lint.rules import rs002_resume_past_end  # noqa: F401
 from cfgtools.lint.rules import rs003_restart_from_zero  # noqa: F401
+from cfgtools.lint.rules import dn014_empty_value  # noqa: F401

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from typing import Iterator
+
+from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
+
+
+@register
+class EmptyValue(Rule):
+    """A key with an empty value: darknet drops the line and uses the default.
+
+    ``read_option`` refuses a line whose value is empty (``burn_in=``): it
+    prints ``Config file error line N, could parse: burn_in`` and stores
+    nothing, so the key keeps darknet's default, which is rarely what the
+    line meant (here no burn-in at all).
+
+    Bad::
+
+        [net]
+        burn_in=
+        max_batches=6000
+
+    Good::
+
+        [net]
+        burn_in=1000
+        max_batches=6000
+    """
+
+    code = "DN014"
+    name = "empty-value"
+    severity = Severity.WARNING
+    framework = "darknet"
+    summary = "a key with an empty value is dropped: darknet uses the default"
+
+    def check(self) -> Iterator[Diagnostic]:
+        document = self.ctx.document
+        if document is None:
+            return
+        for section in document.sections:
+            for option in section.options:
+                if option.stored:
+                    continue
+                key = option.key or "(empty key)"
+                yield self.diagnostic(
+                    option.key_span,
+                    f"{key}= has no value: darknet prints 'Config file error line {option.line}, could parse: "
+                    f"{option.key}', drops the line and uses the default",
+                    Fix(f"write a value after '{option.key}=' or delete the line"),
+                )
