@@ -114,6 +114,11 @@ def check_reproducible(recipe: Recipe) -> None:
 # ---------------------------------------------------------------------------
 # built-in candidates
 
+_FACTOR = '''def _factor(it):
+    """The built-in scheduler's closed form at iteration it, relative to its initial lr."""
+    return {}
+'''
+
 
 def _builtin_candidate(recipe: Recipe):
     """(scheduler, kwargs, constants, factor_source, closed_form(e) -> factor) or None."""
@@ -124,12 +129,14 @@ def _builtin_candidate(recipe: Recipe):
     kind = p.kind
     if kind == "constant":
         return ("ConstantLR", {"factor": "1.0", "total_iters": "0"}, [],
-                "def _factor(it):\n    return 1.0\n", lambda e: np.ones(e.shape))
+                _FACTOR.format("1.0"), lambda e: np.ones(e.shape))
+    darknet = s.framework == "darknet"
     if kind == "step" and p.step > 0:
-        consts = [("STEP_SIZE", I(p.step), "iterations per step"),
-                  ("GAMMA", F(p.gamma), "multiplier per step (float32 value)")]
-        return ("StepLR", {"step_size": "STEP_SIZE", "gamma": "GAMMA"}, consts,
-                "def _factor(it):\n    return GAMMA ** (it // STEP_SIZE)\n",
+        step_name, gamma_name = ("STEP", "SCALE") if darknet else ("STEPSIZE", "GAMMA")
+        consts = [(step_name, I(p.step), "iterations per step"),
+                  (gamma_name, F(p.gamma), "multiplier per step (float32 value)")]
+        return ("StepLR", {"step_size": step_name, "gamma": gamma_name}, consts,
+                _FACTOR.format(f"{gamma_name} ** (it // {step_name})"),
                 lambda e: np.power(np.float64(p.gamma), (e // p.step).astype(np.float64)))
     if kind == "multistep" or kind == "steps":
         values = list(p.stepvalues if kind == "multistep" else p.steps)
@@ -146,19 +153,20 @@ def _builtin_candidate(recipe: Recipe):
                   ("GAMMA", F(gamma), "multiplier at each milestone (float32 value)")]
         m = np.asarray(values, dtype=np.int64)
         return ("MultiStepLR", {"milestones": "MILESTONES", "gamma": "GAMMA"}, consts,
-                "def _factor(it):\n    return GAMMA ** bisect.bisect_right(MILESTONES, it)\n",
+                _FACTOR.format("GAMMA ** bisect.bisect_right(MILESTONES, it)"),
                 lambda e: np.power(np.float64(gamma), np.searchsorted(m, e, side="right").astype(np.float64)))
     if kind == "exp":
         consts = [("GAMMA", F(p.gamma), "multiplier per iteration (float32 value)")]
         return ("ExponentialLR", {"gamma": "GAMMA"}, consts,
-                "def _factor(it):\n    return GAMMA ** it\n",
+                _FACTOR.format("GAMMA ** it"),
                 lambda e: np.power(np.float64(p.gamma), e.astype(np.float64)))
     if kind == "poly" and p.max_iter > 0:
-        consts = [("TOTAL_ITERS", I(p.max_iter), "max_batches / max_iter"),
-                  ("POWER", F(p.power), "float32 value")]
+        total = "MAX_BATCHES" if darknet else "MAX_ITER"
+        consts = [(total, I(p.max_iter), "max_batches" if darknet else "max_iter"),
+                  ("POWER", F(p.power), "power (float32 value)")]
         T = p.max_iter
-        return ("PolynomialLR", {"total_iters": "TOTAL_ITERS", "power": "POWER"}, consts,
-                "def _factor(it):\n    return (1.0 - min(it, TOTAL_ITERS) / TOTAL_ITERS) ** POWER\n",
+        return ("PolynomialLR", {"total_iters": total, "power": "POWER"}, consts,
+                _FACTOR.format(f"(1.0 - min(it, {total}) / {total}) ** POWER"),
                 lambda e: np.power(1.0 - np.minimum(e, T) / T, np.float64(p.power)))
     return None
 

@@ -153,7 +153,7 @@ def recipe_from_net(net: "NetConfig", gpus: int = 1, source: str = "", other_key
     values: dict[str, str] = {}
     for setting in net.settings():
         prov[setting.key] = _setting_origin(setting)
-        if setting.source == "file" and not isinstance(setting.value, str):
+        if setting.source == "file":
             values[setting.key] = _show(setting.value)
     if gpus != 1:
         prov["gpus"] = f"--gpus {int(gpus)}"
@@ -193,6 +193,8 @@ def _show(value) -> str:
         return f"{value:.9g}"
     if isinstance(value, int):
         return str(value)
+    if isinstance(value, str):
+        return value  # shown only through comment_text
     return ""
 
 
