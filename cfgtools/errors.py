@@ -1,14 +1,10 @@
-"""The one kind of error a user sees for bad input: ``PATH:LINE:COL: message``."""
+"""Errors a user sees as one line ``PATH:LINE:COL: message`` (and exit code 2), never a traceback."""
 
 from __future__ import annotations
 
 
-class InputError(Exception):
-    """A file cfgtools cannot read (unreadable, binary, malformed, not a config).
-
-    The CLI prints it as one line ``PATH:LINE:COL: message`` and exits 2;
-    it never becomes a traceback.
-    """
+class LocatedError(Exception):
+    """An error that points at a place in a file."""
 
     def __init__(self, message: str, path: str | None = None, line: int = 1, column: int = 1):
         super().__init__(message)
@@ -17,7 +13,7 @@ class InputError(Exception):
         self.line = line
         self.column = column
 
-    def with_path(self, path: str) -> "InputError":
+    def with_path(self, path: str) -> "LocatedError":
         if self.path is None:
             self.path = path
         return self
@@ -27,3 +23,7 @@ class InputError(Exception):
 
     def __str__(self) -> str:
         return self.format()
+
+
+class InputError(LocatedError):
+    """A file cfgtools cannot read (unreadable, binary, malformed, not a config)."""

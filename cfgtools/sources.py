@@ -29,19 +29,23 @@ class SourceText:
     has_bom: bool
 
 
-def read_source(path: str | os.PathLike[str]) -> SourceText:
-    """Read ``path`` as text, or raise :class:`InputError` (one clean line)."""
+def read_bytes(path: str | os.PathLike[str], what: str = "config file", limit: int = MAX_BYTES) -> bytes:
+    """The first ``limit`` bytes of ``path`` (one more, to tell a larger file), or :class:`InputError`."""
     name = str(path)
     try:
         with open(path, "rb") as handle:
-            data = handle.read(MAX_BYTES + 1)
+            return handle.read(limit + 1)
     except IsADirectoryError:
-        raise InputError("is a directory, not a config file", name) from None
+        raise InputError(f"is a directory, not a {what}", name) from None
     except FileNotFoundError:
         raise InputError("no such file", name) from None
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror or exc}", name) from None
-    return decode_source(data, name)
+
+
+def read_source(path: str | os.PathLike[str]) -> SourceText:
+    """Read ``path`` as text, or raise :class:`InputError` (one clean line)."""
+    return decode_source(read_bytes(path), str(path))
 
 
 def decode_source(data: bytes, path: str) -> SourceText:

@@ -82,15 +82,9 @@ def _int32(value: int) -> int:
 
 
 def _read_bytes(path: str) -> bytes:
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_BYTES + 1)
-    except IsADirectoryError:
-        raise InputError("is a directory, not a .solverstate file", path) from None
-    except FileNotFoundError:
-        raise InputError("no such file", path) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}", path) from None
+    from cfgtools.sources import read_bytes
+
+    data = read_bytes(path, ".solverstate file", MAX_BYTES)
     if len(data) > MAX_BYTES:
         raise InputError("file is too large for a .solverstate", path)
     return data

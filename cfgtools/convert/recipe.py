@@ -283,49 +283,31 @@ def recipe_from_solver(solver: "CaffeSolver") -> Recipe:
 
 def load_recipe(path: str, dialect: str = "alexeyab", gpus: int = 1) -> Recipe:
     """Read a darknet cfg or Caffe solver. Raises InputError / ScheduleError with a position."""
+    from cfgtools.darknet import netkeys
     from cfgtools.errors import InputError
-    from cfgtools.sources import describe_kind, detect_kind, read_source
+    from cfgtools.loading import load_config
 
-    source = read_source(path)
-    kind = detect_kind(source)
-    if kind == "darknet":
-        from cfgtools.darknet.document import read_cfg
-        from cfgtools.darknet.net import read_net
-        from cfgtools.darknet import netkeys
-
-        try:
-            document = read_cfg(source, source.path, dialect)  # type: ignore[arg-type]
-        except InputError as exc:
-            raise exc.with_path(source.path) from None
-        if document.net is None:
-            raise InputError("no [net] or [network] section first: darknet refuses the file", source.path)
+    loaded = load_config(path, dialect)
+    source, document = loaded.source, loaded.document
+    if document is not None:
         known = netkeys.ALL_NET_KEYS
-        net = read_net(document)
+        net = loaded.net()
         recipe_keys = {s.key for s in net.settings()}
         others: dict[str, str] = {}
-        for option in getattr(document.net, "options", ()) or ():
-            key = getattr(option, "key", None)
-            if key is None or key in recipe_keys or key in others:
+        for option in document.net.options:
+            key = option.key
+            if key in recipe_keys or key in others or key in known:
                 continue
-            if key in known:
-                continue
-            others[f"unknown [net] key {key}"] = str(getattr(option, "value", "") or "")
+            others[f"unknown [net] key {key}"] = option.value or ""
             if len(others) >= 20:
                 break
         return recipe_from_net(net, gpus=gpus, source=source.path, other_keys=others)
-    if kind == "caffe-solver":
-        from cfgtools.caffe.solver import read_solver
-
-        try:
-            solver = read_solver(source)
-        except InputError as exc:
-            raise exc.with_path(source.path) from None
-        refused = [(u.span, f"Caffe refuses the file: SolverParameter has no field {u.name!r}")
-                   for u in solver.unknown_fields]
-        refused += [(d.span, f"Caffe refuses the file: non-repeated field {d.name!r} is given again")
-                    for d in solver.duplicate_fields]
-        if refused:
-            span, message = min(refused, key=lambda item: (item[0].line, item[0].column))
-            raise InputError(message, source.path, span.line, span.column)
-        return recipe_from_solver(solver)
-    raise InputError(describe_kind(source), source.path)
+    solver = loaded.solver
+    refused = [(u.span, f"Caffe refuses the file: SolverParameter has no field {u.name!r}")
+               for u in solver.unknown_fields]
+    refused += [(d.span, f"Caffe refuses the file: non-repeated field {d.name!r} is given again")
+                for d in solver.duplicate_fields]
+    if refused:
+        span, message = min(refused, key=lambda item: (item[0].line, item[0].column))
+        raise InputError(message, source.path, span.line, span.column)
+    return recipe_from_solver(solver)

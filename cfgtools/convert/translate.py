@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from cfgtools.convert.plan import ABS_TOL, REL_TOL, PROBE_HORIZON, RefuseError, caffe_advances, deviation
+from cfgtools.convert.plan import REL_TOL, PROBE_HORIZON, RefuseError, caffe_advances, deviation
 from cfgtools.convert.recipe import Recipe
 from cfgtools.convert.text import comment_text
 from cfgtools.convert.text import float_literal as F

@@ -88,17 +88,10 @@ def parse_weights_header(data: bytes, path: str = "<weights>", dialect: str = "a
 
 def read_weights_header(path: str | os.PathLike[str], dialect: str = "alexeyab") -> WeightsHeader:
     """Read the header of a ``.weights`` file, or raise :class:`InputError`."""
-    name = str(path)
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(20)
-    except IsADirectoryError:
-        raise InputError("is a directory, not a .weights file", name) from None
-    except FileNotFoundError:
-        raise InputError("no such file", name) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}", name) from None
-    return parse_weights_header(data, name, dialect)
+    from cfgtools.sources import read_bytes
+
+    data = read_bytes(path, ".weights file", 20)[:20]
+    return parse_weights_header(data, str(path), dialect)
 
 
 def iteration_from_seen(seen: int, batch: int, subdivisions: int, time_steps: int = 1) -> int:

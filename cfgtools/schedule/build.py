@@ -164,30 +164,12 @@ def load_schedule(path: str | os.PathLike[str], dialect: str = "alexeyab", gpus:
     Raises :class:`InputError` for unreadable or unrecognised files and
     :class:`ScheduleError` for schedules the framework cannot run.
     """
-    from cfgtools.sources import describe_kind, detect_kind, read_source
+    from cfgtools.loading import load_config
 
-    source = read_source(path)
-    kind = detect_kind(source)
-    if kind == "darknet":
-        from cfgtools.darknet.document import read_cfg
-        from cfgtools.darknet.net import read_net
-
-        try:
-            document = read_cfg(source, source.path, dialect)  # type: ignore[arg-type]
-        except InputError as exc:
-            raise exc.with_path(source.path) from None
-        if document.net is None:
-            raise InputError("no [net] or [network] section first: darknet refuses the file", source.path)
-        return schedule_from_net(read_net(document), gpus=gpus, source=source.path, seed=seed)
-    if kind == "caffe-solver":
-        from cfgtools.caffe.solver import read_solver
-
-        try:
-            solver = read_solver(source)
-        except InputError as exc:
-            raise exc.with_path(source.path) from None
-        return schedule_from_solver(solver)
-    raise InputError(describe_kind(source), source.path)
+    loaded = load_config(path, dialect)
+    if loaded.document is not None:
+        return schedule_from_net(loaded.net(), gpus=gpus, source=loaded.path, seed=seed)
+    return schedule_from_solver(loaded.solver)
 
 
 def schedule_for_context(ctx: "LintContext") -> Schedule | None:

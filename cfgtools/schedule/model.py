@@ -19,6 +19,8 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from cfgtools.errors import LocatedError
+
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -146,21 +148,5 @@ class Schedule(_Frozen):
         return self.policy.kind == "random"
 
 
-class ScheduleError(ValueError):
-    """A schedule the framework itself cannot run (it aborts, crashes or loops forever).
-
-    Formatted like :class:`cfgtools.errors.InputError`: ``PATH:LINE:COL: message``.
-    """
-
-    def __init__(self, message: str, path: str | None = None, line: int = 1, column: int = 1):
-        super().__init__(message)
-        self.message = message
-        self.path = path
-        self.line = line
-        self.column = column
-
-    def format(self) -> str:
-        return f"{self.path or '<input>'}:{self.line}:{self.column}: {self.message}"
-
-    def __str__(self) -> str:
-        return self.format()
+class ScheduleError(LocatedError, ValueError):
+    """A schedule the framework itself cannot run (it aborts, crashes or loops forever)."""

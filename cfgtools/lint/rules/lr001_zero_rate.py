@@ -2,10 +2,9 @@ from __future__ import annotations
 
 from typing import Iterator
 
-import numpy as np
 
 from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
-from cfgtools.lint.numeric import analysed_range, current_schedule, format_lr, setting_span
+from cfgtools.lint.numeric import analysed_range, current_schedule, setting_span
 from cfgtools.schedule.evaluate import first_index_where
 
 
