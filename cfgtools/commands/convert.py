@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 
 HELP = "convert a config's training recipe to PyTorch code, a Caffe solver, a darknet [net] or JSON"
 
@@ -27,31 +25,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _write(path: str, text: str, force: bool) -> int:
-    if os.path.lexists(path) and not force:
-        print(f"cfgtools convert: {path}: already exists (use --force to overwrite)", file=sys.stderr)
-        return EXIT_ERROR
-    directory = os.path.dirname(os.path.abspath(path))
+    from cfgtools.files import WriteRefused, atomic_write
+
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".cfgtools-", suffix=".tmp", dir=directory)
-    except OSError as exc:
-        print(f"cfgtools convert: {path}: cannot write: {exc.strerror or exc}", file=sys.stderr)
-        return EXIT_ERROR
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        if not force and os.path.lexists(path):
-            raise FileExistsError(path)
-        os.replace(tmp, path)
-    except FileExistsError:
-        os.unlink(tmp)
-        print(f"cfgtools convert: {path}: already exists (use --force to overwrite)", file=sys.stderr)
-        return EXIT_ERROR
-    except OSError as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        print(f"cfgtools convert: {path}: cannot write: {exc.strerror or exc}", file=sys.stderr)
+        atomic_write(path, text, force)
+    except WriteRefused as exc:
+        print(f"cfgtools convert: {exc}", file=sys.stderr)
         return EXIT_ERROR
     return EXIT_OK
 

@@ -61,6 +61,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--clear", action="store_true", default=None,
                         help="the run restarts at iteration 0 on the checkpoint's weights "
                         "(darknet -clear, Caffe --weights fine-tuning)")
+    parser.add_argument("--force", action="store_true", help="overwrite --output-file if it exists")
     parser.add_argument("--exit-zero", action="store_true",
                         help="exit 0 even when problems are found (2 still reports unreadable files)")
     parser.add_argument("--config", default=None, metavar="PYPROJECT",
@@ -141,11 +142,12 @@ def run(args: argparse.Namespace) -> int:
         print(error, file=sys.stderr)
     if args.output_file:
         text = render(result, fmt, color=False, show_fixes=args.show_fixes)
+        from cfgtools.files import WriteRefused, atomic_write
+
         try:
-            with open(args.output_file, "w", encoding="utf-8") as handle:
-                handle.write(text)
-        except OSError as exc:
-            print(f"cfgtools lint: error: {args.output_file}: {exc.strerror or exc}", file=sys.stderr)
+            atomic_write(args.output_file, text, force=args.force)
+        except WriteRefused as exc:
+            print(f"cfgtools lint: error: {exc}", file=sys.stderr)
             return EXIT_ERROR
     else:
         color = not args.no_color and use_color(sys.stdout)

@@ -24,6 +24,7 @@ IMAGE_COLUMNS = 2000
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="+", metavar="FILE", help="darknet .cfg files and/or Caffe solvers")
     parser.add_argument("-o", "--output", metavar="OUT", help="write an image (.png, .svg or .pdf) with matplotlib")
+    parser.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
     parser.add_argument("--resume-from", type=_non_negative, metavar="N",
                         help="mark a resume at iteration N with a vertical line")
     parser.add_argument("--log-y", action="store_true", help="logarithmic lr axis")
@@ -138,10 +139,16 @@ def _image(schedules, x0: int, x1: int, args) -> int:
     ax.grid(True, alpha=0.3)
     ax.legend(loc="best", fontsize="small")
     fig.tight_layout()
+    import io
+
+    from cfgtools.files import WriteRefused, atomic_write
+
+    image = io.BytesIO()
     try:
-        fig.savefig(args.output)
-    except OSError as exc:
-        print(f"{args.output}:1:1: cannot write: {exc.strerror or exc}", file=sys.stderr)
+        fig.savefig(image, format=Path(args.output).suffix.lower().lstrip("."))
+        atomic_write(args.output, image.getvalue(), force=args.force)
+    except WriteRefused as exc:
+        print(f"cfgtools plot: {exc}", file=sys.stderr)
         return 2
     finally:
         plt.close(fig)
