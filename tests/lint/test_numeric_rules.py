@@ -202,3 +202,12 @@ def test_exit_zero(capsys):
     assert main(["lint", str(bad)]) == 1
     assert main(["lint", "--exit-zero", str(bad)]) == 0
     capsys.readouterr()
+
+
+def test_every_numeric_rule_has_a_bad_and_a_good_fixture():
+    from cfgtools.lint.core import all_rules
+
+    names = {p.name for p in LINT_FIXTURES.iterdir()}
+    for code in (c for c in all_rules() if c.startswith(("LR", "RS"))):
+        assert any(n.startswith(f"{code}_bad") for n in names), code
+        assert any(n.startswith(f"{code}_good") for n in names), code
