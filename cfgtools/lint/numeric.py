@@ -238,3 +238,101 @@ def _restored_multistep_index(old: "Schedule", iteration: int) -> int:
     from cfgtools.caffe.rate import multistep_index
 
     return int(multistep_index(old.policy.stepvalues, np.asarray([iteration - 1]))[0])
+
+
+# ----------------------------------------------------------------------------- one pass for the LR rules
+
+#: rises kept with their numbers (the rest are only counted)
+MAX_RISES = 3
+
+
+@dataclass
+class RateProfile:
+    """What LR001, LR003 and LR004 need, from two chunked passes over the analysed updates."""
+
+    first: int  #: first analysed update
+    last: int  #: last analysed update (the goal, within the horizon)
+    after_warm_up: int  #: first update after burn-in
+    first_zero: int | None = None  #: first update whose rate is exactly 0
+    zero_end: int | None = None  #: last update of that run of zeros
+    peak: float = 0.0  #: highest finite rate after burn-in
+    low_count: int = 0  #: updates after burn-in below lr_floor_fraction * peak
+    first_low: int | None = None
+    last_low: int | None = None
+    rises: list = None  # type: ignore[assignment]  #: (update, rate before, rate) of the first rises
+    rise_count: int = 0
+
+    @property
+    def analysed_after_warm_up(self) -> int:
+        return max(0, self.last - self.after_warm_up + 1)
+
+
+def rate_profile(ctx: "LintContext") -> RateProfile | None:
+    """The shared profile of the file's schedule (None for random or empty schedules)."""
+
+    def build() -> RateProfile | None:
+        import numpy as np
+
+        from cfgtools.schedule.evaluate import iter_chunks
+
+        schedule = current_schedule(ctx)
+        if schedule is None or schedule.is_random or schedule.horizon <= 0:
+            return None
+        first, last = analysed_range(ctx, schedule)
+        if last < first:
+            return None
+        warm = max(first, schedule.burn_in.iterations) if schedule.burn_in is not None else first
+        profile = RateProfile(first=first, last=last, after_warm_up=warm, rises=[])
+        settings = ctx.settings
+        ceiling = schedule.base_lr * schedule.gpus * (1 + 1e-6)
+        previous, running_max, in_zero_run = None, -np.inf, False
+        for iters, lrs in iter_chunks(schedule, first, last):
+            # zeros: the first run of exact zeros
+            if profile.zero_end is None:
+                zero = lrs == 0
+                if in_zero_run or profile.first_zero is None:
+                    if not in_zero_run and zero.any():
+                        start = int(np.argmax(zero))
+                        profile.first_zero, in_zero_run = int(iters[start]), True
+                        zero, iters_z = zero[start:], iters[start:]
+                    else:
+                        iters_z = iters
+                    if in_zero_run:
+                        ends = np.flatnonzero(~zero)
+                        if ends.size:
+                            profile.zero_end, in_zero_run = int(iters_z[ends[0]]) - 1, False
+            # after burn-in: the peak and the rises
+            keep = iters >= warm
+            if not keep.any():
+                continue
+            it, lr = iters[keep], lrs[keep]
+            finite = np.where(np.isfinite(lr), lr, -np.inf)
+            before = np.concatenate(([np.nan if previous is None else previous], lr[:-1]))
+            peak_before = np.maximum.accumulate(np.concatenate(([running_max], finite[:-1])))
+            with np.errstate(all="ignore"):
+                jump = np.isfinite(before) & np.isfinite(lr) & (lr > before * settings.rise_factor) & (lr > 0)
+                # a first climb that has not decayed yet and stays within the base rate is a
+                # warm-up written with steps (e.g. steps=-1,100 scales=.1,10): not a spike
+                jump &= ~((before >= peak_before) & (lr <= ceiling))
+            for index in np.flatnonzero(jump):
+                profile.rise_count += 1
+                if len(profile.rises) < MAX_RISES:
+                    profile.rises.append((int(it[index]), float(before[index]), float(lr[index])))
+            previous = float(lr[-1])
+            running_max = max(running_max, float(finite.max()))
+        if in_zero_run:
+            profile.zero_end = last
+        profile.peak = max(running_max, 0.0)
+        if profile.peak > 0:
+            floor = settings.lr_floor_fraction * profile.peak
+            for iters, lrs in iter_chunks(schedule, warm, last):
+                mask = np.isfinite(lrs) & (lrs < floor)
+                count = int(mask.sum())
+                if count:
+                    hits = iters[mask]
+                    profile.low_count += count
+                    profile.first_low = int(hits[0]) if profile.first_low is None else profile.first_low
+                    profile.last_low = int(hits[-1])
+        return profile
+
+    return ctx.cached("numeric:profile", build)

@@ -4,8 +4,7 @@ from typing import Iterator
 
 
 from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
-from cfgtools.lint.numeric import analysed_range, current_schedule, setting_span
-from cfgtools.schedule.evaluate import first_index_where
+from cfgtools.lint.numeric import current_schedule, rate_profile, setting_span
 
 
 @register
@@ -42,18 +41,12 @@ class ZeroRate(Rule):
     summary = "an update before the training goal uses a learning rate of exactly 0"
 
     def check(self) -> Iterator[Diagnostic]:
+        profile = rate_profile(self.ctx)
+        if profile is None or profile.first_zero is None:
+            return
         schedule = current_schedule(self.ctx)
-        if schedule is None or schedule.is_random or schedule.horizon <= 0:
-            return
-        first, last = analysed_range(self.ctx, schedule)
-        if last < first:
-            return
-        hit = first_index_where(schedule, lambda it, lr: lr == 0, first, last)
-        if hit is None:
-            return
-        # how long the rate stays at 0
-        again = first_index_where(schedule, lambda it, lr: lr != 0, hit, last)
-        end = last if again is None else again - 1
+        first, last = profile.first, profile.last
+        hit, end = profile.first_zero, profile.zero_end
         count = end - hit + 1
         reason, names, severity = self._why(schedule, hit)
         stretch = "the final update" if hit == end == schedule.last_update and count == 1 else (

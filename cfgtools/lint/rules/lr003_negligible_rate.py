@@ -2,11 +2,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
-import numpy as np
-
 from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
-from cfgtools.lint.numeric import analysed_range, current_schedule, format_lr, setting_span
-from cfgtools.schedule.evaluate import iter_chunks
+from cfgtools.lint.numeric import format_lr, rate_profile, setting_span
 
 
 @register
@@ -45,41 +42,19 @@ class NegligibleRate(Rule):
     summary = "the learning rate stays below a small fraction of its peak for a large share of training"
 
     def check(self) -> Iterator[Diagnostic]:
-        schedule = current_schedule(self.ctx)
-        if schedule is None or schedule.is_random or schedule.horizon <= 0:
-            return
-        first, last = analysed_range(self.ctx, schedule)
-        if schedule.burn_in is not None:
-            first = max(first, schedule.burn_in.iterations)
-        if last < first:
+        profile = rate_profile(self.ctx)
+        if profile is None or profile.peak <= 0 or profile.analysed_after_warm_up == 0:
             return
         settings = self.ctx.settings
-        peak = 0.0
-        for _, lrs in iter_chunks(schedule, first, last):
-            finite = lrs[np.isfinite(lrs)]
-            if finite.size:
-                peak = max(peak, float(finite.max()))
-        if peak <= 0:
-            return
-        floor = settings.lr_floor_fraction * peak
-        low = 0
-        first_low = last_low = None
-        for iters, lrs in iter_chunks(schedule, first, last):
-            mask = np.isfinite(lrs) & (lrs < floor)
-            count = int(mask.sum())
-            if count:
-                low += count
-                hits = iters[mask]
-                first_low = int(hits[0]) if first_low is None else first_low
-                last_low = int(hits[-1])
-        total = last - first + 1
-        share = low / total
+        total = profile.analysed_after_warm_up
+        share = profile.low_count / total
         if share <= settings.lr_floor_share:
             return
         yield self.diagnostic(
             setting_span(self.ctx, "power", "gamma", "scales", "steps", "policy", "lr_policy"),
-            f"the learning rate is below {settings.lr_floor_fraction:g} of its peak ({format_lr(peak)}) for "
-            f"{low} of {total} updates ({share:.1%}), between iterations {first_low} and {last_low}",
+            f"the learning rate is below {settings.lr_floor_fraction:g} of its peak ({format_lr(profile.peak)}) for "
+            f"{profile.low_count} of {total} updates ({share:.1%}), between iterations "
+            f"{profile.first_low} and {profile.last_low}",
             Fix("decay later or more gently (lower power, gamma closer to 1, later steps), "
                 "or stop training earlier"),
         )

@@ -2,14 +2,9 @@ from __future__ import annotations
 
 from typing import Iterator
 
-import numpy as np
-
 from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
-from cfgtools.lint.numeric import analysed_range, current_schedule, format_lr, setting_span
-from cfgtools.schedule.evaluate import iter_chunks
+from cfgtools.lint.numeric import current_schedule, format_lr, rate_profile, setting_span
 
-#: at most this many rises are reported per file
-MAX_REPORTED = 3
 
 
 @register
@@ -49,38 +44,12 @@ class RateRise(Rule):
     summary = "the learning rate rises by more than a factor from one update to the next outside warm-up"
 
     def check(self) -> Iterator[Diagnostic]:
+        profile = rate_profile(self.ctx)
+        if profile is None or not profile.rises:
+            return
         schedule = current_schedule(self.ctx)
-        if schedule is None or schedule.is_random or schedule.horizon <= 0:
-            return
-        first, last = analysed_range(self.ctx, schedule)
-        if schedule.burn_in is not None:
-            first = max(first, schedule.burn_in.iterations)
         factor = self.ctx.settings.rise_factor
-        ceiling = schedule.base_lr * schedule.gpus * (1 + 1e-6)
-        rises: list[tuple[int, float, float]] = []
-        previous_lr = None
-        running_max = -np.inf
-        restarts = 0
-        for iters, lrs in iter_chunks(schedule, first, last):
-            before = np.concatenate(([previous_lr if previous_lr is not None else np.nan], lrs[:-1]))
-            finite = np.where(np.isfinite(lrs), lrs, -np.inf)
-            # the highest rate of any update before each one
-            peak_before = np.maximum.accumulate(np.concatenate(([running_max], finite[:-1])))
-            with np.errstate(all="ignore"):
-                jump = np.isfinite(before) & np.isfinite(lrs) & (lrs > before * factor) & (lrs > 0)
-                # a first climb that has not decayed yet and stays within the base rate is a
-                # warm-up written with steps (e.g. steps=-1,100 scales=.1,10): not a spike
-                warm_up = (before >= peak_before) & (lrs <= ceiling)
-            jump &= ~warm_up
-            jump[0] &= previous_lr is not None
-            for index in np.flatnonzero(jump):
-                restarts += 1
-                if len(rises) < MAX_REPORTED:
-                    rises.append((int(iters[index]), float(before[index]), float(lrs[index])))
-            previous_lr = float(lrs[-1])
-            running_max = max(running_max, float(finite.max()))
-        if not rises:
-            return
+        rises, restarts = profile.rises, profile.rise_count
         sgdr = schedule.policy.kind == "sgdr"
         for iteration, low, high in rises:
             ratio = "from 0" if low == 0 else f"x{high / low:.3g}"
