@@ -5,58 +5,36 @@ from __future__ import annotations
 import argparse
 import sys
 
+from cfgtools.commands._args import comma_list, non_negative_int, positive_float, positive_int
+
 HELP = "lint darknet .cfg files and Caffe solver prototxts"
 
 FORMATS = ("text", "json", "sarif", "github")
 
 
-def _codes(text: str) -> list[str]:
-    return [c.strip() for c in text.split(",") if c.strip()]
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must not be negative")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be positive")
-    return value
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="*", metavar="FILE", help="files or directories to lint")
     parser.add_argument("--format", choices=FORMATS, default=None, help="output format (default: text)")
-    parser.add_argument("--select", type=_codes, default=None, metavar="CODES",
+    parser.add_argument("--select", type=comma_list, default=None, metavar="CODES",
                         help="comma-separated codes or prefixes to check (default: ALL)")
-    parser.add_argument("--extend-select", type=_codes, default=None, metavar="CODES",
+    parser.add_argument("--extend-select", type=comma_list, default=None, metavar="CODES",
                         help="codes to check in addition to the selected ones")
-    parser.add_argument("--ignore", type=_codes, default=None, metavar="CODES", help="codes or prefixes to skip")
+    parser.add_argument("--ignore", type=comma_list, default=None, metavar="CODES", help="codes or prefixes to skip")
     parser.add_argument("--fail-on", choices=("info", "warning", "error"), default=None,
                         help="exit 1 when a finding is at or above this severity (default: warning)")
     parser.add_argument("--dialect", choices=("alexeyab", "pjreddie"), default=None,
                         help="darknet fork that reads the cfg (default: alexeyab)")
-    parser.add_argument("--gpus", type=_positive_int, default=None, metavar="N", help="GPUs darknet trains on")
-    parser.add_argument("--goal", type=_positive_int, default=None, metavar="ITER",
+    parser.add_argument("--gpus", type=positive_int, default=None, metavar="N", help="GPUs darknet trains on")
+    parser.add_argument("--goal", type=non_negative_int, default=None, metavar="ITER",
                         help="the iteration the training is meant to reach")
-    parser.add_argument("--epochs", type=_positive_float, default=None, metavar="E", help="epochs to train")
-    parser.add_argument("--images", type=_positive_int, default=None, metavar="N", help="training images")
+    parser.add_argument("--epochs", type=positive_float, default=None, metavar="E", help="epochs to train")
+    parser.add_argument("--images", type=positive_int, default=None, metavar="N", help="training images")
     parser.add_argument("--data", default=None, metavar="FILE.data",
                         help="darknet .data file: the image count is read from its train= list")
     parser.add_argument("--resume-from", default=None, metavar="ITER|FILE",
                         help="iteration, .weights or .solverstate the training resumes from")
     parser.add_argument("--previous", default=None, metavar="OLD_CFG", help="the cfg the resumed run used")
-    parser.add_argument("--previous-gpus", type=_positive_int, default=None, metavar="N",
+    parser.add_argument("--previous-gpus", type=positive_int, default=None, metavar="N",
                         help="GPUs of the resumed run")
     parser.add_argument("--clear", action="store_true", default=None,
                         help="the run restarts at iteration 0 on the checkpoint's weights "

@@ -12,7 +12,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from cfgtools.commands.schedule import _non_negative, add_common_arguments
+from cfgtools.commands._args import non_negative_int
+from cfgtools.commands.schedule import add_common_arguments
 
 HELP = "plot learning-rate schedules (text in the terminal, or PNG/SVG/PDF with -o)"
 
@@ -25,11 +26,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="+", metavar="FILE", help="darknet .cfg files and/or Caffe solvers")
     parser.add_argument("-o", "--output", metavar="OUT", help="write an image (.png, .svg or .pdf) with matplotlib")
     parser.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
-    parser.add_argument("--resume-from", type=_non_negative, metavar="N",
+    parser.add_argument("--resume-from", type=non_negative_int, metavar="N",
                         help="mark a resume at iteration N with a vertical line")
     parser.add_argument("--log-y", action="store_true", help="logarithmic lr axis")
-    parser.add_argument("--from", dest="start", type=_non_negative, metavar="N", help="first iteration to plot")
-    parser.add_argument("--to", dest="stop", type=_non_negative, metavar="N", help="last iteration to plot")
+    parser.add_argument("--from", dest="start", type=non_negative_int, metavar="N", help="first iteration to plot")
+    parser.add_argument("--to", dest="stop", type=non_negative_int, metavar="N", help="last iteration to plot")
     parser.add_argument("--width", type=int, default=80, help="text plot width in characters (default 80)")
     parser.add_argument("--height", type=int, default=20, help="text plot height in rows (default 20)")
     add_common_arguments(parser)

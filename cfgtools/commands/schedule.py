@@ -11,38 +11,23 @@ from __future__ import annotations
 import argparse
 import sys
 
+from cfgtools.commands._args import non_negative_int, positive_int
+
 HELP = "print the learning rate of every update (darknet or Caffe arithmetic)"
 
 FORMATS = ("tsv", "csv", "json")
-
-
-def _non_negative(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, not {value}")
-    return value
-
-
-def _positive(text: str) -> int:
-    value = _non_negative(text)
-    if value == 0:
-        raise argparse.ArgumentTypeError("must be >= 1")
-    return value
 
 
 def _at_list(text: str) -> list[int]:
     items = [item.strip() for item in text.split(",") if item.strip()]
     if not items:
         raise argparse.ArgumentTypeError("--at needs at least one iteration")
-    return [_non_negative(item) for item in items]
+    return [non_negative_int(item) for item in items]
 
 
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     """Options shared with ``cfgtools plot``."""
-    parser.add_argument("--gpus", type=_positive, default=1, metavar="N",
+    parser.add_argument("--gpus", type=positive_int, default=1, metavar="N",
                         help="darknet: the number of GPUs (darknet multiplies learning_rate by it; default 1)")
     parser.add_argument("--dialect", choices=("alexeyab", "pjreddie"), default="alexeyab",
                         help="darknet fork whose reading rules and arithmetic apply (default alexeyab)")
@@ -54,11 +39,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", metavar="FILE", help="a darknet .cfg or a Caffe solver.prototxt")
     parser.add_argument("--format", choices=FORMATS, default="tsv",
                         help="tsv: ITER<TAB>LR without header (default); csv: header iteration,lr; json")
-    parser.add_argument("--from", dest="start", type=_non_negative, metavar="N",
+    parser.add_argument("--from", dest="start", type=non_negative_int, metavar="N",
                         help="first iteration (inclusive; default: the first update, darknet 1, Caffe 0)")
-    parser.add_argument("--to", dest="stop", type=_non_negative, metavar="N",
+    parser.add_argument("--to", dest="stop", type=non_negative_int, metavar="N",
                         help="last iteration (inclusive; default: the last update)")
-    parser.add_argument("--every", type=_positive, default=1, metavar="K", help="print every K-th iteration")
+    parser.add_argument("--every", type=positive_int, default=1, metavar="K", help="print every K-th iteration")
     parser.add_argument("--at", type=_at_list, metavar="N[,N...]", help="print only these iterations")
     add_common_arguments(parser)
 
