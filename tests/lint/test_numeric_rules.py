@@ -211,3 +211,15 @@ def test_every_numeric_rule_has_a_bad_and_a_good_fixture():
     for code in (c for c in all_rules() if c.startswith(("LR", "RS"))):
         assert any(n.startswith(f"{code}_bad") for n in names), code
         assert any(n.startswith(f"{code}_good") for n in names), code
+
+
+def test_zero_run_across_evaluation_chunks(capsys, tmp_path):
+    # pjreddie's sigmoid is exactly 0 for every b < step (b - step wraps around in size_t), then
+    # lr/2 at b == step: a run of zeros from 1 to 1,499,999, longer than one 2**20 chunk
+    cfg = tmp_path / "sigmoid.cfg"
+    cfg.write_text("[net]\nwidth=32\nheight=32\nchannels=3\nmax_batches=2000000\npolicy=sigmoid\n"
+                   "gamma=0.00001\nstep=1500000\n")
+    _, found = lint_json(capsys, cfg, "--select", "LR001", "--dialect", "pjreddie")
+    (diagnostic,) = found
+    assert "1499999 updates, 1 to 1499999" in diagnostic["message"]
+    assert "unsigned" in diagnostic["message"]
