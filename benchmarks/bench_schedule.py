@@ -17,17 +17,17 @@ import time
 
 import numpy as np
 
+from cfgtools.caffe.schedule import caffe_schedule
+from cfgtools.darknet.schedule import darknet_schedule
 from cfgtools.schedule.evaluate import all_updates, extremes, iter_chunks
-from cfgtools.schedule.model import BurnIn, Poly, Schedule, Steps
+from cfgtools.schedule.model import BurnIn, Poly, Steps
 
-YOLO = Schedule(
-    framework="darknet", dialect="alexeyab", base_lr=float(np.float32(0.0013)),
+YOLO = darknet_schedule(
+    "alexeyab", float(np.float32(0.0013)),
+    Steps(steps=[400000, 450000], scales=[float(np.float32(0.1))] * 2), 500_500,
     burn_in=BurnIn(iterations=1000, power=4.0),
-    policy=Steps(steps=[400000, 450000], scales=[float(np.float32(0.1))] * 2),
-    horizon=500_500,
 )
-POLY = Schedule(framework="caffe", base_lr=float(np.float32(0.01)),
-                policy=Poly(power=float(np.float32(0.9)), max_iter=10_000_000), horizon=10_000_000)
+POLY = caffe_schedule(float(np.float32(0.01)), Poly(power=float(np.float32(0.9)), max_iter=10_000_000), 10_000_000)
 TORCH_POLY_STEPS = 200_000
 
 

@@ -1,8 +1,8 @@
 """The ``cfgtools`` command line: one sub-command per module in ``cfgtools.commands``.
 
-Each command module defines ``HELP`` (one line), ``add_arguments(parser)``
-and ``run(args) -> int``. Command modules import their heavy dependencies
-(protobuf, numpy, matplotlib) inside ``run`` so that start-up stays lean.
+Each command module defines ``add_arguments(parser)`` and ``run(args) -> int``.
+Only the module of the command being run is imported, so ``cfgtools
+--version`` and ``--help`` stay fast whatever the commands import.
 """
 
 from __future__ import annotations
@@ -14,19 +14,19 @@ from typing import Sequence
 
 from cfgtools import __version__
 
-#: Sub-command name -> module under cfgtools.commands, in the order --help lists them.
+#: Sub-command -> one line of help, in the order --help lists them (the module is cfgtools.commands.<name>).
 COMMANDS = {
-    "lint": "lint",
-    "show": "show",
-    "schedule": "schedule",
-    "plot": "plot",
-    "convert": "convert",
-    "summary": "summary",
-    "rules": "rules",
-    "explain": "explain",
+    "lint": "lint darknet .cfg files and Caffe solver prototxts",
+    "show": "print what darknet or Caffe reads from a config: every training value and where it came from",
+    "schedule": "print the learning rate of every update (darknet or Caffe arithmetic)",
+    "plot": "plot learning-rate schedules (text in the terminal, or PNG/SVG/PDF with -o)",
+    "convert": "convert a config's training recipe to PyTorch code, a Caffe solver, a darknet [net] or JSON",
+    "summary": "print darknet's layer table for a .cfg: every layer's input/output shape, BFLOPs and the total",
+    "rules": "list the lint rules",
+    "explain": "explain a lint rule (e.g. cfgtools explain DN003)",
 }
 
-EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_OK, EXIT_ERROR = 0, 2
 
 
 class _Parser(argparse.ArgumentParser):
@@ -35,33 +35,27 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_ERROR, f"{self.prog}: error: {message}\n")
 
 
-def _available_commands() -> dict[str, object]:
-    modules = {}
-    for name, module_name in COMMANDS.items():
-        try:
-            modules[name] = importlib.import_module(f"cfgtools.commands.{module_name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"cfgtools.commands.{module_name}":
-                raise
-    return modules
-
-
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; only ``command``'s module is imported and given its arguments."""
     parser = _Parser(
         prog="cfgtools",
         description="Read, lint and convert darknet .cfg files and Caffe solvers exactly as the frameworks read them.",
     )
     parser.add_argument("--version", action="version", version=f"cfgtools {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name, module in _available_commands().items():
-        sub = subparsers.add_parser(name, help=module.HELP, description=module.HELP)
-        module.add_arguments(sub)
-        sub.set_defaults(_run=module.run)
+    for name, text in COMMANDS.items():
+        sub = subparsers.add_parser(name, help=text, description=text)
+        if name == command:
+            module = importlib.import_module(f"cfgtools.commands.{name}")
+            module.add_arguments(sub)
+            sub.set_defaults(_run=module.run)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = next((arg for arg in argv if not arg.startswith("-")), None)
+    parser = build_parser(command if command in COMMANDS else None)
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):
         parser.print_help(sys.stderr)

@@ -17,3 +17,29 @@ Importing this package does not import protobuf: ``solver`` imports it (and
 ``caffe_pb2``) lazily, when a solver is actually read; ``solverstate`` reads
 the wire format itself and never needs it.
 """
+
+#: Caffe has one dialect so far (BVLC); forks add theirs here.
+DIALECTS = ("bvlc",)
+DEFAULT_DIALECT = "bvlc"
+
+#: lr_policy names SGDSolver::GetLearningRate knows (exact, case-sensitive strcmp).
+POLICIES = ("fixed", "step", "exp", "inv", "multistep", "poly", "sigmoid")
+
+#: UpgradeSolverType: the deprecated ``solver_type`` enum name -> the ``type`` string,
+#: which is the solver registry key (REGISTER_SOLVER_CLASS, exact and case-sensitive).
+SOLVER_TYPES = {
+    "SGD": "SGD",
+    "NESTEROV": "Nesterov",
+    "ADAGRAD": "AdaGrad",
+    "RMSPROP": "RMSProp",
+    "ADADELTA": "AdaDelta",
+    "ADAM": "Adam",
+}
+
+#: SolverParameter fields that only forks have (BVLC refuses them).
+FORK_FIELDS = {
+    "plateau_winsize": "the SSD fork (weiliu89/caffe)",
+    "eval_type": "the SSD fork (weiliu89/caffe)",
+    "ap_version": "the SSD fork (weiliu89/caffe)",
+    "show_per_class_result": "the SSD fork (weiliu89/caffe)",
+}

@@ -28,31 +28,45 @@ from the .solverstate and takes every other parameter from the (possibly
 edited) solver; only multistep depends on the restored index. Pass
 ``resume=(iter0, current_step0)``; iterations before ``iter0`` are evaluated
 with the index held at ``current_step0``.
+
+numpy is imported inside the functions: reading a solver (``cfgtools show``)
+builds schedules without evaluating them and must not pay for it.
 """
 
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
-from cfgtools.schedule.model import Schedule
+from cfgtools.schedule.model import Arithmetic, Schedule
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def _f32(x) -> np.ndarray:
+    import numpy as np  # lazy: see the module docstring
+
     return np.asarray(x, dtype=np.float64).astype(np.float32)
 
 
 def _powf(base: np.ndarray, exponent) -> np.ndarray:
     """``powf`` of float32 arguments, correctly rounded."""
+    import numpy as np  # lazy: see the module docstring
+
     return _f32(np.power(np.asarray(base, dtype=np.float64), np.float64(exponent)))
 
 
 def _double_pow_rate(base_lr: float, gamma: float, n: np.ndarray) -> np.ndarray:
     """``(float)((double)base_lr * pow((double)gamma, (double)n))``."""
+    import numpy as np  # lazy: see the module docstring
+
     return _f32(np.float64(np.float32(base_lr)) * np.power(np.float64(np.float32(gamma)), n.astype(np.float64)))
 
 
 def multistep_index(stepvalues, iterations: np.ndarray, resume: tuple[int, int] | None = None) -> np.ndarray:
     """``current_step_`` after the multistep check at each iteration (closed form of the stateful rule)."""
+    import numpy as np  # lazy: see the module docstring
+
     i = np.asarray(iterations, dtype=np.int64)
     v = np.asarray(stepvalues, dtype=np.int64)
     i0, c0 = resume if resume is not None else (0, 0)
@@ -68,17 +82,56 @@ def multistep_index(stepvalues, iterations: np.ndarray, resume: tuple[int, int] 
     return c0 + np.searchsorted(times, i, side="right")
 
 
+class CaffeArithmetic(Arithmetic):
+    """``SGDSolver<float>::GetLearningRate``; a checkpoint restores multistep's ``current_step_``."""
+
+    first_update = 0  # update k (0-based) uses lr(k)
+
+    def rates(self, schedule: Schedule, iterations: Any, resume: tuple[int, Any] | None = None) -> np.ndarray:
+        return rates(schedule, iterations, resume=resume)
+
+    def state_after(self, schedule: Schedule, updates: int) -> int:
+        """``current_step_`` saved in a .solverstate after ``updates`` updates (what resume restores)."""
+        return restored_step(schedule, updates)
+
+
+#: the arithmetic every Caffe schedule carries
+ARITHMETIC = CaffeArithmetic()
+
+
+def restored_step(schedule: Schedule, updates: int) -> int:
+    """Caffe's ``current_step_`` after ``updates`` updates under ``schedule``.
+
+    ``step`` recomputes and saves ``iter / stepsize`` at each update, multistep
+    advances its index; the other policies leave it at 0.
+    """
+    import numpy as np  # lazy: see the module docstring
+
+    policy = schedule.policy
+    if updates < 1:
+        return 0
+    if policy.kind == "step":
+        return (updates - 1) // policy.step
+    if policy.kind != "multistep":
+        return 0
+    return int(multistep_index(policy.stepvalues, np.asarray([updates - 1]))[0])
+
+
 def rates(schedule: Schedule, iterations, resume: tuple[int, int] | None = None) -> np.ndarray:
     """``GetLearningRate()`` at each ``iter_`` in ``iterations`` (float32 array).
 
     ``resume=(iter0, current_step0)`` evaluates a run restored from a snapshot
     taken at ``iter0`` (only multistep uses the restored index).
     """
+    import numpy as np  # lazy: see the module docstring
+
     with np.errstate(all="ignore"):
         return _rates(schedule, np.asarray(iterations, dtype=np.int64), resume)
 
 
 def _rates(schedule: Schedule, i: np.ndarray, resume: tuple[int, int] | None) -> np.ndarray:
+    import numpy as np  # lazy: see the module docstring
+
     p = schedule.policy
     base_lr = np.float32(schedule.base_lr)
     kind = p.kind

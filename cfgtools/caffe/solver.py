@@ -44,19 +44,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from cfgtools.caffe import SOLVER_TYPES
 from cfgtools.errors import InputError
 from cfgtools.positions import Span
 from cfgtools.sources import UTF8_BOM, SourceText
-
-#: Caffe's UpgradeSolverType: the deprecated enum value -> the ``type`` string.
-SOLVER_TYPE_NAMES = {
-    "SGD": "SGD",
-    "NESTEROV": "Nesterov",
-    "ADAGRAD": "AdaGrad",
-    "RMSPROP": "RMSProp",
-    "ADADELTA": "AdaDelta",
-    "ADAM": "Adam",
-}
 
 #: SolverParameter fields holding a NetParameter (parsed permissively).
 NET_FIELDS = frozenset({"net_param", "train_net_param", "test_net_param"})
@@ -204,7 +195,7 @@ class CaffeSolver(BaseModel):
         written (with both, Caffe dies; see ``both_solver_type_and_type``).
         """
         if self.is_set("solver_type") and not self.is_set("type"):
-            return SOLVER_TYPE_NAMES[self.value("solver_type")]
+            return SOLVER_TYPES[self.value("solver_type")]
         return self.value("type")
 
 
@@ -239,7 +230,7 @@ class _WalkError(Exception):
 
 
 def _walk(text: str) -> _Walk:
-    from google.protobuf import text_format
+    from google.protobuf import text_format  # lazy: protobuf is imported only when a solver is read
 
     tok = text_format.Tokenizer(text.split("\n"))
     result = _Walk()
@@ -379,7 +370,7 @@ def _printable(message: str) -> str:
 
 
 def _parse(text: str, message: Any, path: str, what: str, permissive: bool = False) -> None:
-    from google.protobuf import text_format
+    from google.protobuf import text_format  # lazy: protobuf is imported only when a solver is read
 
     try:
         text_format.Parse(text, message, allow_unknown_field=permissive)
@@ -397,7 +388,7 @@ def _parse(text: str, message: Any, path: str, what: str, permissive: bool = Fal
 
 def read_solver(source: SourceText) -> CaffeSolver:
     """Parse a solver.prototxt into a :class:`CaffeSolver`, or raise InputError."""
-    from cfgtools.caffe import caffe_pb2
+    from cfgtools.caffe import caffe_pb2  # lazy: it imports protobuf, needed only when a solver is read
 
     path = source.path
     text = source.text

@@ -20,6 +20,7 @@ import os
 from pydantic import BaseModel, ConfigDict
 
 from cfgtools.errors import InputError
+from cfgtools.sources import read_bytes
 
 #: Larger snapshots are refused (a solverstate holds one history blob per
 #: parameter; this leaves room for very large nets).
@@ -82,8 +83,6 @@ def _int32(value: int) -> int:
 
 
 def _read_bytes(path: str) -> bytes:
-    from cfgtools.sources import read_bytes
-
     data = read_bytes(path, ".solverstate file", MAX_BYTES)
     if len(data) > MAX_BYTES:
         raise InputError("file is too large for a .solverstate", path)

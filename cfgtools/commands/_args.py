@@ -1,8 +1,10 @@
-"""Argument types shared by the sub-commands (argparse reports their errors with exit code 2)."""
+"""Argument types and options shared by the sub-commands (argparse reports their errors with exit code 2)."""
 
 from __future__ import annotations
 
 import argparse
+
+from cfgtools.frameworks import FRAMEWORKS
 
 
 def non_negative_int(text: str) -> int:
@@ -34,3 +36,12 @@ def positive_float(text: str) -> float:
 
 def comma_list(text: str) -> list[str]:
     return [item.strip() for item in text.split(",") if item.strip()]
+
+
+def add_dialect_argument(parser: argparse.ArgumentParser, what: str, default: str | None = "") -> None:
+    """``--dialect``: the darknet fork whose ``what`` (e.g. "reading rules apply")."""
+    darknet = FRAMEWORKS["darknet"]
+    parser.add_argument(
+        "--dialect", choices=darknet.dialects, default=darknet.default_dialect if default == "" else default,
+        help=f"darknet fork whose {what} (default: {darknet.default_dialect})",
+    )

@@ -5,7 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 
-HELP = "convert a config's training recipe to PyTorch code, a Caffe solver, a darknet [net] or JSON"
+from cfgtools.commands._args import add_dialect_argument
+from cfgtools.convert.plan import RefuseError
+from cfgtools.convert.recipe import load_recipe
+from cfgtools.convert.text import comment_text
+from cfgtools.convert.torch_emitter import emit_torch
+from cfgtools.convert.translate import to_json, translate
+from cfgtools.errors import InputError
+from cfgtools.files import WriteRefused, atomic_write
+from cfgtools.schedule.model import ScheduleError
 
 EXIT_OK, EXIT_CANNOT, EXIT_ERROR = 0, 1, 2
 
@@ -16,8 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", metavar="OUT", default=None, help="write here (atomically) instead of stdout")
     parser.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
     parser.add_argument("--gpus", type=int, default=1, metavar="N", help="darknet: number of GPUs (multiplies the rate)")
-    parser.add_argument("--dialect", choices=("alexeyab", "pjreddie"), default="alexeyab",
-                        help="darknet fork whose arithmetic applies (default alexeyab)")
+    add_dialect_argument(parser, "reading rules and arithmetic apply")
     parser.add_argument("--exact-momentum", action="store_true",
                         help="torch: emit an optimizer with Caffe's momentum rule (lr inside the history)")
     parser.add_argument("--approximate", action="store_true",
@@ -25,8 +32,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _write(path: str, text: str, force: bool) -> int:
-    from cfgtools.files import WriteRefused, atomic_write
-
     try:
         atomic_write(path, text, force)
     except WriteRefused as exc:
@@ -36,17 +41,10 @@ def _write(path: str, text: str, force: bool) -> int:
 
 
 def _one_line(text: str) -> str:
-    from cfgtools.convert.text import comment_text
-
     return comment_text(text, 2000)
 
 
 def run(args: argparse.Namespace) -> int:
-    from cfgtools.convert.plan import RefuseError
-    from cfgtools.convert.recipe import load_recipe
-    from cfgtools.errors import InputError
-    from cfgtools.schedule.model import ScheduleError
-
     if args.gpus < 1:
         print(f"cfgtools convert: --gpus must be at least 1, not {args.gpus}", file=sys.stderr)
         return EXIT_ERROR
@@ -62,12 +60,8 @@ def run(args: argparse.Namespace) -> int:
     name = _one_line(args.file)
     try:
         if args.to == "json":
-            from cfgtools.convert.translate import to_json
-
             text = to_json(recipe)
         elif args.to == "torch":
-            from cfgtools.convert.torch_emitter import emit_torch
-
             if recipe.problems and not args.approximate:
                 for problem in recipe.problems:
                     print(f"{name}: cannot convert exactly: {_one_line(problem)}", file=sys.stderr)
@@ -76,8 +70,6 @@ def run(args: argparse.Namespace) -> int:
                 return EXIT_CANNOT
             text = emit_torch(recipe, exact_momentum=args.exact_momentum)
         else:
-            from cfgtools.convert.translate import translate
-
             result = translate(recipe, args.to, approximate=args.approximate)
             if not result.exact:
                 for problem in result.problems:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import difflib
+import re
 import sys
 
-HELP = "explain a lint rule (e.g. cfgtools explain DN003)"
+from cfgtools.lint.registry import all_rules, applies_to
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -13,18 +15,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import difflib
-
-    from cfgtools.lint.core import all_rules
-
     rules = all_rules()
     wanted = args.code.strip()
     rule = rules.get(wanted.upper())
     if rule is None:
         rule = next((r for r in rules.values() if r.name == wanted.lower()), None)
     if rule is None:
-        import re
-
         match = re.fullmatch(r"([A-Za-z]+)0*([0-9]+)", wanted)
         padded = f"{match.group(1).upper()}{int(match.group(2)):03d}" if match else None
         close = [padded] if padded in rules else []
@@ -34,6 +30,6 @@ def run(args: argparse.Namespace) -> int:
         hint = f"; did you mean {close[0]}?" if close else ""
         print(f"cfgtools explain: error: unknown rule {wanted!r}{hint} (see `cfgtools rules`)", file=sys.stderr)
         return 2
-    header = f"{rule.code} {rule.name} ({rule.severity.value}, {rule.framework})"
+    header = f"{rule.code} {rule.name} ({rule.severity.value}, {applies_to(rule)})"
     sys.stdout.write(f"{header}\n{'=' * len(header)}\n\n{rule.summary}\n\n{rule.doc()}\n")
     return 0

@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cfgtools.commands._args import comma_list, non_negative_int, positive_float, positive_int
-
-HELP = "lint darknet .cfg files and Caffe solver prototxts"
-
-FORMATS = ("text", "json", "sarif", "github")
+from cfgtools.commands._args import add_dialect_argument, comma_list, non_negative_int, positive_float, positive_int
+from cfgtools.files import WriteRefused, atomic_write
+from cfgtools.lint.report import FORMATS, render, use_color
+from cfgtools.lint.runner import EXIT_ERROR, lint_paths
+from cfgtools.lint.settings import SettingsError, load_settings
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -22,8 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ignore", type=comma_list, default=None, metavar="CODES", help="codes or prefixes to skip")
     parser.add_argument("--fail-on", choices=("info", "warning", "error"), default=None,
                         help="exit 1 when a finding is at or above this severity (default: warning)")
-    parser.add_argument("--dialect", choices=("alexeyab", "pjreddie"), default=None,
-                        help="darknet fork that reads the cfg (default: alexeyab)")
+    add_dialect_argument(parser, "reading rules and arithmetic apply", default=None)
     parser.add_argument("--gpus", type=positive_int, default=None, metavar="N", help="GPUs darknet trains on")
     parser.add_argument("--goal", type=non_negative_int, default=None, metavar="ITER",
                         help="the iteration the training is meant to reach")
@@ -51,8 +50,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _count_images(data_path: str) -> int:
     """Training images of a darknet .data file: the lines of the file its train= names."""
-    from cfgtools.lint.settings import SettingsError
-
     try:
         with open(data_path, encoding="utf-8", errors="replace") as handle:
             lines = handle.read().split("\n")
@@ -77,10 +74,6 @@ def _count_images(data_path: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cfgtools.lint.report import render, use_color
-    from cfgtools.lint.runner import EXIT_ERROR, lint_paths
-    from cfgtools.lint.settings import SettingsError, load_settings
-
     if not args.files:
         print("cfgtools lint: error: no files given", file=sys.stderr)
         return EXIT_ERROR
@@ -120,8 +113,6 @@ def run(args: argparse.Namespace) -> int:
         print(error, file=sys.stderr)
     if args.output_file:
         text = render(result, fmt, color=False, show_fixes=args.show_fixes)
-        from cfgtools.files import WriteRefused, atomic_write
-
         try:
             atomic_write(args.output_file, text, force=args.force)
         except WriteRefused as exc:

@@ -9,13 +9,19 @@ drops stay visible.
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 from pathlib import Path
 
-from cfgtools.commands._args import non_negative_int
-from cfgtools.commands.schedule import add_common_arguments
+import numpy as np
 
-HELP = "plot learning-rate schedules (text in the terminal, or PNG/SVG/PDF with -o)"
+from cfgtools.commands._args import non_negative_int
+from cfgtools.commands.schedule import add_common_arguments, load_schedule
+from cfgtools.errors import InputError
+from cfgtools.files import WriteRefused, atomic_write
+from cfgtools.schedule.evaluate import iter_chunks
+from cfgtools.schedule.model import ScheduleError
+from cfgtools.schedule.textplot import Envelope, columns_for, render
 
 IMAGE_SUFFIXES = (".png", ".svg", ".pdf")
 #: envelope columns for image output (about one per pixel of a 10-inch figure at 200 dpi)
@@ -38,9 +44,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _envelopes(schedules, x0: int, x1: int, columns: int, log_y: bool, clip: tuple[bool, bool] = (True, True)):
     """One envelope per schedule; each is drawn over its own updates unless a bound was given (``clip``)."""
-    from cfgtools.schedule.evaluate import iter_chunks
-    from cfgtools.schedule.textplot import Envelope
-
     result = []
     for schedule in schedules:
         env = Envelope(x0=x0, x1=x1, columns=columns, label=Path(schedule.source).name or schedule.source)
@@ -55,17 +58,13 @@ def _envelopes(schedules, x0: int, x1: int, columns: int, log_y: bool, clip: tup
 
 def _label(schedule) -> str:
     name = Path(schedule.source).name or schedule.source
-    extra = schedule.framework if schedule.framework == "caffe" else f"darknet/{schedule.dialect}"
+    extra = schedule.framework + (f"/{schedule.dialect}" if schedule.dialect else "")
     if schedule.gpus != 1:
         extra += f", x{schedule.gpus} GPUs"
     return f"{name} ({extra}, {schedule.policy.kind})"
 
 
 def run(args: argparse.Namespace) -> int:
-    from cfgtools.errors import InputError
-    from cfgtools.schedule.build import load_schedule
-    from cfgtools.schedule.model import ScheduleError
-
     suffix = Path(args.output).suffix.lower() if args.output else ""
     if args.output and suffix not in IMAGE_SUFFIXES:
         print(f"cfgtools plot: error: -o must end in .png, .svg or .pdf, not {args.output!r}", file=sys.stderr)
@@ -73,17 +72,12 @@ def run(args: argparse.Namespace) -> int:
     schedules = []
     for name in args.files:
         try:
-            schedule = load_schedule(name, dialect=args.dialect, gpus=args.gpus, seed=args.seed)
+            loaded, schedule, options = load_schedule(name, args)
         except (InputError, ScheduleError) as exc:
             print(exc.format(), file=sys.stderr)
             return 2
-        if schedule.framework == "caffe" and schedule.gpus != 1:
-            schedule = schedule.model_copy(update={"gpus": 1})
-        if schedule.is_random:
-            print(f"note: {name}: darknet's policy=random is not reproducible; the values are seeded "
-                  f"(--seed {args.seed})", file=sys.stderr)
-        if schedule.horizon <= 0:
-            print(f"note: {name}: no max_batches/max_iter (0): nothing to plot for it", file=sys.stderr)
+        for note in loaded.framework.schedule_notes(schedule, options):
+            print(f"note: {name}: {note}", file=sys.stderr)
         schedules.append(schedule)
     x0 = args.start if args.start is not None else min(s.first_update for s in schedules)
     x1 = args.stop if args.stop is not None else max(s.last_update for s in schedules)
@@ -92,8 +86,6 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.output:
         return _image(schedules, x0, x1, args)
-    from cfgtools.schedule.textplot import columns_for, render
-
     clip = (args.start is None, args.stop is None)
     envelopes = _envelopes(schedules, x0, x1, columns_for(args.width), args.log_y, clip)
     for env, s in zip(envelopes, schedules):
@@ -106,9 +98,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _image(schedules, x0: int, x1: int, args) -> int:
-    import numpy as np
-
-    try:
+    try:  # lazy: matplotlib is an optional extra, needed only for image output
         import matplotlib
 
         matplotlib.use("Agg")
@@ -140,10 +130,6 @@ def _image(schedules, x0: int, x1: int, args) -> int:
     ax.grid(True, alpha=0.3)
     ax.legend(loc="best", fontsize="small")
     fig.tight_layout()
-    import io
-
-    from cfgtools.files import WriteRefused, atomic_write
-
     image = io.BytesIO()
     try:
         fig.savefig(image, format=Path(args.output).suffix.lower().lstrip("."))

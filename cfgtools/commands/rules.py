@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-HELP = "list the lint rules"
+from cfgtools.lint.registry import all_rules, applies_to
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -14,15 +14,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cfgtools.lint.core import all_rules
-
     rules = all_rules()
     rows = [
         {
             "code": code,
             "name": rule.name,
             "severity": rule.severity.value,
-            "framework": rule.framework,
+            "framework": applies_to(rule),
             "summary": rule.summary,
         }
         for code, rule in rules.items()

@@ -9,11 +9,17 @@ print the shortest decimal that reads back as the same float32.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 
-from cfgtools.commands._args import non_negative_int, positive_int
+import numpy as np
 
-HELP = "print the learning rate of every update (darknet or Caffe arithmetic)"
+from cfgtools.commands._args import add_dialect_argument, non_negative_int, positive_int
+from cfgtools.errors import InputError
+from cfgtools.loading import load
+from cfgtools.plugin import LoadedConfig, RunOptions
+from cfgtools.schedule.evaluate import evaluate, iter_chunks
+from cfgtools.schedule.model import Schedule, ScheduleError
 
 FORMATS = ("tsv", "csv", "json")
 
@@ -29,10 +35,16 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     """Options shared with ``cfgtools plot``."""
     parser.add_argument("--gpus", type=positive_int, default=1, metavar="N",
                         help="darknet: the number of GPUs (darknet multiplies learning_rate by it; default 1)")
-    parser.add_argument("--dialect", choices=("alexeyab", "pjreddie"), default="alexeyab",
-                        help="darknet fork whose reading rules and arithmetic apply (default alexeyab)")
+    add_dialect_argument(parser, "reading rules and arithmetic apply")
     parser.add_argument("--seed", type=int, default=0,
                         help="seed for darknet's policy=random (darknet itself is not reproducible; default 0)")
+
+
+def load_schedule(path: str, args: argparse.Namespace) -> tuple[LoadedConfig, Schedule, RunOptions]:
+    """The file's schedule under the common options; raises InputError/ScheduleError."""
+    options = RunOptions(gpus=args.gpus, seed=args.seed)
+    loaded = load(path, {"darknet": args.dialect})
+    return loaded, loaded.schedule(options), options
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -50,8 +62,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def format_rates(values) -> list[str]:
     """Shortest text that reads back as the same float32 (``nan``, ``inf``, ``-inf``)."""
-    import numpy as np
-
     values = np.asarray(values, dtype=np.float32)
     unique, inverse = np.unique(values, return_inverse=True)
     texts = [_format_one(v) for v in unique]
@@ -59,8 +69,6 @@ def format_rates(values) -> list[str]:
 
 
 def _format_one(value) -> str:
-    import numpy as np
-
     v = np.float32(value)
     if np.isnan(v):
         return "nan"
@@ -73,46 +81,16 @@ def _json_value(text: str) -> str:
     return f'"{text}"' if text in ("nan", "inf", "-inf") else text
 
 
-def notes_for(schedule, args) -> list[str]:
-    """What the user should know about the numbers (printed on stderr)."""
-    notes = []
-    if schedule.is_random:
-        notes.append(
-            "note: darknet's policy=random draws rand() at every update and is not reproducible; "
-            f"these values are seeded (--seed {args.seed})"
-        )
-    if schedule.framework == "caffe" and args.gpus != 1:
-        notes.append("note: Caffe does not scale the learning rate by the number of GPUs; --gpus is ignored")
-    if schedule.horizon <= 0:
-        what = "max_batches" if schedule.framework == "darknet" else "max_iter"
-        runs = (
-            "darknet's detector trains zero iterations (its classifier never stops)"
-            if schedule.framework == "darknet"
-            else "'caffe train' runs zero iterations (scripts that drive the solver themselves, "
-            "like py-faster-rcnn's, choose the count)"
-        )
-        notes.append(f"note: {what} is {schedule.horizon} (unset?): {runs}; "
-                     "no updates to print (use --to N or --at N to evaluate anyway)")
-    return notes
-
-
 def run(args: argparse.Namespace) -> int:
-    import numpy as np
-
-    from cfgtools.errors import InputError
-    from cfgtools.schedule.build import load_schedule
-    from cfgtools.schedule.evaluate import evaluate, iter_chunks
-    from cfgtools.schedule.model import ScheduleError
-
     try:
-        schedule = load_schedule(args.file, dialect=args.dialect, gpus=args.gpus, seed=args.seed)
+        loaded, schedule, options = load_schedule(args.file, args)
     except (InputError, ScheduleError) as exc:
         print(exc.format(), file=sys.stderr)
         return 2
-    if schedule.framework == "caffe" and args.gpus != 1:
-        schedule = schedule.model_copy(update={"gpus": 1})
-    for note in notes_for(schedule, args):
-        print(note, file=sys.stderr)
+    for note in loaded.framework.schedule_notes(schedule, options):
+        print(f"note: {note}", file=sys.stderr)
+    if schedule.horizon <= 0:
+        print("note: no updates to print (use --to N or --at N to evaluate anyway)", file=sys.stderr)
     if args.at is not None and (args.start is not None or args.stop is not None or args.every != 1):
         print("cfgtools schedule: error: --at cannot be combined with --from/--to/--every", file=sys.stderr)
         return 2
@@ -130,8 +108,6 @@ def run(args: argparse.Namespace) -> int:
     if fmt == "csv":
         out.write("iteration,lr\n")
     elif fmt == "json":
-        import json
-
         header = {
             "source": schedule.source,
             "framework": schedule.framework,

@@ -6,23 +6,23 @@ import argparse
 import json
 import sys
 
-HELP = "print darknet's layer table for a .cfg: every layer's input/output shape, BFLOPs and the total"
+from cfgtools.commands._args import add_dialect_argument
+from cfgtools.darknet.network import Network, infer_network
+from cfgtools.errors import InputError
+from cfgtools.loading import load, without_bom
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", metavar="FILE", help="darknet .cfg")
     parser.add_argument("--format", choices=("text", "json"), default="text")
-    parser.add_argument("--dialect", choices=("alexeyab", "pjreddie"), default="alexeyab",
-                        help="darknet fork whose reading rules apply (default: alexeyab)")
+    add_dialect_argument(parser, "reading rules apply")
     parser.add_argument("--width", type=int, metavar="W", help="network width instead of [net] width=")
     parser.add_argument("--height", type=int, metavar="H", help="network height instead of [net] height=")
 
 
 def run(args: argparse.Namespace) -> int:
-    from cfgtools.errors import InputError
-
     try:
-        network, document = _load(args.file, args.dialect, args.width, args.height)
+        network = _network(args.file, args.dialect, args.width, args.height)
     except InputError as error:
         print(error.with_path(args.file).format(), file=sys.stderr)
         return 2
@@ -38,27 +38,20 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load(path: str, dialect: str, width: int | None, height: int | None):
-    from cfgtools.darknet.document import read_cfg
-    from cfgtools.darknet.network import infer_network
-    from cfgtools.errors import InputError
-    from cfgtools.sources import SourceText, describe_kind, detect_kind, read_source
-
-    source = read_source(path)
-    if detect_kind(source) != "darknet":
-        message = describe_kind(source)
-        if detect_kind(source) == "caffe-solver":
-            message = "a Caffe solver, not a darknet cfg: summary needs a darknet .cfg"
-        raise InputError(message, path)
-    if source.has_bom:  # read what darknet would read without the BOM
-        source = SourceText(source.path, source.text[1:], False)
-    document = read_cfg(source, path, dialect)  # type: ignore[arg-type]
+def _network(path: str, dialect: str, width: int | None, height: int | None) -> Network:
+    """The network darknet builds from the cfg at ``path`` (read as if a byte-order mark were removed)."""
+    loaded = without_bom(load(path, {"darknet": dialect}))
+    if "network" not in loaded.framework.views:
+        raise InputError(f"a {loaded.framework.noun}, not a darknet cfg: summary needs a darknet .cfg", path)
+    document = loaded.view("document")
     if document.net is None:
         problem = document.fatal_problems[0] if document.fatal_problems else None
         if problem is not None:
             raise InputError(problem.message, path, problem.span.line, problem.span.column)
         raise InputError("not a darknet config: the first section is not [net] or [network]", path)
-    return infer_network(document, width=width, height=height), document
+    if width is None and height is None:
+        return loaded.view("network")
+    return infer_network(document, width=width, height=height, net=loaded.view("net"), layers=loaded.view("layers"))
 
 
 def render_text(network) -> str:

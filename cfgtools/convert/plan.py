@@ -22,6 +22,7 @@ import numpy as np
 from cfgtools.convert.recipe import Recipe
 from cfgtools.convert.text import float_literal as F
 from cfgtools.convert.text import float_tuple_literal, int_literal as I, int_tuple_literal
+from cfgtools.schedule.evaluate import evaluate
 from cfgtools.schedule.model import Schedule
 
 #: the equivalence tolerance of the emitted code (relative; absolute near zero)
@@ -78,8 +79,6 @@ PROBE_HORIZON = 1 << 20
 
 
 def _chunks(schedule: Schedule, chunk: int = 1 << 20):
-    from cfgtools.schedule.evaluate import evaluate
-
     horizon = schedule.horizon if schedule.horizon > 0 else PROBE_HORIZON
     for start in range(0, horizon, chunk):
         iters = update_iterations(schedule, start, min(horizon, start + chunk))

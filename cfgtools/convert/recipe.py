@@ -11,27 +11,26 @@ ever shown in comments, after :func:`cfgtools.convert.text.comment_text`.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from cfgtools.caffe import SOLVER_TYPES
+from cfgtools.caffe.schedule import schedule_from_solver
+from cfgtools.caffe.solver import CaffeSolver
+from cfgtools.darknet import netkeys
+from cfgtools.darknet.net import NetConfig
+from cfgtools.darknet.schedule import schedule_from_net
+from cfgtools.errors import InputError
+from cfgtools.loading import load
+from cfgtools.plugin import RunOptions
 from cfgtools.schedule.model import Schedule
-
-if TYPE_CHECKING:
-    from cfgtools.caffe.solver import CaffeSolver
-    from cfgtools.darknet.net import NetConfig
 
 OptimizerKind = Literal["sgd", "nesterov", "adagrad", "rmsprop", "adadelta", "adam"]
 
 #: Caffe solver type strings (exact, case-sensitive registry keys) -> optimizer kind
-CAFFE_TYPES: dict[str, OptimizerKind] = {
-    "SGD": "sgd",
-    "Nesterov": "nesterov",
-    "AdaGrad": "adagrad",
-    "RMSProp": "rmsprop",
-    "AdaDelta": "adadelta",
-    "Adam": "adam",
-}
+CAFFE_TYPES: dict[str, OptimizerKind] = {name: name.lower() for name in SOLVER_TYPES.values()}  # type: ignore[misc]
 
 
 def _finite(value: float | None, name: str) -> float | None:
@@ -123,8 +122,6 @@ class Recipe(BaseModel):
     @property
     def base_lr(self) -> float:
         """The rate the scheduler scales (darknet: learning_rate x gpus as a float32)."""
-        import numpy as np
-
         s = self.schedule
         return float(np.float32(np.float32(s.base_lr) * np.float32(s.gpus)))
 
@@ -144,10 +141,8 @@ def _setting_origin(setting) -> str:
     return "default"
 
 
-def recipe_from_net(net: "NetConfig", gpus: int = 1, source: str = "", other_keys: dict[str, str] | None = None) -> Recipe:
+def recipe_from_net(net: NetConfig, gpus: int = 1, source: str = "", other_keys: dict[str, str] | None = None) -> Recipe:
     """The recipe darknet trains ``net`` with (``gpus`` = ``-gpus`` count)."""
-    from cfgtools.schedule.build import schedule_from_net
-
     schedule = schedule_from_net(net, gpus=gpus, source=source)
     prov: dict[str, str] = {}
     values: dict[str, str] = {}
@@ -202,10 +197,8 @@ def _show(value) -> str:
 # Caffe
 
 
-def recipe_from_solver(solver: "CaffeSolver") -> Recipe:
+def recipe_from_solver(solver: CaffeSolver) -> Recipe:
     """The recipe ``caffe train`` runs ``solver`` with."""
-    from cfgtools.schedule.build import schedule_from_solver
-
     schedule = schedule_from_solver(solver)
     prov: dict[str, str] = {}
     values: dict[str, str] = {}
@@ -283,31 +276,25 @@ def recipe_from_solver(solver: "CaffeSolver") -> Recipe:
 
 def load_recipe(path: str, dialect: str = "alexeyab", gpus: int = 1) -> Recipe:
     """Read a darknet cfg or Caffe solver. Raises InputError / ScheduleError with a position."""
-    from cfgtools.darknet import netkeys
-    from cfgtools.errors import InputError
-    from cfgtools.loading import load_config
-
-    loaded = load_config(path, dialect)
-    source, document = loaded.source, loaded.document
-    if document is not None:
-        known = netkeys.ALL_NET_KEYS
-        net = loaded.net()
+    loaded = load(path, {"darknet": dialect})
+    loaded.schedule(RunOptions(gpus=gpus))  # raises for a file the framework would not train with
+    net, solver = loaded.view("net"), loaded.view("solver")
+    if net is not None:
         recipe_keys = {s.key for s in net.settings()}
         others: dict[str, str] = {}
-        for option in document.net.options:
+        for option in loaded.view("document").net.options:
             key = option.key
-            if key in recipe_keys or key in others or key in known:
+            if key in recipe_keys or key in others or key in netkeys.ALL_NET_KEYS:
                 continue
             others[f"unknown [net] key {key}"] = option.value or ""
             if len(others) >= 20:
                 break
-        return recipe_from_net(net, gpus=gpus, source=source.path, other_keys=others)
-    solver = loaded.solver
+        return recipe_from_net(net, gpus=gpus, source=loaded.path, other_keys=others)
     refused = [(u.span, f"Caffe refuses the file: SolverParameter has no field {u.name!r}")
                for u in solver.unknown_fields]
     refused += [(d.span, f"Caffe refuses the file: non-repeated field {d.name!r} is given again")
                 for d in solver.duplicate_fields]
     if refused:
         span, message = min(refused, key=lambda item: (item[0].line, item[0].column))
-        raise InputError(message, source.path, span.line, span.column)
+        raise InputError(message, loaded.path, span.line, span.column)
     return recipe_from_solver(solver)

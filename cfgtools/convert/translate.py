@@ -16,12 +16,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from cfgtools.convert.plan import REL_TOL, PROBE_HORIZON, RefuseError, caffe_advances, deviation
+from cfgtools.caffe.schedule import caffe_schedule
+from cfgtools.convert.plan import PROBE_HORIZON, REL_TOL, RefuseError, caffe_advances, check_reproducible, deviation
 from cfgtools.convert.recipe import Recipe
 from cfgtools.convert.text import comment_text
 from cfgtools.convert.text import float_literal as F
 from cfgtools.convert.text import int_literal as I
-from cfgtools.schedule.model import Constant, Exp, MultiStep, Poly, Schedule, Sigmoid, Steps
+from cfgtools.darknet.schedule import darknet_schedule
+from cfgtools.schedule.evaluate import evaluate
+from cfgtools.schedule.model import Constant, Exp, MultiStep, Poly, Schedule, Sigmoid, Step, Steps
 
 #: longest steps/stepvalue list written when unrolling a periodic step policy
 MAX_UNROLLED = 100_000
@@ -57,8 +60,6 @@ def _updates(schedule: Schedule, horizon: int) -> np.ndarray:
 
 def schedule_deviation(source: Schedule, target: Schedule, chunk: int = 1 << 20) -> float:
     """Largest relative deviation of target's per-update lr from source's over the source horizon."""
-    from cfgtools.schedule.evaluate import evaluate
-
     horizon = source.horizon if source.horizon > 0 else PROBE_HORIZON
     worst = 0.0
     for start in range(0, horizon, chunk):
@@ -85,7 +86,7 @@ def _caffe_candidates(recipe: Recipe) -> tuple[list[Candidate], list[str]]:
 
     def cand(policy, base_lr, lines, label, into):
         base32 = _f32(base_lr)
-        sched = Schedule(framework="caffe", base_lr=base32, policy=policy, horizon=H)
+        sched = caffe_schedule(base32, policy, H)
         into.append(Candidate(sched, [f"base_lr: {F(base32)}", *lines], label))
 
     if s.burn_in is not None and s.burn_in.iterations != 0:
@@ -135,8 +136,6 @@ def _caffe_candidates(recipe: Recipe) -> tuple[list[Candidate], list[str]]:
         cand(MultiStep(stepvalues=values, gamma=gamma), folded, lines,
              "multistep with stepvalue = step - 1", target_list)
         if kind == "step" and p.step > 0:
-            from cfgtools.schedule.model import Step
-
             cand(Step(step=p.step, gamma=p.gamma), base,
                  ['lr_policy: "step"', f"stepsize: {I(p.step)}", f"gamma: {F(p.gamma)}"], "step (unshifted)", approx)
     elif kind == "poly":
@@ -206,7 +205,7 @@ def _darknet_candidates(recipe: Recipe) -> tuple[list[Candidate], list[str]]:
 
     def cand(policy, base_lr, lines, label, into):
         base32 = _f32(base_lr)
-        sched = Schedule(framework="darknet", dialect="alexeyab", base_lr=base32, policy=policy, horizon=H)
+        sched = darknet_schedule("alexeyab", base32, policy, H)
         into.append(Candidate(sched, [f"learning_rate={F(base32)}", *lines], label))
 
     if H <= 0:
@@ -289,8 +288,6 @@ def translate(recipe: Recipe, target: str, approximate: bool = False) -> Transla
         raise RefuseError("policy=random is not deterministic: nothing to translate")
     if target == recipe.framework:
         raise RefuseError(f"the input already is a {target} config")
-    from cfgtools.convert.plan import check_reproducible
-
     check_reproducible(recipe)
     if target == "caffe":
         candidates, notes = _caffe_candidates(recipe)

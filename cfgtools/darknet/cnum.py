@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import math
 import re
-import struct
+
+from cfgtools.values import to_float32
 
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 LONG_MIN, LONG_MAX = -(2**63), 2**63 - 1
@@ -58,16 +59,6 @@ def atof(text: str) -> float:
     if not match:
         return 0.0
     return float(match.group(0))
-
-
-def to_float32(value: float) -> float:
-    """Round a double to the nearest C ``float`` (what ``float x = atof(s)`` stores)."""
-    if math.isnan(value) or math.isinf(value):
-        return value
-    try:
-        return struct.unpack("<f", struct.pack("<f", value))[0]
-    except OverflowError:  # beyond FLT_MAX: the conversion gives infinity
-        return math.copysign(math.inf, value)
 
 
 def atof32(text: str) -> float:
@@ -125,14 +116,3 @@ def int_list(text: str, count: int) -> list[int] | None:
 def float32_list(text: str, count: int) -> list[float] | None:
     items = list_items(text, count)
     return None if items is None else [atof32(item) for item in items]
-
-
-def format_float32(value: float) -> str:
-    """The shortest decimal that reads back as the same C ``float`` (``0.949``, not ``0.949000001``)."""
-    if math.isnan(value) or math.isinf(value):
-        return str(value)
-    for digits in range(1, 10):
-        text = f"{value:.{digits}g}"
-        if to_float32(float(text)) == value:
-            return text
-    return repr(value)

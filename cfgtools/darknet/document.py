@@ -25,8 +25,12 @@ import functools
 from dataclasses import dataclass, field
 from typing import Literal
 
+from lark import Lark
+from lark.exceptions import UnexpectedInput
+
 from cfgtools.errors import InputError
 from cfgtools.positions import Span
+from cfgtools.resources import data_path
 from cfgtools.sources import UTF8_BOM, SourceText
 
 Dialect = Literal["alexeyab", "pjreddie"]
@@ -167,11 +171,7 @@ class CfgDocument:
 
 
 @functools.lru_cache(maxsize=1)
-def _parser():
-    from lark import Lark
-
-    from cfgtools.resources import data_path
-
+def _parser() -> Lark:
     return Lark(
         data_path("darknet.lark").read_text(encoding="utf-8"),
         parser="lalr",
@@ -188,8 +188,6 @@ def parse_tree(text: str):
 
     Cached: the linter reads a file once per darknet fork, from the same text.
     """
-    from lark.exceptions import UnexpectedInput
-
     try:
         return _parser().parse(text)
     except UnexpectedInput as exc:  # the grammar accepts any text; kept as a safety net

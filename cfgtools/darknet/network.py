@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from cfgtools.darknet.cnum import to_float32
+from cfgtools.darknet.cnum import atoi
 from cfgtools.darknet.document import CfgDocument, Dialect
 from cfgtools.darknet.layers import Layer, parse_layers, yolo_mask
-from cfgtools.darknet.net import read_net
+from cfgtools.darknet.net import NetConfig, read_net
+from cfgtools.values import to_float32
 
 Shape = tuple[int, int, int]  # (w, h, c)
 
@@ -90,10 +91,15 @@ def _cdiv(a: int, b: int) -> int:
 
 
 def infer_network(
-    document: CfgDocument, width: int | None = None, height: int | None = None, channels: int | None = None
+    document: CfgDocument, width: int | None = None, height: int | None = None, channels: int | None = None,
+    *, net: NetConfig | None = None, layers: list[Layer] | None = None,
 ) -> Network:
-    """Walk every layer of ``document`` as darknet does when it builds the network."""
-    net = read_net(document)
+    """Walk every layer of ``document`` as darknet does when it builds the network.
+
+    ``net`` and ``layers`` are the document's typed ``[net]`` and layers when
+    the caller has them already.
+    """
+    net = net if net is not None else read_net(document)
     w0 = width if width is not None else net.width.value
     h0 = height if height is not None else net.height.value
     c0 = channels if channels is not None else net.channels.value
@@ -101,11 +107,9 @@ def infer_network(
     if inputs0 == 0 and document.net is not None:
         option = document.net.lookup("inputs")
         if option is not None and option.value is not None:
-            from cfgtools.darknet.cnum import atoi
-
             inputs0 = atoi(option.value)
     dialect = document.dialect
-    layers = parse_layers(document)
+    layers = layers if layers is not None else parse_layers(document)
     shapes: list[LayerShape] = []
     w, h, c, inputs = w0, h0, c0, inputs0
     total = 0.0

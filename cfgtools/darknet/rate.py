@@ -27,13 +27,19 @@ while ``b < burn_in`` (``b = 0`` gives 0).
 darknet, so it cannot be reproduced; here the uniform draw for batch ``b`` is
 a fixed function of ``(seed, b)`` (float32 in [0, 1]), so any chunk of
 batches gives the same values.
+
+numpy is imported inside the functions: reading a cfg (``cfgtools show``)
+builds schedules without evaluating them and must not pay for it.
 """
 
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
-from cfgtools.schedule.model import Schedule
+from cfgtools.schedule.model import Arithmetic, Schedule
+
+if TYPE_CHECKING:
+    import numpy as np
 
 #: the constant darknet's SGDR uses instead of M_PI
 SGDR_PI = 3.14159265
@@ -41,6 +47,8 @@ _U64 = 2**64
 
 
 def _f32(x) -> np.ndarray:
+    import numpy as np  # lazy: see the module docstring
+
     return np.asarray(x, dtype=np.float64).astype(np.float32)
 
 
@@ -51,6 +59,8 @@ def _unsigned(value: int) -> int:
 
 def _uniform(seed: int, b: np.ndarray) -> np.ndarray:
     """A float32 in [0, 1] for each batch number: splitmix64 of (seed, b)."""
+    import numpy as np  # lazy: see the module docstring
+
     with np.errstate(over="ignore"):
         z = b.astype(np.uint64) + np.uint64((seed * 0x9E3779B97F4A7C15) % _U64)
         z = z + np.uint64(0x9E3779B97F4A7C15)
@@ -64,6 +74,8 @@ def _uniform(seed: int, b: np.ndarray) -> np.ndarray:
 
 def _policy(schedule: Schedule, b: np.ndarray, lr: np.float32) -> np.ndarray:
     """The policy part of get_current_rate (after burn-in), as float32."""
+    import numpy as np  # lazy: see the module docstring
+
     p = schedule.policy
     pj = schedule.dialect == "pjreddie"
     lr64 = np.float64(lr)
@@ -123,6 +135,8 @@ def _policy(schedule: Schedule, b: np.ndarray, lr: np.float32) -> np.ndarray:
 
 def _sgdr_cycles(cycle: int, mult: int, last: int) -> tuple[np.ndarray, np.ndarray]:
     """Cycle starts and lengths until a cycle ends at or after batch ``last``."""
+    import numpy as np  # lazy: see the module docstring
+
     if cycle <= 0 or mult <= 0:
         if last > max(cycle, 0):
             raise ValueError("darknet's sgdr loop never ends with sgdr_cycle or sgdr_mult <= 0")
@@ -138,17 +152,35 @@ def _sgdr_cycles(cycle: int, mult: int, last: int) -> tuple[np.ndarray, np.ndarr
     return np.asarray(starts, dtype=np.int64), np.asarray(spans, dtype=np.int64)
 
 
+class DarknetArithmetic(Arithmetic):
+    """darknet's ``get_current_rate`` of the schedule's fork (``schedule.dialect``)."""
+
+    first_update = 1  # update k (1-based) uses rate(k)
+
+    def rates(self, schedule: Schedule, iterations: Any, resume: tuple[int, Any] | None = None) -> np.ndarray:
+        # darknet restores nothing but the iteration: a resumed run evaluates the same formula
+        return rates(schedule, iterations)
+
+
+#: the arithmetic every darknet schedule carries
+ARITHMETIC = DarknetArithmetic()
+
+
 def rates(schedule: Schedule, iterations) -> np.ndarray:
     """``get_current_rate`` for every batch number in ``iterations`` (float32 array).
 
     ``iterations`` are batch numbers ``b >= 0`` as ``get_current_batch`` returns
     them; the update for iteration ``k`` (1-based) uses ``rates(k)``.
     """
+    import numpy as np  # lazy: see the module docstring
+
     with np.errstate(all="ignore"):
         return _rates(schedule, np.asarray(iterations, dtype=np.int64))
 
 
 def _rates(schedule: Schedule, b: np.ndarray) -> np.ndarray:
+    import numpy as np  # lazy: see the module docstring
+
     lr = np.float32(np.float32(schedule.base_lr) * np.float32(schedule.gpus))
     out = _policy(schedule, b, lr)
     burn = schedule.burn_in

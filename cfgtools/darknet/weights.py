@@ -26,6 +26,7 @@ import struct
 from pydantic import BaseModel, ConfigDict
 
 from cfgtools.errors import InputError
+from cfgtools.sources import read_bytes
 
 _VERSION = struct.Struct("<iii")
 
@@ -88,21 +89,17 @@ def parse_weights_header(data: bytes, path: str = "<weights>", dialect: str = "a
 
 def read_weights_header(path: str | os.PathLike[str], dialect: str = "alexeyab") -> WeightsHeader:
     """Read the header of a ``.weights`` file, or raise :class:`InputError`."""
-    from cfgtools.sources import read_bytes
-
     data = read_bytes(path, ".weights file", 20)[:20]
     return parse_weights_header(data, str(path), dialect)
 
 
-def iteration_from_seen(seen: int, batch: int, subdivisions: int, time_steps: int = 1) -> int:
-    """The training iteration darknet resumes at, from ``seen``.
+def iteration_from_seen(seen: int, images_per_iteration: int) -> int:
+    """The training iteration darknet resumes at: ``seen // images_per_iteration``.
 
-    ``seen // ((batch // subdivisions) * time_steps * subdivisions)``, the
-    integer arithmetic darknet uses with the cfg's ``batch`` and
-    ``subdivisions``. A zero (or negative) divisor, e.g. ``batch <
-    subdivisions``, gives 0 instead of a division by zero.
+    darknet divides by the *current* cfg's stored mini-batch times
+    subdivisions (``get_current_batch``); a zero or negative divisor, e.g.
+    pjreddie's ``batch < subdivisions``, gives 0 instead of a division by zero.
     """
-    divisor = (batch // subdivisions if subdivisions > 0 else 0) * time_steps * subdivisions
-    if divisor <= 0:
+    if images_per_iteration <= 0:
         return 0
-    return seen // divisor
+    return seen // images_per_iteration

@@ -6,9 +6,11 @@
 - ``# cfgtools: noqa-file: DN001`` (anywhere, on its own line) silences a code
   in the whole file; ``# cfgtools: noqa-file`` silences everything.
 
-In a darknet cfg only whole-line comments count (``#`` or ``;``): darknet has
-no trailing comments, so ``key=value # cfgtools: noqa`` is part of the value.
-In a Caffe prototxt a trailing ``# cfgtools: noqa: CODE`` also silences its own line.
+Where a comment can stand is the file's own syntax (its framework's
+:class:`~cfgtools.plugin.CommentSyntax`): in a darknet cfg only whole-line
+comments count (``#`` or ``;``): darknet has no trailing comments, so
+``key=value # cfgtools: noqa`` is part of the value. In a Caffe prototxt a
+trailing ``# cfgtools: noqa: CODE`` also silences its own line.
 """
 
 from __future__ import annotations
@@ -16,13 +18,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from cfgtools.plugin import CommentSyntax
+
 ALL = "ALL"
 
 _DIRECTIVE = re.compile(
     r"cfgtools:\s*(?P<kind>noqa-file|noqa)\b(?:\s*:\s*(?P<codes>[A-Za-z0-9_,\s]*))?\s*$",
     re.IGNORECASE,
 )
-_WHOLE_LINE = re.compile(r"^[ \t]*[#;][ \t#;]*(?P<body>.*?)[\r]?$")
 _TRAILING = re.compile(r"#[ \t]*(?P<body>cfgtools:.*?)\r?$")
 
 
@@ -46,12 +49,14 @@ def _parse(body: str) -> tuple[str, set[str]] | None:
     return match.group("kind").lower(), (codes or {ALL})
 
 
-def parse_suppressions(text: str, kind: str) -> Suppressions:
-    """Find the suppression comments of a file (``kind``: "darknet" or "caffe-solver")."""
+def parse_suppressions(text: str, syntax: CommentSyntax) -> Suppressions:
+    """Find the suppression comments of a file written in ``syntax``."""
     result = Suppressions()
     pending: set[str] = set()
+    prefixes = re.escape(syntax.line_prefixes)
+    whole_line = re.compile(rf"^[ \t]*[{prefixes}][ \t{prefixes}]*(?P<body>.*?)[\r]?$")
     for number, line in enumerate(text.split("\n"), 1):
-        whole = _WHOLE_LINE.match(line) if (kind != "caffe-solver" or line.lstrip().startswith("#")) else None
+        whole = whole_line.match(line)
         directive = _parse(whole.group("body")) if whole else None
         if directive is not None:
             directive_kind, codes = directive
@@ -63,7 +68,7 @@ def parse_suppressions(text: str, kind: str) -> Suppressions:
         if pending:
             result.line_codes.setdefault(number, set()).update(pending)
             pending = set()
-        if kind == "caffe-solver":
+        if syntax.trailing:
             trailing = _TRAILING.search(line)
             parsed = _parse(trailing.group("body")) if trailing else None
             if parsed is not None and parsed[0] == "noqa":

@@ -16,7 +16,9 @@ import os
 from pathlib import Path, PurePath
 from typing import Any
 
-from cfgtools.lint.core import Diagnostic, Severity, all_rules
+from cfgtools import __version__
+from cfgtools.lint.core import Diagnostic, Severity
+from cfgtools.lint.registry import all_rules, applies_to
 from cfgtools.lint.runner import LintRun
 
 FORMATS = ("text", "json", "sarif", "github")
@@ -172,8 +174,6 @@ def _short_doc(rule) -> str:
 
 
 def render_sarif(run: LintRun) -> str:
-    from cfgtools import __version__
-
     rules = all_rules()
     used = sorted({d.code for d in run.diagnostics} | set(rules))
     index = {code: i for i, code in enumerate(used)}
@@ -192,7 +192,7 @@ def render_sarif(run: LintRun) -> str:
                 "fullDescription": {"text": _short_doc(rule)},
                 "help": {"text": rule.doc()},
                 "defaultConfiguration": {"level": level},
-                "properties": {"tags": [rule.framework], "problem.severity": level if level != "note" else "recommendation"},
+                "properties": {"tags": [applies_to(rule)], "problem.severity": level if level != "note" else "recommendation"},
             }
         )
     results = []

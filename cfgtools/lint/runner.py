@@ -11,20 +11,24 @@ error line (exit 2) and the other rules still run.
 from __future__ import annotations
 
 import os
-import re
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from cfgtools import frameworks
 from cfgtools.errors import InputError
-from cfgtools.lint.core import Diagnostic, LintContext, Rule, all_rules
+from cfgtools.lint.context import LintContext
+from cfgtools.lint.core import Diagnostic
+from cfgtools.lint.rule import Rule
 from cfgtools.lint.noqa import parse_suppressions
+from cfgtools.lint.registry import all_rules
 from cfgtools.lint.settings import LintSettings
-from cfgtools.sources import SourceText, decode_source, detect_kind, read_source
+from cfgtools.loading import load_source
+from cfgtools.sources import SourceText, decode_source, read_source
 
-#: Suffixes a directory argument is searched for.
-LINTABLE_SUFFIXES = (".cfg", ".prototxt", ".pt")
+#: Suffixes a directory argument is searched for: every framework's config files.
+LINTABLE_SUFFIXES = tuple(sorted({suffix for f in frameworks.FRAMEWORKS.values() for suffix in f.suffixes}))
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -78,35 +82,33 @@ def expand_paths(paths: Iterable[str]) -> list[str]:
     return out
 
 
-def rules_for(kind: str, settings: LintSettings) -> list[type[Rule]]:
-    framework = "darknet" if kind == "darknet" else "caffe"
-    return [
-        rule for code, rule in all_rules().items()
-        if rule.framework in (framework, "any") and settings.is_enabled(code)
-    ]
+def enabled_rules(settings: LintSettings) -> list[type[Rule]]:
+    return [rule for code, rule in all_rules().items() if settings.is_enabled(code)]
 
 
-def lint_source(source: SourceText, settings: LintSettings, kind: str | None = None) -> FileResult:
-    """Lint one already-read file (``kind`` is detected when not given)."""
+def lint_source(source: SourceText, settings: LintSettings) -> FileResult:
+    """Lint one already-read file; a file no framework recognises is skipped."""
     path = source.path
     result = FileResult(path=path)
-    kind = kind or detect_kind(source) or _fallback_kind(source)
-    if kind is None:
+    framework = frameworks.recognise(source)
+    if framework is None:
         return result
     try:
-        ctx = _context(source, kind, settings)
+        loaded = load_source(source, settings.dialects, framework)
     except InputError as exc:
         result.errors.append(exc.with_path(path).format())
         return result
     except Exception as exc:  # a reader bug must not end the run
         result.errors.append(f"{path}:1:1: internal error reading the file: {type(exc).__name__}: {exc}")
         return result
-    result.kind = kind
-    suppressions = parse_suppressions(source.text, kind)
+    result.kind = loaded.kind
+    ctx = LintContext(loaded, settings)
+    suppressions = parse_suppressions(source.text, framework.comment_syntax(loaded.dialect))
     found: list[Diagnostic] = []
-    for rule_class in rules_for(kind, settings):
+    for rule_class in enabled_rules(settings):
         try:
-            found.extend(rule_class(ctx).check())
+            if ctx.has(rule_class.needs):
+                found.extend(rule_class(ctx).check())
         except InputError as exc:  # e.g. an unreadable --resume-from checkpoint or --previous config
             line = exc.format()
             if line not in result.errors:
@@ -121,32 +123,6 @@ def lint_source(source: SourceText, settings: LintSettings, kind: str | None = N
         (d for d in found if not suppressions.suppresses(d.code, d.span.line)), key=Diagnostic.sort_key
     )
     return result
-
-
-_NET_HEADER = re.compile(r"^[ \t]*\[[ \t]*(net|network)[ \t]*\][ \t\r]*$", re.MULTILINE)
-
-
-def _fallback_kind(source: SourceText) -> str | None:
-    """A .cfg whose first content line is an option but which has a [net] header later.
-
-    detect_kind wants [net] first; darknet crashes on such a file (DN011), which
-    is exactly what the linter should say rather than skip it.
-    """
-    if source.path.lower().endswith(".cfg") and _NET_HEADER.search(source.text):
-        return "darknet"
-    return None
-
-
-def _context(source: SourceText, kind: str, settings: LintSettings) -> LintContext:
-    if kind == "darknet":
-        from cfgtools.darknet.document import read_cfg
-
-        document = read_cfg(source, source.path, settings.dialect)
-        return LintContext(path=source.path, kind="darknet", settings=settings, document=document)
-    from cfgtools.caffe.solver import read_solver
-
-    solver = read_solver(source)
-    return LintContext(path=source.path, kind="caffe-solver", settings=settings, solver=solver)
 
 
 def lint_file(path: str, settings: LintSettings) -> FileResult:

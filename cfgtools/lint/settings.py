@@ -25,11 +25,13 @@ import difflib
 import os
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from cfgtools.frameworks import FRAMEWORKS
 from cfgtools.lint.core import Severity
+from cfgtools.plugin import RunOptions
 
 #: A selector: ALL, a code (DN003) or a code prefix (DN, DN00, CF).
 _SELECTOR = re.compile(r"^(ALL|[A-Z]{1,4}[0-9]{0,4})$")
@@ -56,7 +58,7 @@ class LintSettings(BaseModel):
     fail_on: Severity = Severity.WARNING  #: exit 1 when a finding is at or above this
 
     # --- how files are read
-    dialect: Literal["alexeyab", "pjreddie"] = "alexeyab"
+    dialect: str = FRAMEWORKS["darknet"].default_dialect  #: the darknet fork
 
     # --- the training run, for schedule-aware rules (LR*/RS*)
     gpus: int = Field(1, ge=1)
@@ -88,6 +90,14 @@ class LintSettings(BaseModel):
             out.append(code)
         return out
 
+    @field_validator("dialect")
+    @classmethod
+    def _dialect(cls, value: str) -> str:
+        known = FRAMEWORKS["darknet"].dialects
+        if value not in known:
+            raise ValueError(f"{value!r} is not a darknet fork ({', '.join(known)})")
+        return value
+
     @field_validator("severity")
     @classmethod
     def _severity_codes(cls, value: dict[str, Severity]) -> dict[str, Severity]:
@@ -100,6 +110,15 @@ class LintSettings(BaseModel):
         return out
 
     # --- queries
+    @property
+    def dialects(self) -> dict[str, str]:
+        """The dialect to read each framework's files with."""
+        return {"darknet": self.dialect}
+
+    @property
+    def run_options(self) -> RunOptions:
+        return RunOptions(gpus=self.gpus)
+
     def is_enabled(self, code: str) -> bool:
         """ruff's rule: the most specific matching selector wins; at equal length ignore wins."""
         selected = list(self.select if self.select is not None else ["ALL"]) + list(self.extend_select)

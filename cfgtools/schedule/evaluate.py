@@ -1,8 +1,9 @@
 """Evaluate a :class:`Schedule` with its framework's arithmetic, in bounded memory.
 
-``evaluate`` dispatches to ``cfgtools.darknet.rate.rates`` or
-``cfgtools.caffe.rate.rates``; everything else here works chunk by chunk so a
-10-million-iteration schedule never needs more than ``chunk`` values at once.
+``evaluate`` calls the schedule's own :class:`~cfgtools.schedule.model.Arithmetic`
+(attached by the framework package that built it); everything else here works
+chunk by chunk so a 10-million-iteration schedule never needs more than
+``chunk`` values at once.
 """
 
 from __future__ import annotations
@@ -16,20 +17,15 @@ from cfgtools.schedule.model import Schedule
 DEFAULT_CHUNK = 1 << 20
 
 
-def evaluate(schedule: Schedule, iterations, resume: tuple[int, int] | None = None) -> np.ndarray:
+def evaluate(schedule: Schedule, iterations, resume: tuple[int, object] | None = None) -> np.ndarray:
     """The rate at each iteration (float32), as the framework computes it.
 
     darknet: ``iterations`` are batch numbers (update k uses ``evaluate(k)``).
     Caffe: ``iter_`` values (update k, 0-based, uses ``evaluate(k)``);
-    ``resume=(iter0, current_step0)`` applies a restored multistep index.
+    ``resume=(iteration, state)`` evaluates a run restored from a checkpoint
+    (Caffe: ``state`` is the restored multistep index).
     """
-    if schedule.framework == "darknet":
-        from cfgtools.darknet import rate as darknet_rate
-
-        return darknet_rate.rates(schedule, iterations)
-    from cfgtools.caffe import rate as caffe_rate
-
-    return caffe_rate.rates(schedule, iterations, resume=resume)
+    return schedule.arithmetic.rates(schedule, np.asarray(iterations, dtype=np.int64), resume)
 
 
 def iter_chunks(
@@ -38,7 +34,7 @@ def iter_chunks(
     stop: int | None = None,
     every: int = 1,
     chunk: int = DEFAULT_CHUNK,
-    resume: tuple[int, int] | None = None,
+    resume: tuple[int, object] | None = None,
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Yield ``(iterations, rates)`` for ``start, start+every, ... <= stop`` (inclusive), ``chunk`` at a time.
 
@@ -59,7 +55,7 @@ def iter_chunks(
         position = end
 
 
-def all_updates(schedule: Schedule, resume: tuple[int, int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+def all_updates(schedule: Schedule, resume: tuple[int, object] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Every update's ``(iteration, rate)`` in one pair of arrays (first_update..last_update)."""
     iters = np.arange(schedule.first_update, schedule.last_update + 1, dtype=np.int64)
     return iters, evaluate(schedule, iters, resume=resume)
@@ -127,6 +123,6 @@ def extremes(
     return result
 
 
-def rate_at(schedule: Schedule, iteration: int, resume: tuple[int, int] | None = None) -> float:
+def rate_at(schedule: Schedule, iteration: int, resume: tuple[int, object] | None = None) -> float:
     """One rate as a Python float."""
     return float(evaluate(schedule, np.asarray([iteration], dtype=np.int64), resume=resume)[0])

@@ -1,21 +1,22 @@
 """The framework-neutral learning-rate schedule.
 
-Built from a typed darknet ``NetConfig`` or a Caffe ``CaffeSolver`` (see
-``cfgtools.schedule.build``); evaluated by the framework's own arithmetic
-(``cfgtools.darknet.rate``, ``cfgtools.caffe.rate``) through
-``cfgtools.schedule.evaluate``. Every number here is already what the
-framework stores: float parameters are float32 values, counts are C ints.
+A framework package builds a :class:`Schedule` from its typed model (darknet's
+``[net]``, a Caffe solver) and attaches its own :class:`Arithmetic`, the exact
+rate function of that framework; ``cfgtools.schedule.evaluate`` evaluates any
+schedule through it, so this layer knows no framework. Every number here is
+already what the framework stores: float parameters are float32 values,
+counts are C ints.
 
-Iteration conventions (``first_update``/``last_update``):
-
-- darknet: update k = 1 .. max_batches uses ``rate(k)``; ``rate(0)`` exists
-  (the value before the first update) but is never used from scratch.
-- Caffe: iteration i = 0 .. max_iter-1 uses ``lr(i)``.
+Iteration conventions (``first_update``/``last_update``) come from the
+arithmetic: darknet's update k = 1 .. max_batches uses ``rate(k)`` (``rate(0)``
+exists but is never used from scratch); Caffe's iteration i = 0 .. max_iter-1
+uses ``lr(i)``.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from abc import ABC, abstractmethod
+from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -116,12 +117,43 @@ Policy = Annotated[
 ]
 
 
+class Arithmetic(ABC):
+    """A framework's own rate function, supplied by the framework package that builds schedules.
+
+    ``rates`` gives the float32 rate at each iteration index exactly as the
+    framework computes it; ``resume=(iteration, state)`` evaluates a run
+    restored from a checkpoint taken after ``iteration`` updates, ``state``
+    being what the framework restores besides the iteration (see
+    :meth:`state_after`).
+    """
+
+    #: the iteration index whose rate a run's first update uses
+    first_update: ClassVar[int]
+
+    @abstractmethod
+    def rates(self, schedule: "Schedule", iterations: Any, resume: tuple[int, Any] | None = None) -> Any:
+        """The rate at each iteration in ``iterations`` (a numpy float32 array)."""
+
+    def state_after(self, schedule: "Schedule", updates: int) -> Any:
+        """What a checkpoint written after ``updates`` updates stores besides the iteration (None: nothing)."""
+        return None
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+
 class Schedule(_Frozen):
     """A learning-rate schedule with the conventions of the framework it came from."""
 
-    framework: Literal["darknet", "caffe"]
-    #: darknet fork whose arithmetic applies (None for Caffe)
-    dialect: Literal["alexeyab", "pjreddie"] | None = None
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    #: the framework's name (``darknet``, ``caffe``), for messages and emitted headers
+    framework: str
+    #: the framework's dialect (darknet fork) whose arithmetic applies, if it has several
+    dialect: str | None = None
     #: the configured base rate (float32 value), before the GPU multiplier
     base_lr: float
     #: darknet multiplies the base rate by the number of GPUs (1 for Caffe)
@@ -132,16 +164,18 @@ class Schedule(_Frozen):
     horizon: int
     #: where the schedule came from, for messages and emitted headers
     source: str = ""
+    #: the framework's rate function (not part of the schedule's data)
+    arithmetic: Arithmetic = Field(exclude=True, repr=False)
 
     @property
     def first_update(self) -> int:
         """The iteration index whose rate the first update uses (darknet 1, Caffe 0)."""
-        return 1 if self.framework == "darknet" else 0
+        return self.arithmetic.first_update
 
     @property
     def last_update(self) -> int:
         """The iteration index whose rate the last update uses (inclusive)."""
-        return self.horizon if self.framework == "darknet" else self.horizon - 1
+        return self.first_update + self.horizon - 1
 
     @property
     def is_random(self) -> bool:

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from cfgtools.caffe.solver import read_solver
-from cfgtools.sources import detect_kind, read_source
+from cfgtools.frameworks import recognise
+from cfgtools.sources import read_source
 from conftest import corpus_files
 
 FILES = corpus_files("caffe")
@@ -25,7 +26,7 @@ def test_corpus_solver_reads(path: Path | None) -> None:
     _skip_without_corpus()
     assert path is not None
     source = read_source(path)
-    assert detect_kind(source) == "caffe-solver"
+    assert recognise(source).name == "caffe"
     solver = read_solver(source)
     # upstream BVLC and py-faster-rcnn solvers use only BVLC fields, once each
     assert solver.unknown_fields == []

@@ -13,7 +13,7 @@ from cfgtools.convert.plan import RefuseError
 from cfgtools.convert.recipe import load_recipe
 from cfgtools.convert.translate import translate
 from cfgtools.errors import InputError
-from cfgtools.schedule.build import load_schedule
+from cfgtools.loading import load_schedule
 from cfgtools.schedule.evaluate import evaluate
 from cfgtools.schedule.model import ScheduleError
 

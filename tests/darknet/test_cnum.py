@@ -65,12 +65,6 @@ def test_float32_storage():
     assert cnum.atof32("1e39") == math.inf  # beyond FLT_MAX (3.4e38)
 
 
-def test_format_float32_is_shortest_round_trip():
-    assert cnum.format_float32(cnum.atof32("0.949")) == "0.949"
-    assert cnum.format_float32(cnum.atof32("0.0013")) == "0.0013"
-    assert cnum.format_float32(4.0) == "4"
-
-
 def test_list_count_per_fork():
     # AlexeyAB stops counting commas at '#', pjreddie counts them all.
     assert cnum.list_count("10,15#c,3", "alexeyab") == 2

@@ -27,14 +27,14 @@ def test_current_header_has_64_bit_seen(tmp_path: Path) -> None:
     assert header.seen == 320000 and header.seen_bytes == 8 and not header.transposed
     assert header.header_bytes == 20
     # batch 64, subdivisions 16: 64//16 * 16 = 64 images per iteration -> 5000
-    assert iteration_from_seen(header.seen, 64, 16) == 5000
+    assert iteration_from_seen(header.seen, 64) == 5000
 
 
 def test_seen_above_32_bits(tmp_path: Path) -> None:
     seen = 5 * 2**32 + 64
     header = read_weights_header(write(tmp_path, struct.pack("<iiiQ", 0, 2, 0, seen)), dialect="pjreddie")
     assert header.seen == 21474836544
-    assert iteration_from_seen(header.seen, 64, 1) == 335544321  # 21474836544 / 64
+    assert iteration_from_seen(header.seen, 64) == 335544321  # 21474836544 / 64
 
 
 def test_fixture_files() -> None:
@@ -49,7 +49,7 @@ def test_old_header_has_32_bit_seen(tmp_path: Path, dialect: str) -> None:
     # version 0.1: 0*10 + 1 < 2 -> 4-byte seen, weights start at byte 16
     header = read_weights_header(write(tmp_path, struct.pack("<iiiI", 0, 1, 0, 12800) + BODY), dialect)
     assert header.seen == 12800 and header.seen_bytes == 4 and header.header_bytes == 16
-    assert iteration_from_seen(header.seen, 128, 8) == 100
+    assert iteration_from_seen(header.seen, 128) == 100
 
 
 def test_forks_differ_on_huge_minor(tmp_path: Path) -> None:
@@ -69,18 +69,17 @@ def test_old_seen_signedness() -> None:
 
 
 @pytest.mark.parametrize(
-    "seen, batch, subdivisions, time_steps, expected",
+    "seen, per_iteration, expected",
     [
-        (48047, 64, 24, 1, 1000),  # 64//24 = 2 -> 2*24 = 48 per iteration; 48047 // 48
-        (24000, 32, 4, 3, 250),  # 8 * 3 * 4 = 96 per iteration
-        (63, 64, 1, 1, 0),
-        (1000, 4, 8, 1, 0),  # batch < subdivisions: 4//8 = 0, guarded
-        (1000, 64, 0, 1, 0),  # subdivisions 0, guarded
-        (1000, 64, 16, 0, 0),  # time_steps 0, guarded
+        (48047, 48, 1000),  # batch 64, subdivisions 24: 64//24 = 2 -> 2*24 = 48 per iteration; 48047 // 48
+        (24000, 96, 250),  # batch 32, subdivisions 4, time_steps 3: 8 * 3 * 4 = 96 per iteration
+        (63, 64, 0),
+        (1000, 0, 0),  # pjreddie, batch < subdivisions: 4//8 = 0 per iteration, guarded
+        (1000, -5, 0),
     ],
 )
-def test_iteration_from_seen(seen: int, batch: int, subdivisions: int, time_steps: int, expected: int) -> None:
-    assert iteration_from_seen(seen, batch, subdivisions, time_steps) == expected
+def test_iteration_from_seen(seen: int, per_iteration: int, expected: int) -> None:
+    assert iteration_from_seen(seen, per_iteration) == expected
 
 
 @pytest.mark.parametrize(

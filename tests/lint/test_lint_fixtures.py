@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cfgtools.lint.core import all_rules
+from cfgtools.lint.registry import all_rules
 from cfgtools.lint.runner import lint_file
 from cfgtools.lint.settings import LintSettings
 

@@ -205,7 +205,7 @@ def test_exit_zero(capsys):
 
 
 def test_every_numeric_rule_has_a_bad_and_a_good_fixture():
-    from cfgtools.lint.core import all_rules
+    from cfgtools.lint.registry import all_rules
 
     names = {p.name for p in LINT_FIXTURES.iterdir()}
     for code in (c for c in all_rules() if c.startswith(("LR", "RS"))):

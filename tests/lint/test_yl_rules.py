@@ -8,19 +8,13 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, corpus_files
-from cfgtools.darknet.document import read_cfg
-from cfgtools.lint.core import REGISTRY, LintContext, Severity, all_rules
-from cfgtools.sources import read_source
+from cfgtools.lint.core import Severity
+from cfgtools.lint.registry import RULES, all_rules, applies_to
+from cfgtools.lint.runner import lint_file
+from cfgtools.lint.settings import LintSettings
 
 LINT_FIXTURES = FIXTURES / "lint"
 EXPECT = re.compile(r"^# expect: (?P<code>[A-Z]+[0-9]+) line (?P<line>[0-9]+)\s*$", re.MULTILINE)
-
-
-class _Defaults:
-    """Settings stand-in: every rule keeps its own severity."""
-
-    def severity_for(self, code, default):
-        return default
 
 
 def yl_rules():
@@ -28,22 +22,18 @@ def yl_rules():
 
 
 def run_yl(path: Path, dialect: str = "alexeyab", codes=None):
-    document = read_cfg(read_source(str(path)), str(path), dialect)
-    ctx = LintContext(path=str(path), kind="darknet", settings=_Defaults(), document=document)
-    found = []
-    for code, rule in yl_rules().items():
-        if codes is None or code in codes:
-            found.extend(rule(ctx).check())
-    return found
+    result = lint_file(str(path), LintSettings(select=list(codes or ["YL"]), dialect=dialect))
+    assert not result.errors
+    return result.diagnostics
 
 
 def test_all_ten_rules_registered():
     assert sorted(yl_rules()) == [f"YL{n:03d}" for n in range(1, 11)]
     for code, rule in yl_rules().items():
         assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", rule.name), code
-        assert rule.framework == "darknet"
+        assert applies_to(rule) == "darknet"
         assert "Bad" in rule.__doc__ and "Good" in rule.__doc__
-    severities = {code: REGISTRY[code].severity for code in yl_rules()}
+    severities = {code: RULES[code].severity for code in yl_rules()}
     assert all(severities[f"YL00{n}"] is Severity.ERROR for n in range(1, 6))
     assert severities["YL010"] is Severity.INFO
 

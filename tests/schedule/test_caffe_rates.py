@@ -14,15 +14,17 @@ import numpy as np
 import pytest
 
 from cfgtools.caffe.rate import multistep_index
+from cfgtools.caffe.schedule import caffe_schedule
+from cfgtools.loading import load_schedule
 from cfgtools.schedule.evaluate import evaluate
-from cfgtools.schedule.model import Constant, Exp, Inv, MultiStep, Poly, Schedule, ScheduleError, Sigmoid, Step
+from cfgtools.schedule.model import Constant, Exp, Inv, MultiStep, Poly, ScheduleError, Sigmoid, Step
 
 FIX = Path(__file__).resolve().parents[2] / "fixtures" / "caffe"
 f32 = np.float32
 
 
 def caffe(policy, base_lr=0.1, horizon=100) -> Schedule:
-    return Schedule(framework="caffe", base_lr=float(f32(base_lr)), policy=policy, horizon=horizon)
+    return caffe_schedule(float(f32(base_lr)), policy, horizon)
 
 
 def lr(schedule, iters, resume=None):
@@ -146,7 +148,6 @@ def test_sigmoid_float_expf():
 
 def test_fixtures_load_and_unknown_policy(tmp_path):
     pytest.importorskip("cfgtools.caffe.solver")
-    from cfgtools.schedule.build import load_schedule
 
     s = load_schedule(FIX / "policy_multistep.prototxt")
     assert s.policy == MultiStep(stepvalues=[300, 100, 200], gamma=float(f32(0.1)))

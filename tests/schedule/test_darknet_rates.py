@@ -15,7 +15,8 @@ import pytest
 
 from cfgtools.darknet.document import read_cfg
 from cfgtools.darknet.net import read_net
-from cfgtools.schedule.build import load_schedule, schedule_from_net
+from cfgtools.darknet.schedule import darknet_schedule, schedule_from_net
+from cfgtools.loading import load_schedule
 from cfgtools.schedule.evaluate import all_updates, evaluate, extremes, first_index_where, iter_chunks
 from cfgtools.schedule.model import BurnIn, Schedule, ScheduleError, Sgdr, Sigmoid, Steps
 
@@ -213,8 +214,7 @@ def test_sgdr_boundary_belongs_to_old_cycle_and_is_exactly_lr_min():
 
 
 def test_sgdr_mult_one_and_pj_has_no_sgdr():
-    s = Schedule(framework="darknet", dialect="alexeyab", base_lr=1.0,
-                 policy=Sgdr(cycle=5, mult=1, lr_min=0.0), horizon=100)
+    s = darknet_schedule("alexeyab", 1.0, Sgdr(cycle=5, mult=1, lr_min=0.0), 100)
     assert [rate(s, b) for b in (5, 10, 95)] == [0.0, 0.0, 0.0]
     pj = net_schedule("policy=sgdr\nmax_batches=10\n", "pjreddie")
     assert pj.policy.kind == "constant"  # PJ: unknown policy -> constant
@@ -235,8 +235,7 @@ def test_chunks_every_and_helpers():
 
 
 def test_pj_negative_burn_in_never_ends():
-    s = Schedule(framework="darknet", dialect="pjreddie", base_lr=1.0,
-                 burn_in=BurnIn(iterations=-4, power=2.0), policy=Steps(steps=[], scales=[]), horizon=10)
+    s = darknet_schedule("pjreddie", 1.0, Steps(steps=[], scales=[]), 10, burn_in=BurnIn(iterations=-4, power=2.0))
     # b < (size_t)-4 always: lr * pow((float)b / -4, 2)
     assert rate(s, 2) == f32(0.25)
     ab = s.model_copy(update={"dialect": "alexeyab"})
@@ -244,6 +243,5 @@ def test_pj_negative_burn_in_never_ends():
 
 
 def test_sigmoid_model_direct_pj_negative_gamma_keeps_lr():
-    s = Schedule(framework="darknet", dialect="pjreddie", base_lr=1.0,
-                 policy=Sigmoid(gamma=-1.0, step=10), horizon=20)
+    s = darknet_schedule("pjreddie", 1.0, Sigmoid(gamma=-1.0, step=10), 20)
     assert rate(s, 0) == 1.0  # exp(-1.8e19) = 0

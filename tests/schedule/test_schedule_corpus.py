@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 
 from conftest import corpus_files
-from cfgtools.schedule.build import load_schedule
+from cfgtools.frameworks import recognise
+from cfgtools.loading import load_schedule
 from cfgtools.schedule.evaluate import extremes, iter_chunks
-from cfgtools.sources import detect_kind, read_source
+from cfgtools.sources import read_source
 
 pytestmark = pytest.mark.corpus
 
@@ -24,7 +25,7 @@ def _files(framework):
 def test_every_darknet_cfg_builds_and_evaluates(dialect):
     seen = 0
     for path in _files("darknet"):
-        if detect_kind(read_source(path)) != "darknet":
+        if getattr(recognise(read_source(path)), "name", None) != "darknet":
             continue
         schedule = load_schedule(path, dialect=dialect)
         e = extremes(schedule)
@@ -41,7 +42,7 @@ def test_every_caffe_solver_builds_and_evaluates(capsys):
 
     zero = 0
     for path in _files("caffe"):
-        if detect_kind(read_source(path)) != "caffe-solver":
+        if getattr(recognise(read_source(path)), "name", None) != "caffe":
             continue
         schedule = load_schedule(path)
         for iters, lrs in iter_chunks(schedule):

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
-from cfgtools.lint.rules._caffe import FORK_FIELDS, SOLVER_FIELDS, span_of
+from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.rule import Rule
+from cfgtools.caffe import FORK_FIELDS
 from cfgtools.lint.rules._helpers import did_you_mean
+from cfgtools.positions import Span
 
 
-@register
 class UnknownSolverField(Rule):
     """A field that Caffe's SolverParameter does not have: Caffe refuses the file.
 
@@ -30,16 +31,12 @@ class UnknownSolverField(Rule):
     code = "CF001"
     name = "unknown-solver-field"
     severity = Severity.ERROR
-    framework = "caffe"
+    needs = ("solver",)
     summary = "unknown SolverParameter field: Caffe refuses the file"
 
     def check(self) -> Iterator[Diagnostic]:
-        solver = self.ctx.solver
-        if solver is None:
-            return
-        for unknown in getattr(solver, "unknown_fields", ()) or ():
-            name = getattr(unknown, "name", str(unknown))
-            span = span_of(unknown)
+        for unknown in self.ctx.solver.unknown_fields:
+            name, span = unknown.name, unknown.span
             message = (
                 f"{name!r} is not a SolverParameter field: Caffe stops with 'Message type "
                 f"\"caffe.SolverParameter\" has no field named \"{name}\"' before training"
@@ -48,9 +45,10 @@ class UnknownSolverField(Rule):
                 message += f" ({name} exists only in {FORK_FIELDS[name]})"
                 yield self.diagnostic(span, message, Fix(f"remove {name}, or train with {FORK_FIELDS[name]}"))
                 continue
-            hint = did_you_mean(name, SOLVER_FIELDS, cutoff=0.7)
+            hint = did_you_mean(name, self.ctx.solver.fields, cutoff=0.7)
             fix = None
             if hint:
                 message += f"; did you mean {hint!r}?"
-                fix = Fix(f"rename the field to {hint!r}", hint, getattr(unknown, "key_span", None) or span)
+                fix = Fix(f"rename the field to {hint!r}", hint, Span(span.line, span.column, span.line,
+                                                                        span.column + len(name)))
             yield self.diagnostic(span, message, fix)

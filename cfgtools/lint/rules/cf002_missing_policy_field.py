@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
-from cfgtools.lint.rules._caffe import is_set, policy_of, policy_span, value_of
+from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.rule import Rule
+from cfgtools.lint.rules._caffe import policy_span
 
 #: policy -> field -> (what Caffe's 0 default does, severity or None for the rule default, example value)
 _NEEDS: dict[str, dict[str, tuple[str, Severity | None, str]]] = {
@@ -39,7 +40,6 @@ _NEEDS: dict[str, dict[str, tuple[str, Severity | None, str]]] = {
 }
 
 
-@register
 class MissingPolicyField(Rule):
     """A field the lr_policy needs is not set: Caffe uses 0.
 
@@ -65,28 +65,22 @@ class MissingPolicyField(Rule):
     code = "CF002"
     name = "missing-policy-field"
     severity = Severity.WARNING
-    framework = "caffe"
+    needs = ("solver",)
     summary = "a field the lr_policy needs is unset (Caffe's 0 default)"
 
     def check(self) -> Iterator[Diagnostic]:
         solver = self.ctx.solver
-        if solver is None:
-            return
-        policy = policy_of(solver)
-        needs = _NEEDS.get(policy or "")
+        policy = solver.lr_policy
+        needs = _NEEDS.get(policy) if solver.is_set("lr_policy") else None
         if not needs:
             return
         span = policy_span(solver)
         for name, (effect, severity, example) in needs.items():
-            if name == "stepvalue":
-                missing = not value_of(solver, "stepvalue", [])
-            else:
-                missing = not is_set(solver, name)
-            if not missing:
+            if solver.is_set(name):
                 continue
             yield self.diagnostic(
                 span,
                 f"lr_policy \"{policy}\" uses {name}, which is not set: Caffe uses 0, so {effect}",
                 Fix(f"add {name}: {example} (or the value you mean)"),
-                severity=self.ctx.settings.severity_for(self.code, severity) if severity else None,
+                severity=severity,
             )

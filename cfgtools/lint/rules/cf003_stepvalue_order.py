@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
-from cfgtools.lint.rules._caffe import field_of, policy_of, span_of, stepvalues, value_spans
+from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.rule import Rule
+from cfgtools.lint.rules._caffe import value_spans
 
 
-@register
 class StepvalueOrder(Rule):
     """``stepvalue`` is not strictly increasing.
 
@@ -33,19 +33,19 @@ class StepvalueOrder(Rule):
     code = "CF003"
     name = "stepvalue-order"
     severity = Severity.WARNING
-    framework = "caffe"
+    needs = ("solver",)
     summary = "stepvalue not strictly increasing (one advance per iteration)"
 
     def check(self) -> Iterator[Diagnostic]:
         solver = self.ctx.solver
-        if solver is None or policy_of(solver) != "multistep":
+        if solver.lr_policy != "multistep":
             return
-        values = stepvalues(solver)
+        values = solver.stepvalue
         spans = value_spans(solver, "stepvalue")
         for i in range(1, len(values)):
             if values[i] > values[i - 1]:
                 continue
-            span = spans[i] if i < len(spans) else span_of(field_of(solver, "stepvalue"))
+            span = spans[i]
             reached = max(values[:i])
             if values[i] == values[i - 1]:
                 what = (f"stepvalue {values[i]} is repeated: Caffe's multistep advances at most one step per "

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
-from cfgtools.lint.rules._caffe import POLICIES, policy_of, policy_span
+from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.rule import Rule
+from cfgtools.caffe import POLICIES
+from cfgtools.lint.rules._caffe import policy_span
 from cfgtools.lint.rules._helpers import did_you_mean
 
 
-@register
 class LrPolicy(Rule):
     """``lr_policy`` is missing or not a policy Caffe knows.
 
@@ -32,16 +33,14 @@ class LrPolicy(Rule):
     code = "CF004"
     name = "lr-policy"
     severity = Severity.ERROR
-    framework = "caffe"
+    needs = ("solver",)
     summary = "lr_policy missing or unknown: Caffe aborts at the first update"
 
     def check(self) -> Iterator[Diagnostic]:
         solver = self.ctx.solver
-        if solver is None:
-            return
-        policy = policy_of(solver)
+        policy = solver.lr_policy
         span = policy_span(solver)
-        if policy is None:
+        if not solver.is_set("lr_policy"):
             yield self.diagnostic(
                 span,
                 "lr_policy is not set: Caffe uses \"\" and aborts with 'Unknown learning rate policy: ' at the "

@@ -2,11 +2,10 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
-from cfgtools.lint.rules._caffe import span_of
+from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.rule import Rule
 
 
-@register
 class RepeatedScalarField(Rule):
     """A non-repeated field given twice: Caffe's protobuf parser refuses the file.
 
@@ -28,22 +27,15 @@ class RepeatedScalarField(Rule):
     code = "CF007"
     name = "repeated-scalar-field"
     severity = Severity.ERROR
-    framework = "caffe"
+    needs = ("solver",)
     summary = "a non-repeated field given twice: Caffe refuses the file"
 
     def check(self) -> Iterator[Diagnostic]:
-        solver = self.ctx.solver
-        if solver is None:
-            return
-        for duplicate in getattr(solver, "duplicate_fields", ()) or ():
-            items = duplicate if isinstance(duplicate, (list, tuple)) else [duplicate]
-            for item in items:
-                name = getattr(item, "name", None) or str(item)
-                first = getattr(item, "first_span", None)
-                where = f" (first at line {first.line})" if first is not None else ""
-                yield self.diagnostic(
-                    span_of(item),
-                    f"{name} is given again{where}: protobuf stops with 'Non-repeated field \"{name}\" is "
-                    "specified multiple times' and Caffe does not start",
-                    Fix(f"keep one {name} line"),
-                )
+        for item in self.ctx.solver.duplicate_fields:
+            name = item.name
+            yield self.diagnostic(
+                item.span,
+                f"{name} is given again (first at line {item.first_span.line}): protobuf stops with "
+                f"'Non-repeated field \"{name}\" is specified multiple times' and Caffe does not start",
+                Fix(f"keep one {name} line"),
+            )

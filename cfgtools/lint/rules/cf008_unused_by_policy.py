@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
-from cfgtools.lint.rules._caffe import POLICIES, field_of, fields_named, is_set, key_span_of, policy_of
+from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.rule import Rule
+from cfgtools.caffe import POLICIES
+from cfgtools.lint.rules._caffe import span_of
 
 #: field -> policies whose rate uses it
 _USED_BY = {
@@ -14,7 +16,6 @@ _USED_BY = {
 }
 
 
-@register
 class SolverFieldUnusedByPolicy(Rule):
     """A schedule field the lr_policy never uses.
 
@@ -39,25 +40,20 @@ class SolverFieldUnusedByPolicy(Rule):
     code = "CF008"
     name = "solver-field-unused-by-policy"
     severity = Severity.INFO
-    framework = "caffe"
+    needs = ("solver",)
     summary = "a gamma/power/stepsize/stepvalue the lr_policy never uses"
 
     def check(self) -> Iterator[Diagnostic]:
         solver = self.ctx.solver
-        if solver is None:
-            return
-        policy = policy_of(solver)
+        policy = solver.lr_policy
         if policy not in POLICIES:
             return
         for name, users in _USED_BY.items():
-            if policy in users or not is_set(solver, name):
+            if policy in users or not solver.is_set(name):
                 continue
-            item = field_of(solver, name)
-            if item is None or isinstance(item, (list, tuple)):
-                items = fields_named(solver, name)
-                item = items[0] if items else None
+            field = solver.field(name)
             yield self.diagnostic(
-                key_span_of(item),
+                field.key_span or span_of(field),
                 f"{name} has no effect with lr_policy \"{policy}\" (only {', '.join(users)} use it)",
                 Fix(f"delete {name}, or use a policy that needs it"),
             )

@@ -3,11 +3,11 @@ from __future__ import annotations
 from typing import Iterator
 
 from cfgtools.darknet.netkeys import NET_KEYS
-from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
+from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.rule import Rule
 from cfgtools.lint.rules._helpers import did_you_mean, fork_name
 
 
-@register
 class UnknownNetKey(Rule):
     """A key in [net] that darknet never reads.
 
@@ -32,14 +32,12 @@ class UnknownNetKey(Rule):
     code = "DN001"
     name = "unknown-net-key"
     severity = Severity.WARNING
-    framework = "darknet"
+    needs = ("document", "net")
     summary = "unknown key in [net]: darknet ignores it silently"
 
     def check(self) -> Iterator[Diagnostic]:
         document = self.ctx.document
-        net = document.net if document is not None else None
-        if net is None:
-            return
+        net = document.net
         dialect = document.dialect
         known = NET_KEYS[dialect]
         other = "pjreddie" if dialect == "alexeyab" else "alexeyab"
@@ -55,7 +53,7 @@ class UnknownNetKey(Rule):
                     option.key_span,
                     f"{key!r} is read only by {fork_name(other)}'s darknet: {fork_name(dialect)} ignores it "
                     "silently",
-                    severity=self.ctx.settings.severity_for(self.code, Severity.INFO),
+                    severity=Severity.INFO,
                 )
                 continue
             hint = did_you_mean(key.split("#")[0], known, cutoff=0.7)

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
+from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.rule import Rule
 
 
-@register
 class DuplicateKey(Rule):
     """A key given twice in one section: darknet uses the first and ignores the rest.
 
@@ -31,14 +31,11 @@ class DuplicateKey(Rule):
     code = "DN002"
     name = "duplicate-key"
     severity = Severity.WARNING
-    framework = "darknet"
+    needs = ("document",)
     summary = "key given twice in a section: the first wins, later ones are ignored"
 
     def check(self) -> Iterator[Diagnostic]:
-        document = self.ctx.document
-        if document is None:
-            return
-        for section in document.sections:
+        for section in self.ctx.document.sections:
             first: dict[str, object] = {}
             for option in section.options:
                 if not option.stored or not option.key.strip("\r"):
@@ -59,7 +56,7 @@ class DuplicateKey(Rule):
                         f"{option.key!r} is given again in {where} with the same value {option.value!r} "
                         f"(first at line {kept.line}); darknet ignores this line"
                     )
-                    severity = self.ctx.settings.severity_for(self.code, Severity.INFO)
+                    severity = Severity.INFO
                 else:
                     message = (
                         f"{option.key!r} is given again in {where}: darknet uses the first one, "

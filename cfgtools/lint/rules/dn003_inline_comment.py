@@ -4,7 +4,8 @@ import re
 from typing import Iterator
 
 from cfgtools.darknet import cnum
-from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
+from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.rule import Rule
 from cfgtools.lint.rules._helpers import column_span, comment_start
 
 #: List keys whose comma counting stops at '#' in AlexeyAB ([net] steps, [yolo] mask and anchors).
@@ -12,7 +13,6 @@ _AB_STOPS_AT_HASH = {"steps", "mask", "anchors"}
 _NUMBER_LIST = re.compile(r"^[+-]?[0-9.eE+-]*(,[+-]?[0-9.eE+-]*)*$")
 
 
-@register
 class InlineComment(Rule):
     """A ``#`` comment after a value: darknet has no trailing comments.
 
@@ -39,13 +39,11 @@ class InlineComment(Rule):
     code = "DN003"
     name = "inline-comment"
     severity = Severity.WARNING
-    framework = "darknet"
+    needs = ("document",)
     summary = "a '#' after a value becomes part of the value"
 
     def check(self) -> Iterator[Diagnostic]:
         document = self.ctx.document
-        if document is None:
-            return
         dialect = document.dialect
         for section in document.sections:
             for option in section.options:
@@ -76,14 +74,14 @@ class InlineComment(Rule):
                             f"darknet reads {key} as {value!r}; the numbers before '#' still read the same, "
                             "but the comment is part of the value"
                         )
-                        severity = self.ctx.settings.severity_for(self.code, Severity.INFO)
+                        severity = Severity.INFO
                 elif before and _NUMBER_LIST.match(before):
                     number = cnum.atof(before) if any(c in before for c in ".eE") else cnum.atoi(before)
                     message = (
                         f"darknet reads {key} as {value!r}; atoi/atof stop at '#' and still get {number:g}, "
                         "but the comment is part of the value"
                     )
-                    severity = self.ctx.settings.severity_for(self.code, Severity.INFO)
+                    severity = Severity.INFO
                 else:
                     message = (
                         f"darknet reads {key} as {value!r}, not {before!r}: the comment becomes part of the text"

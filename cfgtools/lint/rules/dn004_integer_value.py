@@ -5,7 +5,8 @@ from typing import Iterator
 
 from cfgtools.darknet import cnum
 from cfgtools.darknet.netkeys import INT_KEYS, INT_LIST_KEYS
-from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
+from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.rule import Rule
 
 
 def _intended(text: str) -> int | None:
@@ -19,7 +20,6 @@ def _intended(text: str) -> int | None:
     return None
 
 
-@register
 class IntegerValue(Rule):
     """An integer [net] key written as a float, an exponent or text.
 
@@ -43,14 +43,12 @@ class IntegerValue(Rule):
     code = "DN004"
     name = "integer-value"
     severity = Severity.WARNING
-    framework = "darknet"
+    needs = ("document", "net")
     summary = "integer key written as a float/exponent/text: atoi reads something else"
 
     def check(self) -> Iterator[Diagnostic]:
         document = self.ctx.document
-        net = document.net if document is not None else None
-        if net is None:
-            return
+        net = document.net
         int_keys = INT_KEYS[document.dialect]
         for option in net.options:
             if not option.stored or option.value is None or option.value_span is None:
@@ -86,7 +84,7 @@ class IntegerValue(Rule):
             message = f"{key}={text} is an integer key: darknet reads it with atoi and gets {read} (same value)"
             return self.diagnostic(
                 option.value_span, message, Fix(f"write {key}={read}", str(read), option.value_span),
-                severity=self.ctx.settings.severity_for(self.code, Severity.INFO),
+                severity=Severity.INFO,
             )
         if intended is not None:
             message = f"{key}={text} is an integer key: darknet reads it with atoi and gets {read}, not {intended}"

@@ -3,7 +3,8 @@ from __future__ import annotations
 from typing import Iterator
 
 from cfgtools.darknet.netkeys import NET_KEYS
-from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
+from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.rule import Rule
 
 #: Which policies (or condition) make darknet read a key.
 _READ_BY = {
@@ -21,7 +22,6 @@ _READ_BY = {
 }
 
 
-@register
 class UnusedByPolicy(Rule):
     """A [net] key that darknet never reads with the policy this file uses.
 
@@ -49,13 +49,13 @@ class UnusedByPolicy(Rule):
     code = "DN005"
     name = "unused-by-policy"
     severity = Severity.WARNING
-    framework = "darknet"
+    needs = ("document", "net")
     summary = "a [net] key the selected policy never reads"
 
     def check(self) -> Iterator[Diagnostic]:
         net = self.ctx.net
         document = self.ctx.document
-        if net is None or document is None or not net.policy_known:
+        if not net.policy_known:
             return  # an unknown policy is DN006's finding; everything but burn-in is unused then
         known = NET_KEYS[document.dialect]
         policy = net.effective_policy

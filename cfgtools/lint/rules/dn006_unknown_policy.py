@@ -3,11 +3,11 @@ from __future__ import annotations
 from typing import Iterator
 
 from cfgtools.darknet.net import POLICIES
-from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
+from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.rule import Rule
 from cfgtools.lint.rules._helpers import did_you_mean, fork_name
 
 
-@register
 class UnknownPolicy(Rule):
     """A policy name darknet does not know: it trains with a constant rate.
 
@@ -30,12 +30,12 @@ class UnknownPolicy(Rule):
     code = "DN006"
     name = "unknown-policy"
     severity = Severity.ERROR
-    framework = "darknet"
+    needs = ("net",)
     summary = "unknown policy name: darknet falls back to constant"
 
     def check(self) -> Iterator[Diagnostic]:
         net = self.ctx.net
-        if net is None or not net.policy.from_file or net.policy_known:
+        if not net.policy.from_file or net.policy_known:
             return
         value = net.policy.value
         dialect = net.dialect

@@ -3,10 +3,10 @@ from __future__ import annotations
 from typing import Iterator
 
 from cfgtools.darknet import cnum
-from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
+from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.rule import Rule
 
 
-@register
 class StepsScalesLength(Rule):
     """``steps`` and ``scales`` have different numbers of items.
 
@@ -33,12 +33,12 @@ class StepsScalesLength(Rule):
     code = "DN007"
     name = "steps-scales-length"
     severity = Severity.ERROR
-    framework = "darknet"
+    needs = ("net",)
     summary = "steps and scales differ in length (fewer scales: crash; more: ignored)"
 
     def check(self) -> Iterator[Diagnostic]:
         net = self.ctx.net
-        if net is None or not net.steps.read or not net.steps.from_file or not net.scales.from_file:
+        if not net.steps.read or not net.steps.from_file or not net.scales.from_file:
             return
         steps_count = cnum.list_count(net.steps.raw, net.dialect)
         scales_count = net.scales.raw.count(",") + 1
@@ -58,5 +58,5 @@ class StepsScalesLength(Rule):
                 f"scales has {scales_count} items for {steps_count} steps: darknet ignores the last "
                 f"{scales_count - steps_count}",
                 Fix(f"write scales={kept}, or add the missing steps", kept, span),
-                severity=self.ctx.settings.severity_for(self.code, Severity.WARNING),
+                severity=Severity.WARNING,
             )

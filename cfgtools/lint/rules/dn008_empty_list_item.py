@@ -3,13 +3,13 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
+from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.rule import Rule
 from cfgtools.lint.rules._helpers import column_span
 
 _NUMBER = re.compile(r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
 
 
-@register
 class EmptyListItem(Rule):
     """An empty item in a comma list, or a trailing comma: darknet reads it as 0.
 
@@ -35,14 +35,11 @@ class EmptyListItem(Rule):
     code = "DN008"
     name = "empty-list-item"
     severity = Severity.WARNING
-    framework = "darknet"
+    needs = ("document",)
     summary = "empty item or trailing comma in a list: read as 0"
 
     def check(self) -> Iterator[Diagnostic]:
-        document = self.ctx.document
-        if document is None:
-            return
-        for section in document.sections:
+        for section in self.ctx.document.sections:
             for option in section.options:
                 if not option.stored or option.value is None or "," not in option.value:
                     continue

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
+from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.rule import Rule
 
 
-@register
 class StepsOrder(Rule):
     """``steps`` is not strictly increasing.
 
@@ -32,12 +32,12 @@ class StepsOrder(Rule):
     code = "DN009"
     name = "steps-order"
     severity = Severity.WARNING
-    framework = "darknet"
+    needs = ("net",)
     summary = "steps not strictly increasing: later scales wait for earlier steps"
 
     def check(self) -> Iterator[Diagnostic]:
         net = self.ctx.net
-        if net is None or not net.steps.read or not net.steps.from_file:
+        if not net.steps.read or not net.steps.from_file:
             return
         steps = net.steps.value
         for i in range(1, len(steps)):

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
+from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.rule import Rule
 
 
-@register
 class StepPastMaxBatches(Rule):
     """A step at or past ``max_batches``: it never changes the rate.
 
@@ -34,12 +34,12 @@ class StepPastMaxBatches(Rule):
     code = "DN010"
     name = "step-past-max-batches"
     severity = Severity.WARNING
-    framework = "darknet"
+    needs = ("net",)
     summary = "a step at or past max_batches never fires"
 
     def check(self) -> Iterator[Diagnostic]:
         net = self.ctx.net
-        if net is None or not net.max_batches.from_file or net.max_batches.value <= 0:
+        if not net.max_batches.from_file or net.max_batches.value <= 0:
             return
         last = net.max_batches.value
         if net.effective_policy == "steps" and net.steps.from_file:

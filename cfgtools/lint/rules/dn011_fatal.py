@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
+from cfgtools.darknet.cnum import atoi
+from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.rule import Rule
 
 _FIXES = {
     "bom": "save the file as UTF-8 without a byte-order mark",
@@ -12,7 +14,6 @@ _FIXES = {
 }
 
 
-@register
 class DarknetRefuses(Rule):
     """darknet crashes or refuses the file while reading it.
 
@@ -41,13 +42,11 @@ class DarknetRefuses(Rule):
     code = "DN011"
     name = "darknet-refuses"
     severity = Severity.ERROR
-    framework = "darknet"
+    needs = ("document",)
     summary = "darknet would crash or refuse this file"
 
     def check(self) -> Iterator[Diagnostic]:
         document = self.ctx.document
-        if document is None:
-            return
         problems = list(document.fatal_problems)
         # darknet stops at the first of these; report the root cause once, not every line after it
         if any(p.kind == "bom" for p in problems):
@@ -88,7 +87,5 @@ class DarknetRefuses(Rule):
 
 
 def _nonzero_int(text: str) -> bool:
-    from cfgtools.darknet.cnum import atoi
-
     return atoi(text) != 0
 

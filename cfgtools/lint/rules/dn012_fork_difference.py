@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from cfgtools.darknet.net import read_net
-from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
+from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.rule import Rule
 from cfgtools.lint.rules._helpers import fork_name
 from cfgtools.positions import Span
 
@@ -11,7 +11,6 @@ from cfgtools.positions import Span
 _COMPARED = ("effective_policy", "max_batches", "learning_rate", "steps", "scales", "step", "gamma", "burn_in", "power")
 
 
-@register
 class ForkDifference(Rule):
     """The file behaves differently under the other darknet fork.
 
@@ -37,16 +36,14 @@ class ForkDifference(Rule):
     code = "DN012"
     name = "fork-difference"
     severity = Severity.WARNING
-    framework = "darknet"
+    needs = ("document",)
     summary = "the other darknet fork reads or runs this file differently"
 
     def check(self) -> Iterator[Diagnostic]:
         document = self.ctx.document
-        other_document = self.ctx.other_dialect_document()
-        if document is None or other_document is None:
-            return
-        here, there = fork_name(document.dialect), fork_name(other_document.dialect)
-        ab_doc = document if document.dialect == "alexeyab" else other_document
+        other = self.ctx.in_dialect("pjreddie" if document.dialect == "alexeyab" else "alexeyab")
+        here, there = fork_name(document.dialect), fork_name(other.dialect)
+        alexeyab = self.ctx.loaded if document.dialect == "alexeyab" else other
         found = False
         if document.crlf_lines:
             first = document.crlf_lines[0]
@@ -67,7 +64,7 @@ class ForkDifference(Rule):
                 Span(line=first, column=max(1, len(line_text)), end_line=first, end_column=len(line_text) + 1),
                 message, Fix("save the file with LF line ends"),
             )
-        net_ab = read_net(ab_doc) if ab_doc.net is not None else None
+        net_ab = alexeyab.view("net")
         net_here = self.ctx.net
         if net_ab is None or net_here is None:
             return
@@ -106,10 +103,7 @@ class ForkDifference(Rule):
                 )
         if found:
             return
-        try:
-            net_there = read_net(other_document) if other_document.net is not None else None
-        except Exception:  # pragma: no cover - the other reading is best effort
-            return
+        net_there = other.view("net")
         if net_there is None:
             return
         differences = []

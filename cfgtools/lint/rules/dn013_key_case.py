@@ -3,10 +3,10 @@ from __future__ import annotations
 from typing import Iterator
 
 from cfgtools.darknet.netkeys import NET_KEYS
-from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
+from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.rule import Rule
 
 
-@register
 class NetKeyCase(Rule):
     """A [net] key written with different letter case than darknet expects.
 
@@ -27,14 +27,12 @@ class NetKeyCase(Rule):
     code = "DN013"
     name = "net-key-case"
     severity = Severity.WARNING
-    framework = "darknet"
+    needs = ("document", "net")
     summary = "[net] key in the wrong letter case: darknet ignores it"
 
     def check(self) -> Iterator[Diagnostic]:
         document = self.ctx.document
-        net = document.net if document is not None else None
-        if net is None:
-            return
+        net = document.net
         known = NET_KEYS[document.dialect]
         by_lower = {k.lower(): k for k in known}
         for option in net.options:

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
+from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.rule import Rule
 
 
-@register
 class EmptyValue(Rule):
     """A key with an empty value: darknet drops the line and uses the default.
 
@@ -30,14 +30,11 @@ class EmptyValue(Rule):
     code = "DN014"
     name = "empty-value"
     severity = Severity.WARNING
-    framework = "darknet"
+    needs = ("document",)
     summary = "a key with an empty value is dropped: darknet uses the default"
 
     def check(self) -> Iterator[Diagnostic]:
-        document = self.ctx.document
-        if document is None:
-            return
-        for section in document.sections:
+        for section in self.ctx.document.sections:
             for option in section.options:
                 if option.stored:
                     continue

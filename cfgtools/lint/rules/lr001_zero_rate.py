@@ -3,11 +3,10 @@ from __future__ import annotations
 from typing import Iterator
 
 
-from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
-from cfgtools.lint.numeric import current_schedule, rate_profile, setting_span
+from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.rule import Rule
 
 
-@register
 class ZeroRate(Rule):
     """An update before the training goal uses a learning rate of exactly 0.
 
@@ -37,14 +36,14 @@ class ZeroRate(Rule):
     code = "LR001"
     name = "zero-rate"
     severity = Severity.WARNING
-    framework = "any"
+    needs = ("schedule", "profile")
     summary = "an update before the training goal uses a learning rate of exactly 0"
 
     def check(self) -> Iterator[Diagnostic]:
-        profile = rate_profile(self.ctx)
-        if profile is None or profile.first_zero is None:
+        profile = self.ctx.profile
+        if profile.first_zero is None:
             return
-        schedule = current_schedule(self.ctx)
+        schedule = self.ctx.schedule
         first, last = profile.first, profile.last
         hit, end = profile.first_zero, profile.zero_end
         count = end - hit + 1
@@ -53,7 +52,7 @@ class ZeroRate(Rule):
             f"update {hit}" if count == 1 else f"{count} updates, {hit} to {end}"
         )
         yield self.diagnostic(
-            setting_span(self.ctx, *names),
+            self.ctx.setting_span(*names),
             f"the learning rate is exactly 0 for {stretch} (of {first}..{last}): {reason}",
             Fix(self._fix(schedule)),
             severity=severity,
@@ -77,7 +76,8 @@ class ZeroRate(Rule):
                     return (why, ("scales", "steps"), None)
         if kind in ("step", "exp", "multistep") and policy.gamma == 0:
             name = "scale" if darknet and kind == "step" else "gamma"
-            if not darknet and not self.ctx.solver.is_set("gamma"):
+            solver = self.ctx.solver
+            if solver is not None and not solver.is_set("gamma"):
                 return ("gamma is not set, and Caffe's default is 0", ("lr_policy",), None)
             return (f"{name} is 0", (name,), None)
         if kind == "poly" and iteration >= policy.max_iter:

@@ -3,12 +3,12 @@ from __future__ import annotations
 import math
 from typing import Iterator
 
-from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
-from cfgtools.lint.numeric import current_schedule, setting_span
+from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.rule import Rule
+
 from cfgtools.schedule.evaluate import extremes, rate_at
 
 
-@register
 class NonFiniteRate(Rule):
     """The learning rate is NaN or infinite at some update.
 
@@ -38,19 +38,19 @@ class NonFiniteRate(Rule):
     code = "LR002"
     name = "non-finite-rate"
     severity = Severity.ERROR
-    framework = "any"
+    needs = ("schedule",)
     summary = "the learning rate is NaN or infinite at some update"
 
     def check(self) -> Iterator[Diagnostic]:
-        schedule = current_schedule(self.ctx)
-        if schedule is None or schedule.is_random:
+        schedule = self.ctx.schedule
+        if schedule.is_random:
             return
         darknet = schedule.framework == "darknet"
         if schedule.policy.kind == "poly" and schedule.policy.max_iter == 0:
             first = rate_at(schedule, 1 if darknet else 0)
             horizon = "max_batches" if darknet else "max_iter"
             yield self.diagnostic(
-                setting_span(self.ctx, "max_batches", "max_iter", "policy", "lr_policy"),
+                self.ctx.setting_span("max_batches", "max_iter", "policy", "lr_policy"),
                 f"poly divides by {horizon}, which is 0 (unset): the rate is {first} "
                 + ("(NaN at batch 0); darknet's classifier never stops with max_batches=0"
                    if darknet else "at every iteration"),
@@ -72,7 +72,7 @@ class NonFiniteRate(Rule):
         elif schedule.policy.kind == "poly":
             reason = ": poly's base (1 - iter/max_iter) is negative past max_iter, and a non-integer power of it is NaN"
         yield self.diagnostic(
-            setting_span(self.ctx, "gamma", "power", "policy", "lr_policy"),
+            self.ctx.setting_span("gamma", "power", "policy", "lr_policy"),
             f"the learning rate is {kind} from update {first}{reason}",
             Fix("bring the policy's parameters back into range (gamma <= 1 for exp)"),
         )

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
-from cfgtools.lint.numeric import format_lr, rate_profile, setting_span
+from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.rule import Rule
+from cfgtools.lint.numeric import format_lr
 
 
-@register
 class NegligibleRate(Rule):
     """The learning rate crawls near 0 for a large share of training.
 
@@ -38,12 +38,12 @@ class NegligibleRate(Rule):
     code = "LR003"
     name = "negligible-rate"
     severity = Severity.WARNING
-    framework = "any"
+    needs = ("profile",)
     summary = "the learning rate stays below a small fraction of its peak for a large share of training"
 
     def check(self) -> Iterator[Diagnostic]:
-        profile = rate_profile(self.ctx)
-        if profile is None or profile.peak <= 0 or profile.analysed_after_warm_up == 0:
+        profile = self.ctx.profile
+        if profile.peak <= 0 or profile.analysed_after_warm_up == 0:
             return
         settings = self.ctx.settings
         total = profile.analysed_after_warm_up
@@ -51,7 +51,7 @@ class NegligibleRate(Rule):
         if share <= settings.lr_floor_share:
             return
         yield self.diagnostic(
-            setting_span(self.ctx, "power", "gamma", "scales", "steps", "policy", "lr_policy"),
+            self.ctx.setting_span("power", "gamma", "scales", "steps", "policy", "lr_policy"),
             f"the learning rate is below {settings.lr_floor_fraction:g} of its peak ({format_lr(profile.peak)}) for "
             f"{profile.low_count} of {total} updates ({share:.1%}), between iterations "
             f"{profile.first_low} and {profile.last_low}",

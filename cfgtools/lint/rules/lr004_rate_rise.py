@@ -2,12 +2,11 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
-from cfgtools.lint.numeric import current_schedule, format_lr, rate_profile, setting_span
+from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.rule import Rule
+from cfgtools.lint.numeric import format_lr
 
 
-
-@register
 class RateRise(Rule):
     """The learning rate jumps up between two consecutive updates outside warm-up.
 
@@ -40,14 +39,14 @@ class RateRise(Rule):
     code = "LR004"
     name = "rate-rise"
     severity = Severity.WARNING
-    framework = "any"
+    needs = ("schedule", "profile")
     summary = "the learning rate rises by more than a factor from one update to the next outside warm-up"
 
     def check(self) -> Iterator[Diagnostic]:
-        profile = rate_profile(self.ctx)
-        if profile is None or not profile.rises:
+        profile = self.ctx.profile
+        if not profile.rises:
             return
-        schedule = current_schedule(self.ctx)
+        schedule = self.ctx.schedule
         factor = self.ctx.settings.rise_factor
         rises, restarts = profile.rises, profile.rise_count
         sgdr = schedule.policy.kind == "sgdr"
@@ -59,14 +58,14 @@ class RateRise(Rule):
                 message = (f"the learning rate rises {ratio} at update {iteration}: "
                            f"from {format_lr(low)} to {format_lr(high)}")
             yield self.diagnostic(
-                setting_span(self.ctx, "scales", "steps", "step", "gamma", "stepvalue", "policy", "lr_policy"),
+                self.ctx.setting_span("scales", "steps", "step", "gamma", "stepvalue", "policy", "lr_policy"),
                 message,
                 None if sgdr else Fix("check the scales (below 1 to decay) and the order of the steps"),
                 severity=Severity.INFO if sgdr else None,
             )
         if restarts > len(rises):
             yield self.diagnostic(
-                setting_span(self.ctx, "policy", "lr_policy"),
+                self.ctx.setting_span("policy", "lr_policy"),
                 f"{restarts - len(rises)} more rise(s) by more than x{factor:g} before the goal",
                 severity=Severity.INFO if sgdr else None,
             )

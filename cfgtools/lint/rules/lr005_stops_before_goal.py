@@ -2,11 +2,10 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
-from cfgtools.lint.numeric import current_schedule, setting_span, training_goal
+from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.rule import Rule
 
 
-@register
 class StopsBeforeGoal(Rule):
     """Training stops (``max_batches`` / ``max_iter``) before the goal you asked for.
 
@@ -35,16 +34,14 @@ class StopsBeforeGoal(Rule):
     code = "LR005"
     name = "stops-before-goal"
     severity = Severity.WARNING
-    framework = "any"
+    needs = ("schedule",)
     summary = "training stops (max_batches / max_iter) before the goal the user asked for"
 
     def check(self) -> Iterator[Diagnostic]:
-        schedule = current_schedule(self.ctx)
-        if schedule is None:
-            return
+        schedule = self.ctx.schedule
         darknet = schedule.framework == "darknet"
         name = "max_batches" if darknet else "max_iter"
-        span = setting_span(self.ctx, name)
+        span = self.ctx.setting_span(name)
         if schedule.horizon <= 0:
             if darknet:
                 yield self.diagnostic(
@@ -56,7 +53,7 @@ class StopsBeforeGoal(Rule):
                     "only a script that supplies its own count (as py-faster-rcnn does) trains this solver",
                     Fix("set max_iter"), severity=Severity.INFO)
             return
-        goal = training_goal(self.ctx, schedule)
+        goal = self.ctx.goal
         if goal.updates <= schedule.horizon:
             return
         needed = goal.updates

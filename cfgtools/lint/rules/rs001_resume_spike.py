@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
-from cfgtools.lint.numeric import format_lr, resume_point, setting_span
+from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.rule import Rule
+from cfgtools.lint.numeric import format_lr
 
 
-@register
 class ResumeSpike(Rule):
     """Resuming from a checkpoint makes the learning rate jump.
 
@@ -40,12 +40,12 @@ class ResumeSpike(Rule):
     code = "RS001"
     name = "resume-spike"
     severity = Severity.WARNING
-    framework = "any"
+    needs = ("resume",)
     summary = "resuming at the checkpoint's iteration makes the learning rate jump"
 
     def check(self) -> Iterator[Diagnostic]:
-        point = resume_point(self.ctx)
-        if point is None or self.ctx.settings.clear or point.old_lr is None:
+        point = self.ctx.resume
+        if self.ctx.settings.clear or point.old_lr is None:
             return
         new = point.new
         if point.iteration >= new.last_update + (1 if new.framework == "caffe" else 0):
@@ -60,7 +60,7 @@ class ResumeSpike(Rule):
         continuous = new.base_lr * old_lr / new_lr
         changed = ", ".join(point.changed) if point.changed else "nothing in the config (only the GPU count)"
         yield self.diagnostic(
-            setting_span(self.ctx, *point.changed, key) if point.changed else setting_span(self.ctx, key),
+            self.ctx.setting_span(*point.changed, key) if point.changed else self.ctx.setting_span(key),
             f"resuming from {point.described}: the rate jumps x{new_lr / old_lr:.3g}, from {format_lr(old_lr)} "
             f"(update {last}, previous config) to {format_lr(new_lr)} (update {first}, this config); "
             f"changed: {changed}",

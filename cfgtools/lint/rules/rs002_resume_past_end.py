@@ -2,11 +2,10 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
-from cfgtools.lint.numeric import resume_point, setting_span
+from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.rule import Rule
 
 
-@register
 class ResumePastEnd(Rule):
     """The checkpoint is already at or past ``max_batches`` / ``max_iter``: nothing will train.
 
@@ -29,12 +28,12 @@ class ResumePastEnd(Rule):
     code = "RS002"
     name = "resume-past-end"
     severity = Severity.ERROR
-    framework = "any"
+    needs = ("resume",)
     summary = "the checkpoint's iteration is at or past max_batches / max_iter: nothing will train"
 
     def check(self) -> Iterator[Diagnostic]:
-        point = resume_point(self.ctx)
-        if point is None or self.ctx.settings.clear:
+        point = self.ctx.resume
+        if self.ctx.settings.clear:
             return
         new = point.new
         darknet = new.framework == "darknet"
@@ -44,7 +43,7 @@ class ResumePastEnd(Rule):
         what = "darknet writes the final weights at once" if darknet else \
             "Caffe runs zero iterations (and still writes a snapshot)"
         yield self.diagnostic(
-            setting_span(self.ctx, name),
+            self.ctx.setting_span(name),
             f"resuming from {point.described}, at or past {name}={new.horizon}: nothing will train ({what})",
             Fix(f"raise {name} above {point.iteration}, or start over with --clear"),
         )

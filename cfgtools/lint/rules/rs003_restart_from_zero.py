@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
-from cfgtools.lint.numeric import format_lr, resume_point, setting_span
+from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.rule import Rule
+from cfgtools.lint.numeric import format_lr
 
 
-@register
 class RestartFromZero(Rule):
     """The run restarts the schedule from 0 on top of trained weights.
 
@@ -36,12 +36,12 @@ class RestartFromZero(Rule):
     code = "RS003"
     name = "restart-from-zero"
     severity = Severity.WARNING
-    framework = "any"
+    needs = ("resume",)
     summary = "the run restarts the schedule from 0 (darknet -clear, Caffe --weights): burn-in starts again"
 
     def check(self) -> Iterator[Diagnostic]:
-        point = resume_point(self.ctx)
-        if point is None or not self.ctx.settings.clear or point.old_lr is None:
+        point = self.ctx.resume
+        if not self.ctx.settings.clear or point.old_lr is None:
             return
         new = point.new
         darknet = new.framework == "darknet"
@@ -59,7 +59,7 @@ class RestartFromZero(Rule):
                          f"over {burn_in} updates")
         key = "learning_rate" if darknet else "base_lr"
         yield self.diagnostic(
-            setting_span(self.ctx, "burn_in", key),
+            self.ctx.setting_span("burn_in", key),
             "; ".join(parts),
             Fix("to continue the schedule resume without -clear (darknet) or with --snapshot (Caffe); "
                 f"to fine-tune on purpose, consider a lower {key}"),

@@ -3,11 +3,11 @@ from __future__ import annotations
 from typing import Iterator
 
 from cfgtools.darknet.layers import expected_filters, yolo_mask
-from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
-from cfgtools.lint.rules.yl_common import DETECTION_KINDS, layers, network, where
+from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.rule import Rule
+from cfgtools.lint.rules.yl_common import DETECTION_KINDS, where
 
 
-@register
 class YoloFilters(Rule):
     """The [convolutional] before a [yolo]/[Gaussian_yolo]/[region] has the wrong ``filters``.
 
@@ -47,12 +47,12 @@ class YoloFilters(Rule):
     code = "YL001"
     name = "yolo-filters"
     severity = Severity.ERROR
-    framework = "darknet"
+    needs = ("layers",)
     summary = "the [convolutional] before a [yolo]/[Gaussian_yolo]/[region] has filters that do not match classes and mask/num"
 
     def check(self) -> Iterator[Diagnostic]:
-        all_layers = layers(self.ctx)
-        net = network(self.ctx)
+        all_layers = self.ctx.layers
+        net = self.ctx.network
         for i, layer in enumerate(all_layers):
             if layer.kind not in DETECTION_KINDS:
                 continue

@@ -3,11 +3,11 @@ from __future__ import annotations
 from collections import Counter
 from typing import Iterator
 
-from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
-from cfgtools.lint.rules.yl_common import layers, where
+from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.rule import Rule
+from cfgtools.lint.rules.yl_common import where
 
 
-@register
 class YoloClasses(Rule):
     """The [yolo] layers of one network disagree on ``classes``.
 
@@ -41,11 +41,11 @@ class YoloClasses(Rule):
     code = "YL002"
     name = "yolo-classes-mismatch"
     severity = Severity.ERROR
-    framework = "darknet"
+    needs = ("layers",)
     summary = "the [yolo]/[Gaussian_yolo] layers of a network disagree on classes"
 
     def check(self) -> Iterator[Diagnostic]:
-        heads = [layer for layer in layers(self.ctx) if layer.kind in ("yolo", "Gaussian_yolo")]
+        heads = [layer for layer in self.ctx.layers if layer.kind in ("yolo", "Gaussian_yolo")]
         if len(heads) < 2:
             return
         counts = Counter(layer.classes for layer in heads)

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
-from cfgtools.lint.rules.yl_common import DETECTION_KINDS, layers, where
+from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.rule import Rule
+from cfgtools.lint.rules.yl_common import DETECTION_KINDS, where
 
 
-@register
 class AnchorsMask(Rule):
     """``anchors`` does not hold ``2*num`` numbers, or a ``mask`` index is not below ``num``.
 
@@ -35,11 +35,11 @@ class AnchorsMask(Rule):
     code = "YL003"
     name = "anchors-mask"
     severity = Severity.ERROR
-    framework = "darknet"
+    needs = ("layers",)
     summary = "anchors count differs from 2*num, or a mask index is out of range"
 
     def check(self) -> Iterator[Diagnostic]:
-        for layer in layers(self.ctx):
+        for layer in self.ctx.layers:
             if layer.kind not in DETECTION_KINDS:
                 continue
             num = layer.num
@@ -57,7 +57,7 @@ class AnchorsMask(Rule):
                 else:
                     message = (f"{where(layer)} has {count} anchor numbers but num={num} needs {2 * num}: "
                                f"darknet ignores the last {count - 2 * num}")
-                    severity = self.ctx.settings.severity_for(self.code, Severity.WARNING)
+                    severity = Severity.WARNING
                 pairs = count // 2
                 yield self.diagnostic(
                     layer.span("anchors"), message,

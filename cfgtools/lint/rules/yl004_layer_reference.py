@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
-from cfgtools.lint.rules.yl_common import layers, where
+from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.rule import Rule
+from cfgtools.lint.rules.yl_common import where
 
 
-@register
 class LayerReference(Rule):
     """A [route] ``layers`` or [shortcut]/[sam]/[scale_channels] ``from`` index points nowhere sensible.
 
@@ -31,13 +31,13 @@ class LayerReference(Rule):
     code = "YL004"
     name = "layer-reference"
     severity = Severity.ERROR
-    framework = "darknet"
+    needs = ("document", "layers")
     summary = "a [route] layers or [shortcut] from index points outside the network, to itself or forward"
 
     def check(self) -> Iterator[Diagnostic]:
-        all_layers = layers(self.ctx)
+        all_layers = self.ctx.layers
         total = len(all_layers)
-        dialect = self.ctx.document.dialect if self.ctx.document else "alexeyab"
+        dialect = self.ctx.document.dialect
         for layer in all_layers:
             i = layer.index
             if layer.kind == "route":

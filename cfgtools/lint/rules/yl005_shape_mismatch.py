@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
-from cfgtools.lint.rules.yl_common import network, where
+from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.rule import Rule
+from cfgtools.lint.rules.yl_common import where
 
 
 def _fmt(shape) -> str:
@@ -16,7 +17,6 @@ def _pj_exact(sw: int, sh: int, w: int, h: int) -> bool:
     return down or up
 
 
-@register
 class ShapeMismatch(Rule):
     """A [route] joins layers of different width/height, or a [shortcut] adds spatially different layers.
 
@@ -48,13 +48,11 @@ class ShapeMismatch(Rule):
     code = "YL005"
     name = "shape-mismatch"
     severity = Severity.ERROR
-    framework = "darknet"
+    needs = ("network",)
     summary = "a [route] joins inputs of different width/height, or a [shortcut] adds different spatial sizes"
 
     def check(self) -> Iterator[Diagnostic]:
-        net = network(self.ctx)
-        if net is None:
-            return
+        net = self.ctx.network
         dialect = net.dialect
         rows = net.layers
         for row in rows:
@@ -93,7 +91,7 @@ class ShapeMismatch(Rule):
                         # (strided shortcuts) compute something else in AlexeyAB, silently.
                         effect = ("AlexeyAB adds them by flat index (it prints 'Downsample here' but does not "
                                   "resample, unlike pjreddie), mixing unrelated positions")
-                        severity = self.ctx.settings.severity_for(self.code, Severity.WARNING)
+                        severity = Severity.WARNING
                     else:
                         effect = "AlexeyAB adds them by flat index, mixing unrelated positions, silently"
                         severity = None

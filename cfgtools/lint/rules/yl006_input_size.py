@@ -2,11 +2,10 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
-from cfgtools.lint.rules.yl_common import layers
+from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.rule import Rule
 
 
-@register
 class InputSize(Rule):
     """``width``/``height`` is not a multiple of 32 in a YOLO network.
 
@@ -32,13 +31,13 @@ class InputSize(Rule):
     code = "YL006"
     name = "input-size-multiple-of-32"
     severity = Severity.WARNING
-    framework = "darknet"
+    needs = ("net", "layers")
     summary = "width or height is not a multiple of 32 in a network that ends in a YOLO/region/detection layer"
 
     def check(self) -> Iterator[Diagnostic]:
-        all_layers = layers(self.ctx)
+        all_layers = self.ctx.layers
         net = self.ctx.net
-        if not all_layers or net is None:
+        if not all_layers:
             return
         if all_layers[-1].kind not in ("yolo", "Gaussian_yolo", "region", "detection"):
             return

@@ -3,13 +3,12 @@ from __future__ import annotations
 from typing import Iterator
 
 from cfgtools.darknet.layers import HEADERS, NETWORK_HEADERS
-from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
+from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.rule import Rule
 from cfgtools.lint.rules._helpers import did_you_mean
-from cfgtools.lint.rules.yl_common import layers
 
 
-@register
-class UnknownLayer(Rule):
+class UnknownLayerType(Rule):
     """A section type darknet does not know: it prints "Type not recognized" and builds an empty layer.
 
     The type is the whole line after blanks are removed, matched exactly
@@ -33,12 +32,12 @@ class UnknownLayer(Rule):
     code = "YL007"
     name = "unknown-layer-type"
     severity = Severity.ERROR
-    framework = "darknet"
+    needs = ("document", "layers")
     summary = "a section type darknet does not recognise (an empty 0x0x0 layer)"
 
     def check(self) -> Iterator[Diagnostic]:
         document = self.ctx.document
-        for layer in layers(self.ctx):
+        for layer in self.ctx.layers:
             if layer.kind is not None:
                 continue
             header = layer.header

@@ -3,12 +3,12 @@ from __future__ import annotations
 from typing import Iterator
 
 from cfgtools.darknet.layers import known_keys
-from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
+from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.rule import Rule
 from cfgtools.lint.rules._helpers import did_you_mean
-from cfgtools.lint.rules.yl_common import layers, where
+from cfgtools.lint.rules.yl_common import where
 
 
-@register
 class UnusedField(Rule):
     """A key this layer type never reads: darknet prints "Unused field" and ignores it.
 
@@ -35,14 +35,14 @@ class UnusedField(Rule):
     code = "YL008"
     name = "unused-field"
     severity = Severity.WARNING
-    framework = "darknet"
+    needs = ("document", "layers")
     summary = "a key the layer type never reads (darknet prints 'Unused field')"
 
     def check(self) -> Iterator[Diagnostic]:
         document = self.ctx.document
-        dialect = document.dialect if document else "alexeyab"
+        dialect = document.dialect
         other = "pjreddie" if dialect == "alexeyab" else "alexeyab"
-        for layer in layers(self.ctx):
+        for layer in self.ctx.layers:
             if layer.kind is None:
                 continue  # YL007
             for option in layer.unused_options():

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
+from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.rule import Rule
 
 
-@register
 class BatchSubdivisions(Rule):
     """``batch`` is not a multiple of ``subdivisions``, or the mini-batch is 0.
 
@@ -31,13 +31,11 @@ class BatchSubdivisions(Rule):
     code = "YL009"
     name = "batch-subdivisions"
     severity = Severity.WARNING
-    framework = "darknet"
+    needs = ("net",)
     summary = "batch is not a multiple of subdivisions, or the mini-batch is 0"
 
     def check(self) -> Iterator[Diagnostic]:
         net = self.ctx.net
-        if net is None:
-            return
         batch, subdivisions = net.batch.value, net.subdivisions.value
         span = net.subdivisions.span or net.batch.span or self.ctx.document.net.span
         if subdivisions <= 0:
@@ -49,7 +47,7 @@ class BatchSubdivisions(Rule):
         if mini == 0:
             if net.dialect == "pjreddie":
                 effect = "pjreddie trains with a mini-batch of 0 images"
-                severity = self.ctx.settings.severity_for(self.code, Severity.ERROR)
+                severity = Severity.ERROR
             else:
                 effect = "AlexeyAB raises it to 1, so every iteration sees only subdivisions images"
                 severity = None

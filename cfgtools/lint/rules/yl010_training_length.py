@@ -2,14 +2,14 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from cfgtools.lint.core import Diagnostic, Fix, Rule, Severity, register
-from cfgtools.lint.rules.yl_common import layers
+from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.rule import Rule
+
 
 #: how far (as a fraction of max_batches) a step may sit from 80 % / 90 % before it is reported
 TOLERANCE = 0.05
 
 
-@register
 class TrainingLength(Rule):
     """``max_batches`` below the usual advice for the number of classes, or steps far from 80 %/90 %.
 
@@ -35,13 +35,13 @@ class TrainingLength(Rule):
     code = "YL010"
     name = "training-length"
     severity = Severity.INFO
-    framework = "darknet"
+    needs = ("net", "layers")
     summary = "max_batches below 2000*classes (min 6000), or steps far from 80%/90% of max_batches"
 
     def check(self) -> Iterator[Diagnostic]:
-        heads = [layer for layer in layers(self.ctx) if layer.kind in ("yolo", "Gaussian_yolo", "region")]
+        heads = [layer for layer in self.ctx.layers if layer.kind in ("yolo", "Gaussian_yolo", "region")]
         net = self.ctx.net
-        if not heads or net is None:
+        if not heads:
             return
         classes = max(layer.classes for layer in heads)
         advised = max(2000 * classes, 6000)

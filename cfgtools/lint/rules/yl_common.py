@@ -1,27 +1,11 @@
-"""Shared views for the YL (network) rules: the typed layers and the shape walk, computed once per file."""
+"""What the YL (network) rules share."""
 
 from __future__ import annotations
 
-from cfgtools.darknet.layers import Layer, parse_layers
-from cfgtools.darknet.network import Network, infer_network
-from cfgtools.lint.core import LintContext
+from cfgtools.darknet.layers import Layer
 
+#: layer types that read their input as boxes of class scores
 DETECTION_KINDS = ("yolo", "Gaussian_yolo", "region")
-
-
-def layers(ctx: LintContext) -> list[Layer]:
-    """The typed layers (empty when the file has no [net] first: other rules report that)."""
-    document = ctx.document
-    if document is None or document.net is None:
-        return []
-    return ctx.cached("yl-layers", lambda: parse_layers(document))
-
-
-def network(ctx: LintContext) -> Network | None:
-    document = ctx.document
-    if document is None or document.net is None:
-        return None
-    return ctx.cached("yl-network", lambda: infer_network(document))
 
 
 def where(layer: Layer) -> str:

@@ -1,0 +1,124 @@
+"""Caffe as a cfgtools framework: recognise, read, schedule, snapshots, show.
+
+A loaded solver offers one view, ``solver`` (the :class:`CaffeSolver`: every
+SolverParameter field with its value, presence and position).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from cfgtools.caffe import DIALECTS
+from cfgtools.caffe.schedule import schedule_from_solver
+from cfgtools.caffe.solver import CaffeSolver, read_solver
+from cfgtools.caffe.solverstate import read_solverstate
+from cfgtools.errors import InputError
+from cfgtools.plugin import Checkpoint, Description, Framework, LoadedConfig, Recognition, RunOptions
+from cfgtools.positions import Span
+from cfgtools.schedule.model import Schedule
+from cfgtools.sources import UTF8_BOM, SourceText
+from cfgtools.values import format_value
+
+_PROTO_FIELD = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*(:|\{)")
+#: Fields that only a SolverParameter has (a NetParameter has name/layer/input...).
+_SOLVER_MARKERS = frozenset(
+    {
+        "base_lr", "lr_policy", "max_iter", "train_net", "test_net", "net", "solver_mode",
+        "snapshot_prefix", "stepsize", "stepvalue", "test_iter", "test_interval", "momentum",
+        "weight_decay", "solver_type", "iter_size", "display", "gamma", "power", "type",
+    }
+)
+
+
+class Caffe(Framework):
+    name = "caffe"
+    noun = "Caffe solver"
+    dialects = DIALECTS
+    suffixes = (".prototxt",)
+    views = ("solver",)
+    setting_names = {"base_lr": "base_lr", "horizon": "max_iter", "policy": "lr_policy"}
+
+    def recognise(self, source: SourceText) -> Recognition:
+        """A solver is protobuf text whose first field is one a SolverParameter has (a net's is not)."""
+        for raw in source.text.lstrip(UTF8_BOM).split("\n"):
+            line = raw.strip(" \t\r")
+            if line and line[0] not in "#;":
+                match = _PROTO_FIELD.match(line)
+                return Recognition.YES if match and match.group(1) in _SOLVER_MARKERS else Recognition.NO
+        return Recognition.NO
+
+    def read(self, source: SourceText, dialect: str) -> CaffeSolver:
+        try:
+            return read_solver(source)
+        except InputError as exc:
+            raise exc.with_path(source.path) from None
+
+    def view(self, loaded: LoadedConfig, name: str) -> Any:
+        return loaded.model if name == "solver" else None
+
+    def schedule(self, loaded: LoadedConfig, options: RunOptions) -> Schedule:
+        return schedule_from_solver(loaded.model)  # Caffe does not scale the rate by the GPU count
+
+    def checkpoint(self, path: str, loaded: LoadedConfig) -> Checkpoint:
+        state = read_solverstate(path)
+        return Checkpoint(state.iter, state.current_step, f"{path} (iteration {state.iter})")
+
+    def setting_span(self, loaded: LoadedConfig, name: str) -> Span | None:
+        field = loaded.model.fields.get(name)
+        if field is not None and field.explicit:
+            return field.span or field.key_span or Span.point(1)
+        return None
+
+    def changed_settings(self, old: LoadedConfig, new: LoadedConfig) -> tuple[str, ...]:
+        before = {name: f.value for name, f in old.model.fields.items()}
+        return tuple(name for name, f in new.model.fields.items() if before.get(name) != f.value)
+
+    def schedule_notes(self, schedule: Schedule, options: RunOptions) -> list[str]:
+        notes = []
+        if options.gpus != 1:
+            notes.append("Caffe does not scale the learning rate by the number of GPUs; --gpus is ignored")
+        if schedule.horizon <= 0:
+            notes.append(f"max_iter is {schedule.horizon} (unset?): 'caffe train' runs zero iterations (scripts "
+                         "that drive the solver themselves, like py-faster-rcnn's, choose the count)")
+        return notes
+
+    def describe(self, loaded: LoadedConfig) -> Description:
+        solver: CaffeSolver = loaded.model
+        path = loaded.path
+        warnings = [
+            f"{path}:{unknown.span.line}:{unknown.span.column}: warning: unknown field "
+            f"{unknown.name!r}: Caffe refuses this file (the rest is shown)"
+            for unknown in solver.unknown_fields
+        ]
+        fields = {}
+        for name, field in solver.fields.items():
+            if not field.explicit and field.value in ([], None):
+                continue
+            fields[name] = {
+                "value": field.value,
+                "source": "file" if field.explicit else "default",
+                "position": None if field.span is None else {"line": field.span.line, "column": field.span.column},
+            }
+        data = {
+            "path": path,
+            "kind": "caffe-solver",
+            "solver_type": solver.solver_type_name,
+            "fields": fields,
+            "unknown_fields": [
+                {"name": u.name, "position": {"line": u.span.line, "column": u.span.column}}
+                for u in solver.unknown_fields
+            ],
+        }
+        lines = [f"{path}: Caffe solver ({solver.solver_type_name})"]
+        for name, entry in fields.items():
+            position = entry["position"]
+            origin = "default" if entry["source"] == "default" else (
+                f"line {position['line']}" if position else "file")
+            lines.append(f"  {name:<22} {format_value(entry['value']):<24} {origin}")
+        for unknown in solver.unknown_fields:
+            lines.append(f"  {unknown.name:<22} {'(unknown: Caffe refuses the file)':<24} line {unknown.span.line}")
+        return Description(data, "\n".join(lines) + "\n", warnings)
+
+
+CAFFE = Caffe()

@@ -1,0 +1,227 @@
+"""darknet as a cfgtools framework: recognise, read, schedule, checkpoints, show.
+
+The views a loaded cfg offers (see :class:`~cfgtools.plugin.Framework`):
+``document`` (the text as the fork reads it, with positions), ``net`` (the
+typed ``[net]``), ``layers`` (the typed layers) and ``network`` (shapes and
+BFLOPs); the last three exist only when ``[net]`` is the first section.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from cfgtools.darknet import DIALECTS
+from cfgtools.darknet.document import CfgDocument, read_cfg
+from cfgtools.darknet.layers import parse_layers
+from cfgtools.darknet.net import NetConfig, Setting, read_net
+from cfgtools.darknet.network import infer_network
+from cfgtools.darknet.schedule import schedule_from_net
+from cfgtools.darknet.weights import iteration_from_seen, read_weights_header
+from cfgtools.errors import InputError
+from cfgtools.values import format_value, to_float32
+from cfgtools.plugin import Checkpoint, CommentSyntax, Description, Framework, LoadedConfig, Recognition, RunOptions
+from cfgtools.positions import Span
+from cfgtools.schedule.model import Schedule
+from cfgtools.sources import UTF8_BOM, SourceText
+
+_NETWORK_HEADER = re.compile(r"\[[ \t\r]*(net|network)[ \t\r]*\]")
+_NET_LINE = re.compile(r"^[ \t]*\[[ \t]*(net|network)[ \t]*\][ \t\r]*$", re.MULTILINE)
+
+
+def _content_lines(text: str):
+    """Lines that are not blank and not whole-line comments, stripped of blanks at the ends."""
+    for raw in text.lstrip(UTF8_BOM).split("\n"):
+        line = raw.strip(" \t\r")
+        if line and line[0] not in "#;":
+            yield line
+
+
+class Darknet(Framework):
+    name = "darknet"
+    noun = "darknet cfg"
+    dialects = DIALECTS
+    suffixes = (".cfg",)
+    views = ("document", "net", "layers", "network")
+    setting_names = {"base_lr": "learning_rate", "horizon": "max_batches", "policy": "policy"}
+
+    def recognise(self, source: SourceText) -> Recognition:
+        """A cfg's first content line is a ``key=value`` or a ``[section]``, and its first section is ``[net]``.
+
+        (Stray options before ``[net]`` make darknet crash, so such a file is
+        still recognised: the linter must say so.) A ``.cfg`` with a ``[net]``
+        line further down is recognised only as a fallback.
+        """
+        lines = _content_lines(source.text)
+        first = next(lines, None)
+        if first is not None and ("=" in first or first.startswith("[")):
+            header = first if first.startswith("[") else next((line for line in lines if line.startswith("[")), None)
+            if header is not None and _NETWORK_HEADER.match(header.replace(" ", "")):
+                return Recognition.YES
+        if source.path.lower().endswith(".cfg") and _NET_LINE.search(source.text):
+            return Recognition.FALLBACK
+        return Recognition.NO
+
+    def comment_syntax(self, dialect: str) -> CommentSyntax:
+        # read_cfg skips lines starting with '#' or ';'; a '#' after a value is part of the value
+        return CommentSyntax(line_prefixes="#;", trailing=False)
+
+    def unrecognised(self, source: SourceText) -> str | None:
+        first = next(_content_lines(source.text), None)
+        if first is not None and re.match(r"\[[^\]\n]*\]", first):
+            return (f"not a darknet config: it starts with {first[:40]!r}, "
+                    "and a darknet cfg starts with [net] or [network]")
+        return None
+
+    def read(self, source: SourceText, dialect: str) -> CfgDocument:
+        try:
+            return read_cfg(source, source.path, dialect)  # type: ignore[arg-type]
+        except InputError as exc:
+            raise exc.with_path(source.path) from None
+
+    def view(self, loaded: LoadedConfig, name: str) -> Any:
+        document: CfgDocument = loaded.model
+        if name == "document":
+            return document
+        if document.net is None:
+            return None
+        if name == "net":
+            return read_net(document)
+        if name == "layers":
+            return parse_layers(document)
+        if name == "network":
+            return infer_network(document, net=loaded.view("net"), layers=loaded.view("layers"))
+        return None
+
+    def schedule(self, loaded: LoadedConfig, options: RunOptions) -> Schedule:
+        net = loaded.view("net")
+        if net is None:
+            sections = loaded.model.sections
+            where = sections[0].span if sections else Span.point(1)
+            raise InputError("no [net] or [network] section first: darknet refuses the file",
+                             loaded.path, where.line, where.column)
+        return schedule_from_net(net, gpus=options.gpus, source=loaded.path, seed=options.seed)
+
+    def checkpoint(self, path: str, loaded: LoadedConfig) -> Checkpoint:
+        header = read_weights_header(path, loaded.dialect)
+        net = loaded.view("net")
+        # darknet divides by the *current* cfg's stored mini-batch times subdivisions
+        per_iteration = net.mini_batch * net.subdivisions.value if net is not None else 0
+        iteration = iteration_from_seen(header.seen, per_iteration)
+        return Checkpoint(iteration, None, f"{path} (seen={header.seen}: iteration {iteration})")
+
+    def setting_span(self, loaded: LoadedConfig, name: str) -> Span | None:
+        net = loaded.view("net")
+        setting = getattr(net, name, None) if net is not None else None
+        if isinstance(setting, Setting) and setting.from_file:
+            return setting.span or setting.key_span
+        return None
+
+    def anchor(self, loaded: LoadedConfig) -> Span:
+        section = loaded.model.net
+        return section.span if section is not None else Span.point(1)
+
+    def changed_settings(self, old: LoadedConfig, new: LoadedConfig) -> tuple[str, ...]:
+        before, after = old.view("net"), new.view("net")
+        if before is None or after is None:
+            return ()
+        # only keys darknet reads in either config (sgdr_cycle follows max_batches unread under poly)
+        read = {s.key for s in after.settings() if s.read} | {s.key for s in before.settings() if s.read}
+        old_values = {s.key: s.value for s in before.settings()}
+        return tuple(s.key for s in after.settings() if s.key in read and old_values.get(s.key) != s.value)
+
+    def images_per_update(self, loaded: LoadedConfig, options: RunOptions) -> int | None:
+        net = loaded.view("net")
+        if net is None:
+            return None
+        # darknet counts batch//subdivisions * time_steps * subdivisions * ngpus images per update
+        return max(1, net.mini_batch * net.subdivisions.value * options.gpus)
+
+    def schedule_notes(self, schedule: Schedule, options: RunOptions) -> list[str]:
+        notes = []
+        if schedule.is_random:
+            notes.append("darknet's policy=random draws rand() at every update and is not reproducible; "
+                         f"these values are seeded (--seed {options.seed})")
+        if schedule.horizon <= 0:
+            notes.append(f"max_batches is {schedule.horizon} (unset?): darknet's detector trains zero iterations "
+                         "(its classifier never stops)")
+        return notes
+
+    def describe(self, loaded: LoadedConfig) -> Description:
+        document: CfgDocument = loaded.model
+        path = loaded.path
+        warnings = [f"{path}:{p.span.line}:{p.span.column}: warning: {p.message}" for p in document.fatal_problems]
+        readable = document
+        if document.has_bom:  # show what darknet would read once the BOM is gone
+            readable = self.read(SourceText(path, loaded.source.text[1:], False), loaded.dialect)
+        net = read_net(readable) if readable.net is not None else None
+        data: dict[str, Any] = {"path": path, "kind": "darknet", "dialect": loaded.dialect}
+        if net is None:
+            data["net"] = None
+        else:
+            warnings += [f"{path}:{readable.net.span.line}:1: warning: {reason}" for reason in net.fatal]
+            data["net"] = {
+                setting.key: {
+                    "value": setting.value,
+                    "source": setting.source,
+                    "read": setting.read,
+                    "written": setting.raw,
+                    "position": None if setting.span is None else {"line": setting.span.line,
+                                                                   "column": setting.span.column},
+                }
+                for setting in net.settings()
+            }
+            data["effective_policy"] = net.effective_policy
+            data["mini_batch"] = net.mini_batch
+        data["layers"] = [
+            {"index": s.layer_index, "type": s.header, "line": s.span.line, "options": len(s.options)}
+            for s in readable.layers
+        ]
+        return Description(data, _render(data, net), warnings)
+
+
+def _render(data: dict, net: NetConfig | None) -> str:
+    lines = [f"{data['path']}: darknet cfg, read as {data['dialect']} reads it"]
+    if net is None:
+        lines.append("  no [net] section: darknet stops before reading any option")
+    else:
+        lines.append("[net]")
+        for setting in net.settings():
+            value = format_value(setting.value)
+            note = "default" if setting.source == "default" else (
+                f"line {setting.span.line}" if setting.span is not None else "file")
+            if setting.raw is not None and setting.raw != value and not _same_number(setting.value, setting.raw):
+                note += f", written {setting.raw!r}"
+            if not setting.read:
+                note += f", not read under policy={net.effective_policy}"
+            lines.append(f"  {setting.key:<18} {value:<24} {note}")
+        lines.append(f"  {'(policy used)':<18} {net.effective_policy}")
+        lines.append(f"  {'(mini-batch)':<18} {net.mini_batch}")
+    types: dict[str, int] = {}
+    for layer in data["layers"]:
+        types[layer["type"]] = types.get(layer["type"], 0) + 1
+    summary = ", ".join(f"{name} x{count}" for name, count in types.items())
+    lines.append(f"layers: {len(data['layers'])}" + (f" ({summary})" if summary else ""))
+    return "\n".join(lines) + "\n"
+
+
+def _same_number(value: Any, written: str) -> bool:
+    """True when the text says the same number darknet reads (``.1,.1`` for 0.1,0.1)."""
+    values = value if isinstance(value, list) else [value]
+    texts = written.split(",")
+    if len(texts) != len(values):
+        return False
+    for number, text in zip(values, texts):
+        try:
+            if isinstance(number, bool) or not isinstance(number, (int, float)):
+                return False
+            if isinstance(number, int) and int(text) != number:
+                return False
+            if isinstance(number, float) and to_float32(float(text)) != number:
+                return False
+        except ValueError:
+            return False
+    return True
+
+
+DARKNET = Darknet()

@@ -1,0 +1,133 @@
+"""What a rule looks at for one file: the loaded config, the settings, and views computed once.
+
+Views come from two places: the file's framework (``document``, ``net``,
+``layers``, ``network`` for darknet; ``solver`` for Caffe; see
+``cfgtools.plugin.Framework.views``) and the linter itself (``schedule``: the
+file's schedule under the run's options; ``resume``: the resume point the
+user described with ``--resume-from``). A rule lists the views it needs in
+``Rule.needs``; the engine runs it only when each of them is present.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, TypeVar
+
+from cfgtools.caffe.solver import CaffeSolver
+from cfgtools.darknet.document import CfgDocument
+from cfgtools.darknet.layers import Layer
+from cfgtools.darknet.net import NetConfig
+from cfgtools.darknet.network import Network
+from cfgtools.errors import InputError
+from cfgtools.lint.numeric import Goal, RateProfile, ResumePoint, rate_profile, resume_point, training_goal
+from cfgtools.lint.settings import LintSettings
+from cfgtools.loading import in_dialect
+from cfgtools.plugin import LoadedConfig
+from cfgtools.positions import Span
+from cfgtools.schedule.model import Schedule
+
+T = TypeVar("T")
+
+#: views the linter adds to the framework's own
+LINT_VIEWS = ("schedule", "resume", "profile")
+
+
+@dataclass(eq=False)
+class LintContext:
+    loaded: LoadedConfig
+    settings: LintSettings
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def path(self) -> str:
+        return self.loaded.path
+
+    @property
+    def kind(self) -> str:
+        """The file's framework (``darknet``, ``caffe``)."""
+        return self.loaded.kind
+
+    def cached(self, key: str, compute: Callable[[], T]) -> T:
+        """``compute()`` once per file and key (for what several rules share)."""
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
+
+    def view(self, name: str) -> Any:
+        """The view ``name``, or None when this file has none."""
+        if name == "schedule":
+            return self.schedule
+        if name == "resume":
+            return self.resume
+        if name == "profile":
+            return self.profile
+        return self.loaded.view(name)
+
+    def has(self, needs: tuple[str, ...]) -> bool:
+        return all(self.view(name) is not None for name in needs)
+
+    # -- the framework's views, typed for the rules that read them
+    @property
+    def document(self) -> CfgDocument | None:
+        return self.loaded.view("document")
+
+    @property
+    def net(self) -> NetConfig | None:
+        return self.loaded.view("net")
+
+    @property
+    def layers(self) -> list[Layer] | None:
+        return self.loaded.view("layers")
+
+    @property
+    def network(self) -> Network | None:
+        return self.loaded.view("network")
+
+    @property
+    def solver(self) -> CaffeSolver | None:
+        return self.loaded.view("solver")
+
+    # -- the linter's views
+    @property
+    def schedule(self) -> Schedule | None:
+        """The file's schedule under the run's options (``--gpus``); None when the framework would not train."""
+
+        def build() -> Schedule | None:
+            try:
+                return self.loaded.schedule(self.settings.run_options)
+            except (InputError, ValueError):  # the reading rules report why
+                return None
+
+        return self.cached("schedule", build)
+
+    @property
+    def resume(self) -> ResumePoint | None:
+        """The resume described with ``--resume-from`` (None without it); InputError for a bad checkpoint."""
+        schedule = self.schedule
+        if schedule is None:
+            return None
+        return self.cached("resume", lambda: resume_point(self.loaded, self.settings, schedule))
+
+    @property
+    def goal(self) -> Goal | None:
+        """How many updates the user means to train (``--goal``, ``--epochs``, else the horizon)."""
+        schedule = self.schedule
+        if schedule is None:
+            return None
+        return self.cached("goal", lambda: training_goal(self.loaded, self.settings, schedule))
+
+    @property
+    def profile(self) -> RateProfile | None:
+        """The rates up to the goal, summarised for the LR rules (None for random or empty schedules)."""
+        schedule, goal = self.schedule, self.goal
+        if schedule is None or goal is None:
+            return None
+        return self.cached("profile", lambda: rate_profile(schedule, goal, self.settings))
+
+    def setting_span(self, *names: str) -> Span:
+        """Where the first of ``names`` that is written in the file stands, else the recipe's anchor."""
+        return self.loaded.setting_span(*names)
+
+    def in_dialect(self, dialect: str) -> LoadedConfig:
+        """The same file read by another dialect of its framework (e.g. the other darknet fork)."""
+        return self.cached(f"dialect:{dialect}", lambda: in_dialect(self.loaded, dialect))

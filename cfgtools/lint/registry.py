@@ -1,0 +1,112 @@
+"""Every lint rule, by code: the one table of the linter (ruff's code table, yamllint's ``_RULES``).
+
+Families: DN darknet reading rules, CF Caffe solver rules, YL darknet network
+(YOLO) rules, LR learning-rate schedule rules, RS resume rules. Adding a rule:
+write its module under ``cfgtools/lint/rules/`` and add one line here.
+"""
+
+from __future__ import annotations
+
+from cfgtools.frameworks import FRAMEWORKS
+from cfgtools.lint.context import LINT_VIEWS
+from cfgtools.lint.rule import Rule
+from cfgtools.lint.rules.cf001_unknown_field import UnknownSolverField
+from cfgtools.lint.rules.cf002_missing_policy_field import MissingPolicyField
+from cfgtools.lint.rules.cf003_stepvalue_order import StepvalueOrder
+from cfgtools.lint.rules.cf004_lr_policy import LrPolicy
+from cfgtools.lint.rules.cf005_step_past_max_iter import StepPastMaxIter
+from cfgtools.lint.rules.cf006_solver_type import SolverType
+from cfgtools.lint.rules.cf007_repeated_scalar import RepeatedScalarField
+from cfgtools.lint.rules.cf008_unused_by_policy import SolverFieldUnusedByPolicy
+from cfgtools.lint.rules.dn001_unknown_net_key import UnknownNetKey
+from cfgtools.lint.rules.dn002_duplicate_key import DuplicateKey
+from cfgtools.lint.rules.dn003_inline_comment import InlineComment
+from cfgtools.lint.rules.dn004_integer_value import IntegerValue
+from cfgtools.lint.rules.dn005_unused_by_policy import UnusedByPolicy
+from cfgtools.lint.rules.dn006_unknown_policy import UnknownPolicy
+from cfgtools.lint.rules.dn007_steps_scales_length import StepsScalesLength
+from cfgtools.lint.rules.dn008_empty_list_item import EmptyListItem
+from cfgtools.lint.rules.dn009_steps_order import StepsOrder
+from cfgtools.lint.rules.dn010_step_past_max import StepPastMaxBatches
+from cfgtools.lint.rules.dn011_fatal import DarknetRefuses
+from cfgtools.lint.rules.dn012_fork_difference import ForkDifference
+from cfgtools.lint.rules.dn013_key_case import NetKeyCase
+from cfgtools.lint.rules.dn014_empty_value import EmptyValue
+from cfgtools.lint.rules.lr001_zero_rate import ZeroRate
+from cfgtools.lint.rules.lr002_nonfinite_rate import NonFiniteRate
+from cfgtools.lint.rules.lr003_negligible_rate import NegligibleRate
+from cfgtools.lint.rules.lr004_rate_rise import RateRise
+from cfgtools.lint.rules.lr005_stops_before_goal import StopsBeforeGoal
+from cfgtools.lint.rules.rs001_resume_spike import ResumeSpike
+from cfgtools.lint.rules.rs002_resume_past_end import ResumePastEnd
+from cfgtools.lint.rules.rs003_restart_from_zero import RestartFromZero
+from cfgtools.lint.rules.yl001_yolo_filters import YoloFilters
+from cfgtools.lint.rules.yl002_yolo_classes import YoloClasses
+from cfgtools.lint.rules.yl003_anchors_mask import AnchorsMask
+from cfgtools.lint.rules.yl004_layer_reference import LayerReference
+from cfgtools.lint.rules.yl005_shape_mismatch import ShapeMismatch
+from cfgtools.lint.rules.yl006_input_size import InputSize
+from cfgtools.lint.rules.yl007_unknown_layer import UnknownLayerType
+from cfgtools.lint.rules.yl008_unused_field import UnusedField
+from cfgtools.lint.rules.yl009_batch_subdivisions import BatchSubdivisions
+from cfgtools.lint.rules.yl010_training_length import TrainingLength
+
+RULES: dict[str, type[Rule]] = {
+    "DN001": UnknownNetKey,
+    "DN002": DuplicateKey,
+    "DN003": InlineComment,
+    "DN004": IntegerValue,
+    "DN005": UnusedByPolicy,
+    "DN006": UnknownPolicy,
+    "DN007": StepsScalesLength,
+    "DN008": EmptyListItem,
+    "DN009": StepsOrder,
+    "DN010": StepPastMaxBatches,
+    "DN011": DarknetRefuses,
+    "DN012": ForkDifference,
+    "DN013": NetKeyCase,
+    "DN014": EmptyValue,
+    "CF001": UnknownSolverField,
+    "CF002": MissingPolicyField,
+    "CF003": StepvalueOrder,
+    "CF004": LrPolicy,
+    "CF005": StepPastMaxIter,
+    "CF006": SolverType,
+    "CF007": RepeatedScalarField,
+    "CF008": SolverFieldUnusedByPolicy,
+    "YL001": YoloFilters,
+    "YL002": YoloClasses,
+    "YL003": AnchorsMask,
+    "YL004": LayerReference,
+    "YL005": ShapeMismatch,
+    "YL006": InputSize,
+    "YL007": UnknownLayerType,
+    "YL008": UnusedField,
+    "YL009": BatchSubdivisions,
+    "YL010": TrainingLength,
+    "LR001": ZeroRate,
+    "LR002": NonFiniteRate,
+    "LR003": NegligibleRate,
+    "LR004": RateRise,
+    "LR005": StopsBeforeGoal,
+    "RS001": ResumeSpike,
+    "RS002": ResumePastEnd,
+    "RS003": RestartFromZero,
+}
+
+
+def all_rules() -> dict[str, type[Rule]]:
+    """Every rule, sorted by code."""
+    return dict(sorted(RULES.items()))
+
+
+def rule_frameworks(rule: type[Rule]) -> tuple[str, ...]:
+    """The frameworks whose files can give a rule everything it needs (all of them for schedule rules)."""
+    own = [need for need in rule.needs if need not in LINT_VIEWS]
+    return tuple(name for name, framework in FRAMEWORKS.items() if all(need in framework.views for need in own))
+
+
+def applies_to(rule: type[Rule]) -> str:
+    """``darknet``, ``caffe`` or ``any``, for listings."""
+    names = rule_frameworks(rule)
+    return "any" if len(names) == len(FRAMEWORKS) else ", ".join(names)

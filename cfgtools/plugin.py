@@ -1,0 +1,217 @@
+"""The contract between cfgtools and a framework package (darknet, caffe, ...).
+
+A framework package knows everything about its framework: how to recognise
+its files, how the framework reads them (into a typed model with positions),
+the framework-neutral :class:`~cfgtools.schedule.model.Schedule` it trains
+with (carrying the framework's own arithmetic), the iteration its checkpoints
+store, its dialects (forks), and how to show what it read. It exposes one
+object implementing :class:`Framework`; ``cfgtools.frameworks`` lists those
+objects and ``cfgtools.loading`` is the one road from a path to a loaded
+config. Commands and the linter never import a framework's reader: they go
+through the loader and the views a framework offers.
+
+Adding a framework: write its package with a ``plugin.py`` whose object
+implements this class, and add that object to ``cfgtools.frameworks.FRAMEWORKS``.
+"""
+
+from __future__ import annotations
+
+import enum
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from cfgtools.errors import InputError
+from cfgtools.positions import Span
+from cfgtools.schedule.model import Schedule
+from cfgtools.sources import SourceText
+
+
+class Recognition(enum.IntEnum):
+    """How sure a framework is that a text is one of its files."""
+
+    NO = 0
+    #: plausibly one (e.g. a ``.cfg`` whose ``[net]`` comes after stray lines): used when nothing is sure
+    FALLBACK = 1
+    YES = 2
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How a config is run, beyond what the file says (command-line options)."""
+
+    #: GPUs of the run (darknet multiplies the base rate by it; others ignore it)
+    gpus: int = 1
+    #: seed for schedules that draw random numbers (darknet's ``policy=random``)
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """What resuming from a checkpoint takes from it."""
+
+    #: updates completed when the checkpoint was written
+    iteration: int
+    #: what the framework restores besides the iteration (Caffe's multistep ``current_step_``); None: nothing
+    state: Any = None
+    #: for messages, e.g. "backup/yolo_last.weights (seen=..., iteration 300019)"
+    described: str = ""
+
+
+@dataclass(frozen=True)
+class Description:
+    """What ``cfgtools show`` prints for one file."""
+
+    #: JSON-ready (only str, int, float, bool, None, lists and dicts)
+    data: dict[str, Any]
+    #: the human-readable form
+    text: str
+    #: ``PATH:LINE:COL: warning: ...`` lines for stderr
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CommentSyntax:
+    """How a dialect writes comments (where ``# cfgtools: noqa`` can stand)."""
+
+    #: characters that start a whole-line comment
+    line_prefixes: str = "#"
+    #: whether ``#`` after a value starts a comment (else it is part of the value)
+    trailing: bool = True
+
+
+@dataclass(eq=False)
+class LoadedConfig:
+    """One file as its framework reads it, with everything derived from it computed once.
+
+    Made by ``cfgtools.loading``; the framework's :meth:`Framework.read` gave
+    :attr:`model`. Views and schedules are computed on first use and kept.
+    """
+
+    source: SourceText
+    framework: "Framework"
+    dialect: str
+    model: Any
+    _views: dict[str, Any] = field(default_factory=dict, repr=False)
+    _schedules: dict[RunOptions, Schedule | Exception] = field(default_factory=dict, repr=False)
+
+    @property
+    def path(self) -> str:
+        return self.source.path
+
+    @property
+    def kind(self) -> str:
+        """The framework's name (``darknet``, ``caffe``)."""
+        return self.framework.name
+
+    def view(self, name: str) -> Any:
+        """The framework's view ``name`` (``net``, ``solver``, ...), or None when this file has none."""
+        if name not in self._views:
+            self._views[name] = self.framework.view(self, name) if name in self.framework.views else None
+        return self._views[name]
+
+    def schedule(self, options: RunOptions = RunOptions()) -> Schedule:
+        """The schedule the framework trains with under ``options``; raises InputError/ScheduleError."""
+        if options not in self._schedules:
+            try:
+                self._schedules[options] = self.framework.schedule(self, options)
+            except (InputError, ValueError) as exc:  # ScheduleError is a ValueError
+                self._schedules[options] = exc
+        result = self._schedules[options]
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    def describe(self) -> Description:
+        return self.framework.describe(self)
+
+    def checkpoint(self, path: str) -> Checkpoint:
+        return self.framework.checkpoint(path, self)
+
+    def setting_span(self, *names: str) -> Span:
+        """Where the first of ``names`` that is written in the file stands, else the framework's anchor."""
+        for name in names:
+            span = self.framework.setting_span(self, name)
+            if span is not None:
+                return span
+        return self.framework.anchor(self)
+
+    def setting_name(self, parameter: str) -> str:
+        """The config key that sets a neutral schedule parameter (``base_lr`` -> ``learning_rate``)."""
+        return self.framework.setting_names.get(parameter, parameter)
+
+
+class Framework(ABC):
+    """One framework's knowledge, behind the small interface commands and the linter use."""
+
+    #: registry key and the kind shown to users (``darknet``, ``caffe``)
+    name: ClassVar[str]
+    #: what one of its config files is called in messages ("darknet cfg", "Caffe solver")
+    noun: ClassVar[str]
+    #: dialects (forks) whose reading rules and arithmetic differ; the first is the default
+    dialects: ClassVar[tuple[str, ...]]
+    #: file suffixes a directory walk picks up for this framework
+    suffixes: ClassVar[tuple[str, ...]] = ()
+    #: named typed views of a loaded file that rules can ask for (see :meth:`view`)
+    views: ClassVar[tuple[str, ...]] = ()
+    #: neutral schedule parameter -> the config key that sets it (``base_lr`` -> ``learning_rate``)
+    setting_names: ClassVar[dict[str, str]] = {}
+
+    @property
+    def default_dialect(self) -> str:
+        return self.dialects[0]
+
+    @abstractmethod
+    def recognise(self, source: SourceText) -> Recognition:
+        """Whether ``source`` is one of this framework's config files, from its content."""
+
+    def comment_syntax(self, dialect: str) -> CommentSyntax:
+        """How ``dialect`` writes comments."""
+        return CommentSyntax()
+
+    def unrecognised(self, source: SourceText) -> str | None:
+        """Why a file that looks a little like one of ours is not (None: no opinion)."""
+        return None
+
+    @abstractmethod
+    def read(self, source: SourceText, dialect: str) -> Any:
+        """The typed model of ``source`` as ``dialect`` reads it; :class:`InputError` when it cannot be read."""
+
+    def view(self, loaded: LoadedConfig, name: str) -> Any:
+        """The view ``name`` (one of :attr:`views`) of a loaded file, or None when the file has none.
+
+        Called once per name and file (:meth:`LoadedConfig.view` keeps the result).
+        """
+        return None
+
+    @abstractmethod
+    def schedule(self, loaded: LoadedConfig, options: RunOptions) -> Schedule:
+        """The schedule the framework trains with; InputError/ScheduleError when it would not train."""
+
+    @abstractmethod
+    def describe(self, loaded: LoadedConfig) -> Description:
+        """What ``cfgtools show`` prints: every training value and where it came from."""
+
+    def checkpoint(self, path: str, loaded: LoadedConfig) -> Checkpoint:
+        """The iteration (and restored state) stored in the checkpoint at ``path``, for this config."""
+        raise InputError(f"cfgtools cannot read {self.name} checkpoints", path)
+
+    def setting_span(self, loaded: LoadedConfig, name: str) -> Span | None:
+        """Where the setting ``name`` is written in the file (None: not written, or not a setting of ours)."""
+        return None
+
+    def anchor(self, loaded: LoadedConfig) -> Span:
+        """Where a finding about the whole training recipe points when no setting is written."""
+        return Span.point(1)
+
+    def changed_settings(self, old: LoadedConfig, new: LoadedConfig) -> tuple[str, ...]:
+        """The training settings whose values differ between two files of this framework."""
+        return ()
+
+    def images_per_update(self, loaded: LoadedConfig, options: RunOptions) -> int | None:
+        """Training images one update consumes (None: the config does not say)."""
+        return None
+
+    def schedule_notes(self, schedule: Schedule, options: RunOptions) -> list[str]:
+        """What a user should know about the rates printed or drawn for ``schedule`` (one sentence each)."""
+        return []
