@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import FIXTURES
+from tests.conftest import FIXTURES
 from cfgtools.cli import main
 
 CONVERT = FIXTURES / "convert"

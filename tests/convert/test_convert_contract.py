@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import FIXTURES, corpus_files, require_torch
-from convert_contract import check_contract, import_emitted, step_real
+from tests.conftest import FIXTURES, corpus_files, require_torch
+from tests.convert.convert_contract import check_contract, import_emitted, step_real
 from cfgtools.convert.plan import RefuseError, choose
 from cfgtools.convert.recipe import load_recipe
 from cfgtools.convert.torch_emitter import emit_torch

@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import require_torch
-from convert_contract import import_emitted
+from tests.conftest import require_torch
+from tests.convert.convert_contract import import_emitted
 from cfgtools.convert.recipe import load_recipe
 from cfgtools.convert.torch_emitter import emit_torch
 

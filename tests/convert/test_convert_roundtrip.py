@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import FIXTURES, corpus_files
-from convert_contract import assert_close
+from tests.conftest import FIXTURES, corpus_files
+from tests.convert.convert_contract import assert_close
 from cfgtools.convert.plan import RefuseError
 from cfgtools.convert.recipe import load_recipe
 from cfgtools.convert.translate import translate

@@ -8,7 +8,7 @@ import pytest
 
 from cfgtools.cli import main
 
-from lint_fixtures import FIXTURES
+from tests.lint.lint_fixtures import FIXTURES
 
 GOOD_CFG = FIXTURES / "DN003_good.cfg"
 BAD_CFG = FIXTURES / "DN003_bad.cfg"

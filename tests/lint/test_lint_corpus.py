@@ -6,7 +6,7 @@ import collections
 
 import pytest
 
-from conftest import corpus_files
+from tests.conftest import corpus_files
 from cfgtools.lint.runner import lint_paths
 from cfgtools.lint.settings import LintSettings
 

@@ -8,7 +8,7 @@ from cfgtools.lint.registry import all_rules
 from cfgtools.lint.runner import lint_file
 from cfgtools.lint.settings import LintSettings
 
-from lint_fixtures import code_of, expectations, fixture_files
+from tests.lint.lint_fixtures import code_of, expectations, fixture_files
 
 OURS = ("DN", "CF")
 BAD = [p for p in fixture_files("*_bad*") if code_of(p).startswith(OURS)]

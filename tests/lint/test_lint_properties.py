@@ -11,7 +11,7 @@ from cfgtools.lint.report import FORMATS, render
 from cfgtools.lint.runner import LintRun, lint_text
 from cfgtools.lint.settings import LintSettings
 
-from lint_fixtures import fixture_files
+from tests.lint.lint_fixtures import fixture_files
 
 SEEDS = [p.read_bytes() for p in fixture_files()] or [b"[net]\nbatch=1\n"]
 SPECIAL = [b"\xef\xbb\xbf", b"\r", b"\r\n", b"=", b"#", b";", b",", b"[", b"]", b"\n", b"\0", b"\xff", b" ", b"\t",

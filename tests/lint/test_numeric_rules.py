@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from cfgtools.cli import main
-from conftest import FIXTURES
+from tests.conftest import FIXTURES
 
 LINT_FIXTURES = FIXTURES / "lint"
 NUMERIC_CODES = ("LR001", "LR002", "LR003", "LR004", "LR005", "RS001", "RS002", "RS003")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, corpus_files
+from tests.conftest import FIXTURES, corpus_files
 from cfgtools.lint.core import Severity
 from cfgtools.lint.registry import RULES, all_rules, applies_to
 from cfgtools.lint.runner import lint_file

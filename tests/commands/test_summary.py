@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, corpus_files
+from tests.conftest import FIXTURES, corpus_files
 from cfgtools.cli import main
 
 SHAPES = str(FIXTURES / "darknet" / "net_shapes.cfg")

@@ -6,7 +6,7 @@ import os
 import pytest
 
 from cfgtools.cli import main
-from conftest import corpus_files
+from tests.conftest import corpus_files
 
 
 def run_show(capsys, *args):

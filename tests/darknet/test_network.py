@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import FIXTURES
+from tests.conftest import FIXTURES
 from cfgtools.darknet.document import read_cfg
 from cfgtools.darknet.network import infer_network
 

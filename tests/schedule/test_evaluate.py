@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import corpus_files
+from tests.conftest import corpus_files
 from cfgtools.frameworks import recognise
 from cfgtools.loading import load_schedule
 from cfgtools.schedule.evaluate import extremes, iter_chunks

@@ -12,7 +12,7 @@ from cfgtools.darknet.cnum import atof32, atoi
 from cfgtools.darknet.document import read_cfg
 from cfgtools.darknet.net import read_net
 from cfgtools.sources import read_source
-from conftest import corpus_files
+from tests.conftest import corpus_files
 
 DARKNET_FILES = [p for p in corpus_files("darknet") if p.suffix == ".cfg"]
 pytestmark = pytest.mark.corpus

@@ -9,7 +9,7 @@ import pytest
 from cfgtools.caffe.solver import read_solver
 from cfgtools.frameworks import recognise
 from cfgtools.sources import read_source
-from conftest import corpus_files
+from tests.conftest import corpus_files
 
 FILES = corpus_files("caffe")
 
