@@ -6,5 +6,17 @@
 - ``weights``: the iteration stored in a ``.weights`` header.
 """
 
+#: the forks cfgtools reads cfgs as (the first is the default)
 DIALECTS = ("alexeyab", "pjreddie")
-DEFAULT_DIALECT = "alexeyab"
+DEFAULT_DIALECT = DIALECTS[0]
+#: how messages name each fork
+FORK_NAMES = {"alexeyab": "AlexeyAB", "pjreddie": "pjreddie"}
+
+
+def fork_name(dialect: str) -> str:
+    return FORK_NAMES[dialect]
+
+
+def other_dialects(dialect: str) -> tuple[str, ...]:
+    """Every fork but ``dialect``, in DIALECTS order."""
+    return tuple(d for d in DIALECTS if d != dialect)

@@ -50,7 +50,3 @@ def comment_start(option: Option) -> int | None:
 
 def column_span(line: int, start: int, end: int) -> Span:
     return Span(line=line, column=start, end_line=line, end_column=end)
-
-
-def fork_name(dialect: str) -> str:
-    return "AlexeyAB" if dialect == "alexeyab" else "pjreddie"

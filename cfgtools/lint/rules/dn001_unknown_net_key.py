@@ -5,7 +5,8 @@ from typing import Iterator
 from cfgtools.darknet.netkeys import NET_KEYS
 from cfgtools.lint.core import Diagnostic, Fix, Severity
 from cfgtools.lint.rule import Rule
-from cfgtools.lint.rules._helpers import did_you_mean, fork_name
+from cfgtools.darknet import fork_name, other_dialects
+from cfgtools.lint.rules._helpers import did_you_mean
 
 
 class UnknownNetKey(Rule):
@@ -40,7 +41,6 @@ class UnknownNetKey(Rule):
         net = document.net
         dialect = document.dialect
         known = NET_KEYS[dialect]
-        other = "pjreddie" if dialect == "alexeyab" else "alexeyab"
         lowered = {k.lower() for k in known}
         for option in net.options:
             key = option.key
@@ -48,10 +48,11 @@ class UnknownNetKey(Rule):
                 continue
             if key.lower() in lowered:  # DN013's business
                 continue
-            if key in NET_KEYS[other]:
+            readers = [fork_name(other) for other in other_dialects(dialect) if key in NET_KEYS[other]]
+            if readers:
                 yield self.diagnostic(
                     option.key_span,
-                    f"{key!r} is read only by {fork_name(other)}'s darknet: {fork_name(dialect)} ignores it "
+                    f"{key!r} is read only by {' and '.join(readers)}'s darknet: {fork_name(dialect)} ignores it "
                     "silently",
                     severity=Severity.INFO,
                 )

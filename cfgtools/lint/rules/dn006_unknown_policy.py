@@ -5,7 +5,8 @@ from typing import Iterator
 from cfgtools.darknet.net import POLICIES
 from cfgtools.lint.core import Diagnostic, Fix, Severity
 from cfgtools.lint.rule import Rule
-from cfgtools.lint.rules._helpers import did_you_mean, fork_name
+from cfgtools.darknet import fork_name
+from cfgtools.lint.rules._helpers import did_you_mean
 
 
 class UnknownPolicy(Rule):

@@ -4,7 +4,7 @@ from typing import Iterator
 
 from cfgtools.lint.core import Diagnostic, Fix, Severity
 from cfgtools.lint.rule import Rule
-from cfgtools.lint.rules._helpers import fork_name
+from cfgtools.darknet import fork_name, other_dialects
 from cfgtools.positions import Span
 
 #: [net] values compared between the forks when no specific cause was found.
@@ -41,7 +41,7 @@ class ForkDifference(Rule):
 
     def check(self) -> Iterator[Diagnostic]:
         document = self.ctx.document
-        other = self.ctx.in_dialect("pjreddie" if document.dialect == "alexeyab" else "alexeyab")
+        other = self.ctx.in_dialect(other_dialects(document.dialect)[0])
         here, there = fork_name(document.dialect), fork_name(other.dialect)
         alexeyab = self.ctx.loaded if document.dialect == "alexeyab" else other
         found = False

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from cfgtools.darknet import other_dialects
 from cfgtools.darknet.layers import HEADERS, NETWORK_HEADERS
 from cfgtools.lint.core import Diagnostic, Fix, Severity
 from cfgtools.lint.rule import Rule
@@ -45,15 +46,15 @@ class UnknownLayerType(Rule):
             known = HEADERS[dialect]
             hint = ""
             replacement = None
-            other = "pjreddie" if dialect == "alexeyab" else "alexeyab"
             bare = header.split("]")[0] + "]" if "]" in header else header
+            owners = [other for other in other_dialects(dialect) if header in HEADERS[other]]
             if header in NETWORK_HEADERS:
                 hint = ": only the first section may be [net]/[network]"
             elif bare in known and bare != header:
                 hint = f": the text after ']' is part of the type; write {bare} on its own line"
                 replacement = bare
-            elif header in HEADERS[other]:
-                hint = f": {header} exists in {other}'s darknet only"
+            elif owners:
+                hint = f": {header} exists in {' and '.join(owners)}'s darknet only"
             else:
                 guess = did_you_mean(header, known)
                 if guess:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from cfgtools.darknet import other_dialects
 from cfgtools.darknet.layers import known_keys
 from cfgtools.lint.core import Diagnostic, Fix, Severity
 from cfgtools.lint.rule import Rule
@@ -41,7 +42,7 @@ class UnusedField(Rule):
     def check(self) -> Iterator[Diagnostic]:
         document = self.ctx.document
         dialect = document.dialect
-        other = "pjreddie" if dialect == "alexeyab" else "alexeyab"
+        others = " and ".join(other_dialects(dialect))
         for layer in self.ctx.layers:
             if layer.kind is None:
                 continue  # YL007
@@ -51,7 +52,7 @@ class UnusedField(Rule):
                     continue
                 guess = None
                 if key in known_keys(layer.kind):
-                    hint = f": only {other}'s darknet reads it in [{layer.kind}]"
+                    hint = f": only {others}'s darknet reads it in [{layer.kind}]"
                 else:
                     guess = did_you_mean(key, layer.reads)
                     hint = f"; did you mean {guess!r}?" if guess else ""
