@@ -1,41 +1,62 @@
 """The frameworks cfgtools knows, and the one recogniser that picks a file's framework.
 
-Adding a framework is one line here (and its package; see ``cfgtools.plugin``).
+Adding a framework is one line in :data:`PLUGINS` (and its package; see
+``cfgtools.plugin``). A framework's plug-in module is imported the first time
+it is needed, and the recogniser stops at the first framework sure of a file,
+so reading a darknet cfg never imports what only Caffe needs.
 """
 
 from __future__ import annotations
 
-from cfgtools.caffe.plugin import CAFFE
-from cfgtools.darknet.plugin import DARKNET
+import importlib
+
 from cfgtools.plugin import Framework, Recognition
 from cfgtools.sources import SourceText
 
-#: name -> framework, in the order ties are broken
-FRAMEWORKS: dict[str, Framework] = {framework.name: framework for framework in (DARKNET, CAFFE)}
+#: name -> "module:object" of its plug-in, in the order files are recognised (ties go to the first)
+PLUGINS = {
+    "darknet": "cfgtools.darknet.plugin:DARKNET",
+    "caffe": "cfgtools.caffe.plugin:CAFFE",
+}
+
+_loaded: dict[str, Framework] = {}
+
+
+def names() -> list[str]:
+    return list(PLUGINS)
 
 
 def get(name: str) -> Framework:
-    """The framework called ``name`` (KeyError names the known ones)."""
-    try:
-        return FRAMEWORKS[name]
-    except KeyError:
-        raise KeyError(f"unknown framework {name!r} (known: {', '.join(FRAMEWORKS)})") from None
+    """The framework called ``name``, its plug-in imported on first use."""
+    if name not in PLUGINS:
+        raise KeyError(f"unknown framework {name!r} (known: {', '.join(PLUGINS)})")
+    spec = PLUGINS[name]
+    if name not in _loaded or _loaded[name] is None:
+        module, _, attribute = spec.partition(":")
+        _loaded[name] = getattr(importlib.import_module(module), attribute)
+    return _loaded[name]
 
 
-def recognise(source: SourceText, frameworks: dict[str, Framework] | None = None) -> Framework | None:
-    """The framework ``source`` belongs to, from its content: a sure match first, then a fallback."""
-    candidates = list((frameworks or FRAMEWORKS).values())
-    best, best_level = None, Recognition.NO
-    for framework in candidates:
+def all_frameworks() -> list[Framework]:
+    return [get(name) for name in PLUGINS]
+
+
+def recognise(source: SourceText) -> Framework | None:
+    """The framework ``source`` belongs to, from its content: the first sure match, else a fallback."""
+    fallback = None
+    for name in PLUGINS:
+        framework = get(name)
         level = framework.recognise(source)
-        if level > best_level:
-            best, best_level = framework, level
-    return best
+        if level == Recognition.YES:
+            return framework
+        if level == Recognition.FALLBACK and fallback is None:
+            fallback = framework
+    return fallback
 
 
-def unrecognised(source: SourceText, frameworks: dict[str, Framework] | None = None) -> str:
+def unrecognised(source: SourceText) -> str:
     """Why no framework recognised ``source``, for the one-line error."""
-    candidates = list((frameworks or FRAMEWORKS).values())
+    candidates = all_frameworks()
     nouns = " or a ".join(framework.noun for framework in candidates)
     if not source.text.lstrip("\ufeff").strip():
         return f"empty file: not a {nouns}"
@@ -44,8 +65,3 @@ def unrecognised(source: SourceText, frameworks: dict[str, Framework] | None = N
         if reason:
             return reason
     return f"not a {nouns}"
-
-
-def dialects() -> dict[str, tuple[str, ...]]:
-    """Every framework's dialects (forks), for options and messages."""
-    return {name: framework.dialects for name, framework in FRAMEWORKS.items()}

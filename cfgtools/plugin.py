@@ -11,7 +11,7 @@ config. Commands and the linter never import a framework's reader: they go
 through the loader and the views a framework offers.
 
 Adding a framework: write its package with a ``plugin.py`` whose object
-implements this class, and add that object to ``cfgtools.frameworks.FRAMEWORKS``.
+implements this class, and add one line naming that object to ``cfgtools.frameworks.PLUGINS``.
 """
 
 from __future__ import annotations

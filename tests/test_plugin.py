@@ -75,9 +75,13 @@ class Toy(Framework):
 TOY_FILE = "toy-schedule\nlr = 0.5\nstep = 10\ngamma = 0\niterations = 40\n"
 
 
+TOY = Toy()
+
+
 @pytest.fixture
 def toy(monkeypatch, tmp_path):
-    monkeypatch.setitem(frameworks.FRAMEWORKS, "toy", Toy())
+    # adding a framework is one line in the registry
+    monkeypatch.setitem(frameworks.PLUGINS, "toy", "tests.test_plugin:TOY")
     path = tmp_path / "run.toy"
     path.write_text(TOY_FILE)
     return path

@@ -39,10 +39,8 @@ lists, message fields as the protobuf message (or ``None`` when absent).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field as dc_field
+from dataclasses import dataclass, field
 from typing import Any
-
-from pydantic import BaseModel, ConfigDict, Field
 
 from cfgtools.caffe import SOLVER_TYPES
 from cfgtools.errors import InputError
@@ -57,23 +55,25 @@ _LOCATION_PREFIX = re.compile(r"^\d+(:\d+)? : ")
 _CLOSERS = {"{": "}", "<": ">"}
 
 
-class UnknownField(BaseModel):
-    """A top-level field SolverParameter does not have (Caffe refuses the file)."""
+# Plain frozen dataclasses: these records are built from protobuf's already typed
+# values, and a pydantic model would add import and construction time for nothing.
 
-    model_config = ConfigDict(frozen=True)
+
+@dataclass(frozen=True)
+class UnknownField:
+    """A top-level field SolverParameter does not have (Caffe refuses the file)."""
 
     name: str
     span: Span  # from the field name to the end of its value
     text: str  # the field as written, e.g. 'warmup_iter: 1000'
 
 
-class DuplicateField(BaseModel):
+@dataclass(frozen=True)
+class DuplicateField:
     """A later occurrence of a non-repeated field (Caffe refuses the file).
 
     The model keeps the value of the first occurrence (``first_span``).
     """
-
-    model_config = ConfigDict(frozen=True)
 
     name: str
     span: Span  # this (ignored) occurrence, name to end of value
@@ -81,32 +81,30 @@ class DuplicateField(BaseModel):
     text: str = ""  # this occurrence as written
 
 
-class SolverField(BaseModel):
+@dataclass(frozen=True)
+class SolverField:
     """One SolverParameter field: its effective value and where it was written."""
-
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 
     name: str
     value: Any
     explicit: bool  # present in the file (has_* / non-empty repeated)
     span: Span | None = None  # the (first) value as written
     key_span: Span | None = None  # the (first) field name as written
-    spans: list[Span] = Field(default_factory=list)  # every value (repeated fields)
-    key_spans: list[Span] = Field(default_factory=list)
+    spans: list[Span] = field(default_factory=list)  # every value (repeated fields)
+    key_spans: list[Span] = field(default_factory=list)
 
 
-class CaffeSolver(BaseModel):
+@dataclass(frozen=True)
+class CaffeSolver:
     """A solver.prototxt as Caffe reads it (before UpgradeSolverAsNeeded)."""
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
 
     path: str
     fields: dict[str, SolverField]
-    unknown_fields: list[UnknownField] = Field(default_factory=list)
-    duplicate_fields: list[DuplicateField] = Field(default_factory=list)
+    unknown_fields: list[UnknownField] = field(default_factory=list)
+    duplicate_fields: list[DuplicateField] = field(default_factory=list)
     #: the parsed ``caffe_pb2.SolverParameter`` (unknown fields and later
     #: duplicates removed), for emitters.
-    message: Any = Field(default=None, exclude=True, repr=False)
+    message: Any = field(default=None, repr=False, compare=False)
 
     # -- access ---------------------------------------------------------
     def field(self, name: str) -> SolverField:
@@ -217,7 +215,7 @@ class _Occurrence:
 
 @dataclass
 class _Walk:
-    fields: list[_Occurrence] = dc_field(default_factory=list)
+    fields: list[_Occurrence] = field(default_factory=list)
     error: tuple[str, int, int] | None = None  # message, 1-based line, column
 
 

@@ -16,8 +16,7 @@ with a clear message: they are not supported yet.
 from __future__ import annotations
 
 import os
-
-from pydantic import BaseModel, ConfigDict
+from dataclasses import dataclass
 
 from cfgtools.errors import InputError
 from cfgtools.sources import read_bytes
@@ -30,10 +29,9 @@ HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 _VARINT, _FIXED64, _LENGTH, _START_GROUP, _END_GROUP, _FIXED32 = range(6)
 
 
-class SolverStateInfo(BaseModel):
+@dataclass(frozen=True)
+class SolverStateInfo:
     """What a resumed Caffe run takes from a snapshot (besides the history)."""
-
-    model_config = ConfigDict(frozen=True)
 
     iter: int  # completed updates; training resumes at this iteration
     current_step: int  # multistep/step index restored by Caffe (0 when absent)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from cfgtools.frameworks import FRAMEWORKS
+from cfgtools import frameworks
 
 
 def non_negative_int(text: str) -> int:
@@ -40,7 +40,7 @@ def comma_list(text: str) -> list[str]:
 
 def add_dialect_argument(parser: argparse.ArgumentParser, what: str, default: str | None = "") -> None:
     """``--dialect``: the darknet fork whose ``what`` (e.g. "reading rules apply")."""
-    darknet = FRAMEWORKS["darknet"]
+    darknet = frameworks.get("darknet")
     parser.add_argument(
         "--dialect", choices=darknet.dialects, default=darknet.default_dialect if default == "" else default,
         help=f"darknet fork whose {what} (default: {darknet.default_dialect})",

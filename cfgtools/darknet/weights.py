@@ -22,8 +22,7 @@ from __future__ import annotations
 
 import os
 import struct
-
-from pydantic import BaseModel, ConfigDict
+from dataclasses import dataclass
 
 from cfgtools.errors import InputError
 from cfgtools.sources import read_bytes
@@ -31,8 +30,9 @@ from cfgtools.sources import read_bytes
 _VERSION = struct.Struct("<iii")
 
 
-class WeightsHeader(BaseModel):
-    model_config = ConfigDict(frozen=True)
+@dataclass(frozen=True)
+class WeightsHeader:
+    """The version and ``seen`` counter at the start of a ``.weights`` file."""
 
     major: int
     minor: int

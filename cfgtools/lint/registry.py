@@ -7,7 +7,7 @@ write its module under ``cfgtools/lint/rules/`` and add one line here.
 
 from __future__ import annotations
 
-from cfgtools.frameworks import FRAMEWORKS
+from cfgtools import frameworks
 from cfgtools.lint.context import LINT_VIEWS
 from cfgtools.lint.rule import Rule
 from cfgtools.lint.rules.cf001_unknown_field import UnknownSolverField
@@ -103,10 +103,10 @@ def all_rules() -> dict[str, type[Rule]]:
 def rule_frameworks(rule: type[Rule]) -> tuple[str, ...]:
     """The frameworks whose files can give a rule everything it needs (all of them for schedule rules)."""
     own = [need for need in rule.needs if need not in LINT_VIEWS]
-    return tuple(name for name, framework in FRAMEWORKS.items() if all(need in framework.views for need in own))
+    return tuple(f.name for f in frameworks.all_frameworks() if all(need in f.views for need in own))
 
 
 def applies_to(rule: type[Rule]) -> str:
     """``darknet``, ``caffe`` or ``any``, for listings."""
     names = rule_frameworks(rule)
-    return "any" if len(names) == len(FRAMEWORKS) else ", ".join(names)
+    return "any" if len(names) == len(frameworks.names()) else ", ".join(names)

@@ -27,9 +27,6 @@ from cfgtools.lint.settings import LintSettings
 from cfgtools.loading import load_source
 from cfgtools.sources import SourceText, decode_source, read_source
 
-#: Suffixes a directory argument is searched for: every framework's config files.
-LINTABLE_SUFFIXES = tuple(sorted({suffix for f in frameworks.FRAMEWORKS.values() for suffix in f.suffixes}))
-
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
@@ -68,13 +65,14 @@ class LintRun:
 
 
 def expand_paths(paths: Iterable[str]) -> list[str]:
-    """Files as given; a directory stands for the .cfg/.prototxt files below it (sorted)."""
+    """Files as given; a directory stands for every framework's config files below it (sorted)."""
+    suffixes = {suffix for framework in frameworks.all_frameworks() for suffix in framework.suffixes}
     out: list[str] = []
     for path in paths:
         if os.path.isdir(path):
             found = [
                 str(p) for p in Path(path).rglob("*")
-                if p.suffix.lower() in LINTABLE_SUFFIXES and p.is_file() and ".git" not in p.parts
+                if p.suffix.lower() in suffixes and p.is_file() and ".git" not in p.parts
             ]
             out.extend(sorted(found))
         else:

@@ -29,7 +29,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from cfgtools.frameworks import FRAMEWORKS
+from cfgtools import frameworks
 from cfgtools.lint.core import Severity
 from cfgtools.plugin import RunOptions
 
@@ -58,7 +58,7 @@ class LintSettings(BaseModel):
     fail_on: Severity = Severity.WARNING  #: exit 1 when a finding is at or above this
 
     # --- how files are read
-    dialect: str = FRAMEWORKS["darknet"].default_dialect  #: the darknet fork
+    dialect: str = frameworks.get("darknet").default_dialect  #: the darknet fork
 
     # --- the training run, for schedule-aware rules (LR*/RS*)
     gpus: int = Field(1, ge=1)
@@ -93,7 +93,7 @@ class LintSettings(BaseModel):
     @field_validator("dialect")
     @classmethod
     def _dialect(cls, value: str) -> str:
-        known = FRAMEWORKS["darknet"].dialects
+        known = frameworks.get("darknet").dialects
         if value not in known:
             raise ValueError(f"{value!r} is not a darknet fork ({', '.join(known)})")
         return value

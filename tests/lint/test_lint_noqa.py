@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cfgtools.frameworks import FRAMEWORKS
+from cfgtools import frameworks
 from cfgtools.lint.noqa import parse_suppressions
 from cfgtools.lint.runner import lint_text
 from cfgtools.lint.settings import LintSettings
@@ -64,5 +64,5 @@ def test_prototxt_trailing_and_whole_line():
 
 def test_parse_is_case_insensitive_and_tolerates_spaces():
     found = parse_suppressions("#  CFGTOOLS:  NOQA :  dn003 , dn006\nx=1\n",
-                               FRAMEWORKS["darknet"].comment_syntax("alexeyab"))
+                               frameworks.get("darknet").comment_syntax("alexeyab"))
     assert found.suppresses("DN003", 2) and found.suppresses("DN006", 2) and not found.suppresses("DN001", 2)
