@@ -33,7 +33,12 @@ def atoi(text: str) -> int:
     match = _INT_PREFIX.match(text.lstrip(_C_SPACE))
     if not match:
         return 0
-    value = max(LONG_MIN, min(LONG_MAX, int(match.group(0))))
+    negative = match.group(0).startswith("-")
+    digits = match.group(0).lstrip("+-").lstrip("0") or "0"
+    if len(digits) > 19:  # beyond any long: strtol saturates (and int() would refuse 4300+ digits)
+        value = LONG_MIN if negative else LONG_MAX
+    else:
+        value = max(LONG_MIN, min(LONG_MAX, -int(digits) if negative else int(digits)))
     value &= 0xFFFFFFFF
     return value - 2**32 if value > INT_MAX else value
 
@@ -68,7 +73,12 @@ def atof32(text: str) -> float:
 
 def looks_like_int(text: str) -> bool:
     """True when ``atoi`` reads the whole text (so the user wrote what darknet reads)."""
-    return re.fullmatch(r"[+-]?[0-9]+", text) is not None and atoi(text) == int(text)
+    if re.fullmatch(r"[+-]?[0-9]+", text) is None:
+        return False
+    digits = text.lstrip("+-").lstrip("0") or "0"
+    if len(digits) > 10:
+        return False  # more than 10 significant digits is outside int whatever atoi makes of it
+    return atoi(text) == (-int(digits) if text.startswith("-") else int(digits))
 
 
 def looks_like_float(text: str) -> bool:
@@ -90,22 +100,16 @@ def list_count(text: str, dialect: str) -> int:
 
 
 def list_items(text: str, count: int) -> list[str] | None:
-    """The text each of the first ``count`` items starts at, as darknet walks them.
+    """The text of each of the first ``count`` items, as darknet walks them.
 
     darknet reads an item with atoi/atof at the current pointer, then jumps
-    past the next comma with ``strchr(p, ',') + 1``. When there is no next
-    comma the pointer becomes invalid and the next read crashes: ``None``
+    past the next comma with ``strchr(p, ',') + 1``. atoi/atof stop at the
+    comma, so an item reads the same as the text up to it. When there is no
+    next comma the pointer becomes invalid and the next read crashes: ``None``
     tells the caller that reading ``count`` items would segfault.
     """
-    items: list[str] = []
-    rest: str | None = text
-    for _ in range(count):
-        if rest is None:
-            return None
-        items.append(rest)
-        comma = rest.find(",")
-        rest = rest[comma + 1 :] if comma >= 0 else None
-    return items
+    items = text.split(",", count)[:count]
+    return items if len(items) == count else None
 
 
 def int_list(text: str, count: int) -> list[int] | None:

@@ -80,3 +80,19 @@ def test_lists_walk_like_strchr():
     assert cnum.float32_list(".1,.1", 3) is None
     # Extra items are never reached.
     assert cnum.float32_list(".5,.25,.125", 2) == [0.5, 0.25]
+
+
+def test_huge_numbers_saturate_like_strtol_without_python_int_limits():
+    # strtol saturates at LONG_MAX = 2**63 - 1 (low 32 bits all ones: -1 as int) and
+    # LONG_MIN = -2**63 (low 32 bits 0); Python's int() refuses strings of 4,301+ digits
+    assert cnum.atoi("1" * 4301) == -1
+    assert cnum.atoi("-" + "9" * 5000) == 0
+    assert cnum.atoi("0" * 5000 + "12") == 12
+    assert not cnum.looks_like_int("1" * 5000)
+    assert cnum.looks_like_int("0" * 5000 + "12")
+
+
+def test_long_lists_are_read_in_linear_time_and_memory():
+    # 200,000 items: every suffix of the text would be 200,000 strings of up to 400 KB
+    items = cnum.int_list(",".join(str(i) for i in range(200_000)), 200_000)
+    assert items is not None and items[-1] == 199_999 and len(items) == 200_000

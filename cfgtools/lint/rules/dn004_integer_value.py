@@ -66,7 +66,7 @@ class IntegerValue(Rule):
                 if not bad:
                     continue
                 read = [cnum.atoi(item) for item in items]
-                intended = [_intended(item) if not cnum.looks_like_int(item) else int(item) for item in items if item]
+                intended = [_intended(item) if not cnum.looks_like_int(item) else cnum.atoi(item) for item in items if item]
                 listed = ", ".join(f"{item!r} -> {cnum.atoi(item)}" for _, item in bad)
                 fix = None
                 message = f"{option.key} items are integers read with atoi: {listed}, so darknet uses {read}"
