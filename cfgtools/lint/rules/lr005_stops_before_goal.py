@@ -45,11 +45,13 @@ class StopsBeforeGoal(Rule):
         if schedule.horizon <= 0:
             if darknet:
                 yield self.diagnostic(
-                    span, "max_batches is 0 (unset): darknet's detector stops before the first update "
+                    span, f"max_batches is {schedule.horizon}{' (unset)' if schedule.horizon == 0 else ''}: "
+                    "darknet's detector stops before the first update "
                     "(its classifier never stops)", Fix("set max_batches to the number of updates to train for"))
             else:
                 yield self.diagnostic(
-                    span, "max_iter is 0 (unset): `caffe train` runs zero iterations; "
+                    span, f"max_iter is {schedule.horizon}{' (unset)' if schedule.horizon == 0 else ''}: "
+                    "`caffe train` runs zero iterations; "
                     "only a script that supplies its own count (as py-faster-rcnn does) trains this solver",
                     Fix("set max_iter"), severity=Severity.INFO)
             return
