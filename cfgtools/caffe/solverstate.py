@@ -15,15 +15,18 @@ with a clear message: they are not supported yet.
 
 from __future__ import annotations
 
+import io
 import os
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from cfgtools.errors import InputError
-from cfgtools.sources import read_bytes
+from cfgtools.sources import open_regular
 
-#: Larger snapshots are refused (a solverstate holds one history blob per
-#: parameter; this leaves room for very large nets).
-MAX_BYTES = 4 * 1024 * 1024 * 1024
+#: More top-level fields than this are refused (a snapshot has a few per parameter blob).
+MAX_FIELDS = 1_000_000
+#: learned_net is a path; a longer one is skipped, not read
+MAX_PATH_BYTES = 64 * 1024
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 
 _VARINT, _FIXED64, _LENGTH, _START_GROUP, _END_GROUP, _FIXED32 = range(6)
@@ -41,8 +44,11 @@ class SolverStateInfo:
 
 
 class _Reader:
-    def __init__(self, data: bytes, path: str):
-        self.data = data
+    """Walks the wire format of a file, reading only tags, varints and the fields it keeps."""
+
+    def __init__(self, handle: BinaryIO, size: int, path: str):
+        self.handle = handle
+        self.size = size
         self.pos = 0
         self.path = path
 
@@ -55,23 +61,32 @@ class _Reader:
         result = 0
         shift = 0
         while True:
-            if self.pos >= len(self.data):
+            byte = self.handle.read(1)
+            if not byte:
                 raise self.error("truncated varint", start)
-            byte = self.data[self.pos]
             self.pos += 1
-            result |= (byte & 0x7F) << shift
-            if not byte & 0x80:
+            result |= (byte[0] & 0x7F) << shift
+            if not byte[0] & 0x80:
                 return result
             shift += 7
             if shift >= 70:
                 raise self.error("varint longer than 10 bytes", start)
 
+    def _check(self, size: int, what: str) -> None:
+        if size > self.size - self.pos:
+            raise self.error(f"truncated {what} ({size} bytes announced, {self.size - self.pos} left)", self.pos)
+
     def take(self, size: int, what: str) -> bytes:
-        start = self.pos
-        if size > len(self.data) - self.pos:
-            raise self.error(f"truncated {what} ({size} bytes announced, {len(self.data) - self.pos} left)", start)
+        self._check(size, what)
+        data = self.handle.read(size)
         self.pos += size
-        return self.data[start : self.pos]
+        return data
+
+    def skip(self, size: int, what: str) -> None:
+        """Move past ``size`` bytes without reading them (history blobs can be gigabytes)."""
+        self._check(size, what)
+        self.handle.seek(size, 1)
+        self.pos += size
 
 
 def _int32(value: int) -> int:
@@ -80,37 +95,39 @@ def _int32(value: int) -> int:
     return value - (1 << 32) if value & 0x80000000 else value
 
 
-def _read_bytes(path: str) -> bytes:
-    data = read_bytes(path, ".solverstate file", MAX_BYTES)
-    if len(data) > MAX_BYTES:
-        raise InputError("file is too large for a .solverstate", path)
-    return data
-
-
 def read_solverstate(path: str | os.PathLike[str]) -> SolverStateInfo:
-    """Read iter, current_step and learned_net from a binary ``.solverstate``."""
+    """Read iter, current_step and learned_net from a binary ``.solverstate``, skipping the history."""
     name = str(path)
-    data = _read_bytes(name)
-    if data.startswith(HDF5_MAGIC) or name.lower().endswith(".h5"):
-        raise InputError(
-            "HDF5 solver snapshots (.solverstate.h5, snapshot_format: HDF5) are not supported yet; "
-            "snapshot with snapshot_format: BINARYPROTO",
-            name,
-        )
-    return parse_solverstate(data, name)
+    with open_regular(name, ".solverstate file") as handle:
+        if handle.read(len(HDF5_MAGIC)) == HDF5_MAGIC or name.lower().endswith(".h5"):
+            raise InputError(
+                "HDF5 solver snapshots (.solverstate.h5, snapshot_format: HDF5) are not supported yet; "
+                "snapshot with snapshot_format: BINARYPROTO",
+                name,
+            )
+        handle.seek(0)
+        return _parse(handle, os.fstat(handle.fileno()).st_size, name)
 
 
 def parse_solverstate(data: bytes, path: str = "<solverstate>") -> SolverStateInfo:
     """Decode SolverState wire bytes (see :func:`read_solverstate`)."""
-    if not data:
+    return _parse(io.BytesIO(data), len(data), path)
+
+
+def _parse(handle: BinaryIO, size: int, path: str) -> SolverStateInfo:
+    if not size:
         raise InputError("empty file: not a Caffe .solverstate", path)
-    reader = _Reader(data, path)
+    reader = _Reader(handle, size, path)
+    fields = 0
     iteration: int | None = None
     current_step = 0
     has_current_step = False
     learned_net = ""
     history = 0
-    while reader.pos < len(data):
+    while reader.pos < size:
+        fields += 1
+        if fields > MAX_FIELDS:
+            raise reader.error(f"more than {MAX_FIELDS} fields (a snapshot has one per parameter blob)")
         tag_at = reader.pos
         tag = reader.varint()
         number, wire = tag >> 3, tag & 7
@@ -127,19 +144,16 @@ def parse_solverstate(data: bytes, path: str = "<solverstate>") -> SolverStateIn
                 current_step = _int32(value)
                 has_current_step = True
         elif wire == _LENGTH:
-            size = reader.varint()
-            payload = reader.take(size, f"field {number}")
-            if number == 2:
-                try:
-                    learned_net = payload.decode("utf-8")
-                except UnicodeDecodeError:
-                    learned_net = payload.decode("utf-8", errors="surrogateescape")
-            elif number == 3:
-                history += 1
+            length = reader.varint()
+            if number == 2 and length <= MAX_PATH_BYTES:
+                learned_net = reader.take(length, "learned_net").decode("utf-8", errors="surrogateescape")
+            else:
+                reader.skip(length, f"field {number}")
+                history += number == 3
         elif wire == _FIXED64:
-            reader.take(8, f"field {number}")
+            reader.skip(8, f"field {number}")
         elif wire == _FIXED32:
-            reader.take(4, f"field {number}")
+            reader.skip(4, f"field {number}")
         else:
             raise reader.error(f"unsupported wire type {wire} (field {number})", tag_at)
     if iteration is None:

@@ -6,10 +6,15 @@ import argparse
 import sys
 
 from cfgtools.commands._args import add_dialect_argument, comma_list, non_negative_int, positive_float, positive_int
+from cfgtools.errors import InputError
 from cfgtools.files import WriteRefused, atomic_write
 from cfgtools.lint.report import FORMATS, render, use_color
 from cfgtools.lint.runner import EXIT_ERROR, lint_paths
 from cfgtools.lint.settings import SettingsError, load_settings
+from cfgtools.sources import open_regular, read_bytes
+
+#: a darknet .data file is a handful of key=value lines
+DATA_FILE_BYTES = 1024 * 1024
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -49,25 +54,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _count_images(data_path: str) -> int:
-    """Training images of a darknet .data file: the lines of the file its train= names."""
+    """Training images of a darknet .data file: the non-blank lines of the list its train= names."""
     try:
-        with open(data_path, encoding="utf-8", errors="replace") as handle:
-            lines = handle.read().split("\n")
-    except OSError as exc:
-        raise SettingsError(f"{data_path}: cannot read: {exc.strerror or exc}") from None
-    train = None
-    for line in lines:
-        stripped = "".join(line.split())
-        if stripped.startswith("train="):
-            train = stripped[len("train="):]
-            break
+        text = read_bytes(data_path, ".data file", DATA_FILE_BYTES).decode("utf-8", errors="replace")
+    except InputError as exc:
+        raise SettingsError(exc.format()) from None
+    train = next((line.split("=", 1)[1] for line in ("".join(raw.split()) for raw in text.split("\n"))
+                  if line.startswith("train=")), None)
     if not train:
         raise SettingsError(f"{data_path}: no train= line")
+    count, filled = 0, False  # filled: the line being read has a non-blank character
     try:
-        with open(train, encoding="utf-8", errors="replace") as handle:
-            count = sum(1 for row in handle if row.strip())
-    except OSError as exc:
-        raise SettingsError(f"{data_path}: train list {train}: cannot read: {exc.strerror or exc}") from None
+        with open_regular(train, "list of training images") as handle:
+            # streamed in chunks: a list can be large, and it may have no newline at all
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                pieces = chunk.split(b"\n")
+                for index, piece in enumerate(pieces):
+                    filled = filled or bool(piece.strip())
+                    if index < len(pieces) - 1:  # a newline ends the line
+                        count += filled
+                        filled = False
+            count += filled
+    except InputError as exc:
+        raise SettingsError(f"{data_path}: train list {exc.format()}") from None
     if count == 0:
         raise SettingsError(f"{data_path}: train list {train} is empty")
     return count

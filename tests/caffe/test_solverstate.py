@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import struct
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,16 @@ CHECKPOINTS = Path(__file__).resolve().parents[2] / "fixtures" / "checkpoints"
 #   0x2a = field 5 (data), packed, 8 bytes of float32
 BLOB = b"\x3a\x03\x0a\x01\x02" + b"\x2a\x08" + struct.pack("<2f", 1.0, 2.0)
 HISTORY = b"\x1a" + bytes([len(BLOB)]) + BLOB  # 0x1a = field 3, length-delimited
+
+
+def varint(value: int) -> bytes:
+    """Protobuf's base-128 varint: 7 bits a byte, low bits first, high bit set on all but the last."""
+    out = bytearray()
+    while True:
+        low, value = value & 0x7F, value >> 7
+        out.append(low | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
 
 
 def write(tmp_path: Path, data: bytes, name: str = "x_iter_1.solverstate") -> Path:
@@ -117,3 +129,27 @@ def test_no_protobuf_import_until_a_solver_is_read() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_huge_sparse_snapshot_is_read_by_seeking_past_the_history(tmp_path: Path) -> None:
+    # iter 45000, one 3 GiB history blob that is a hole in the file, then current_step 3:
+    # reading it must not load the blob (tracemalloc sees the reader's own allocations)
+    path = tmp_path / "big.solverstate"
+    blob = 3 * 1024**3
+    with open(path, "wb") as handle:
+        handle.write(b"\x08" + varint(45000) + b"\x1a" + varint(blob))
+        handle.seek(blob, 1)
+        handle.write(b"\x20" + varint(3))
+    tracemalloc.start()
+    state = read_solverstate(path)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert (state.iter, state.current_step, state.history_blobs) == (45000, 3, 1)
+    assert peak < 1024 * 1024
+
+
+def test_devices_and_fifos_are_refused(tmp_path: Path) -> None:
+    fifo = tmp_path / "x.solverstate"
+    os.mkfifo(fifo)
+    with pytest.raises(InputError, match="is a FIFO"):
+        read_solverstate(fifo)
