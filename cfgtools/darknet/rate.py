@@ -124,9 +124,12 @@ def _policy(schedule: Schedule, b: np.ndarray, lr: np.float32) -> np.ndarray:
     if kind == "sgdr":
         if pj:
             raise ValueError("pjreddie darknet has no sgdr policy (it falls back to constant)")
-        start, span = _sgdr_cycles(p.cycle, p.mult, int(b.max()) if b.size else 0)
-        k = np.searchsorted(start + span, b, side="left")
-        s, c = start[k], span[k]
+        if p.mult == 1 and p.cycle > 0:  # equal cycles: (k*cycle, (k+1)*cycle] for k = ceil(b/cycle) - 1
+            s, c = np.maximum(0, (b - 1) // p.cycle) * p.cycle, p.cycle
+        else:
+            start, span = _sgdr_cycles(p.cycle, p.mult, int(b.max()) if b.size else 0)
+            k = np.searchsorted(start + span, b, side="left")
+            s, c = start[k], span[k]
         phase = _f32(b - s).astype(np.float64) * SGDR_PI / c
         amplitude = np.float64(np.float32(lr - np.float32(p.lr_min)))
         return _f32(np.float64(np.float32(p.lr_min)) + 0.5 * amplitude * (1.0 + np.cos(phase)))
@@ -141,11 +144,7 @@ def _sgdr_cycles(cycle: int, mult: int, last: int) -> tuple[np.ndarray, np.ndarr
         if last > max(cycle, 0):
             raise ValueError("darknet's sgdr loop never ends with sgdr_cycle or sgdr_mult <= 0")
         return np.zeros(1, dtype=np.int64), np.full(1, max(cycle, 1), dtype=np.int64)
-    if mult == 1:
-        count = last // cycle + 2
-        starts = np.arange(count, dtype=np.int64) * cycle
-        return starts, np.full(count, cycle, dtype=np.int64)
-    starts, spans = [0], [cycle]
+    starts, spans = [0], [cycle]  # mult >= 2: the cycles double at least, so there are few
     while starts[-1] + spans[-1] < last:
         starts.append(starts[-1] + spans[-1])
         spans.append(spans[-1] * mult)

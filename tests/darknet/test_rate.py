@@ -245,3 +245,11 @@ def test_pj_negative_burn_in_never_ends():
 def test_sigmoid_model_direct_pj_negative_gamma_keeps_lr():
     s = darknet_schedule("pjreddie", 1.0, Sigmoid(gamma=-1.0, step=10), 20)
     assert rate(s, 0) == 1.0  # exp(-1.8e19) = 0
+
+
+def test_sgdr_with_equal_cycles_costs_nothing_far_out():
+    # cycle 3, mult 1: cycles [0,3], (3,6], ... ; batch 3k+1 is one third into a cycle:
+    # lr_min + 0.5*(lr - lr_min)*(1 + cos(pi/3)) = 0.75 with lr 1, lr_min 0 (cos(pi/3) = 0.5)
+    s = darknet_schedule("alexeyab", 1.0, Sgdr(cycle=3, mult=1, lr_min=0.0), 2**31 - 1)
+    far = 3 * 700_000_000 + 1  # a whole cycle table this long would need gigabytes
+    assert [rate(s, b) for b in (0, 3, 4, far, far + 2)] == [1.0, 0.0, 0.75, 0.75, 0.0]
