@@ -3,13 +3,20 @@
 Each command module defines ``add_arguments(parser)`` and ``run(args) -> int``.
 Only the module of the command being run is imported, so ``cfgtools
 --version`` and ``--help`` stay fast whatever the commands import.
+
+Exit codes: 0 done, 1 findings (lint) or nothing convertible (convert), 2
+usage errors, unreadable input and internal errors. An internal error is one
+line on stderr, never a traceback (``CFGTOOLS_DEBUG=1`` shows it), so CI never
+reads a crash as "problems found".
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
+import traceback
 from typing import Sequence
 
 from cfgtools import __version__
@@ -67,6 +74,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a bug: one line and exit 2, never a traceback read as "findings"
+        if os.environ.get("CFGTOOLS_DEBUG"):
+            raise
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        print(f"cfgtools {args.command}: internal error: {type(exc).__name__}: {exc} "
+              f"[{os.path.basename(where.filename)}:{where.lineno}] (CFGTOOLS_DEBUG=1 shows the traceback)",
+              file=sys.stderr)
+        return EXIT_ERROR
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from cfgtools.values import printable
+
 
 class LocatedError(Exception):
     """An error that points at a place in a file."""
@@ -19,7 +21,8 @@ class LocatedError(Exception):
         return self
 
     def format(self) -> str:
-        return f"{self.path or '<input>'}:{self.line}:{self.column}: {self.message}"
+        """The one line, with anything in the path or message that could break it shown as escapes."""
+        return f"{printable(self.path or '<input>')}:{self.line}:{self.column}: {printable(self.message)}"
 
     def __str__(self) -> str:
         return self.format()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+import re
 import struct
+import unicodedata
 from typing import Any
 
 
@@ -36,4 +38,54 @@ def format_value(value: Any) -> str:
         return ",".join(format_value(v) for v in value) if value else "(empty)"
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return printable(str(value))
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+#: how printable() writes the characters that would break or forge a line of output
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\"}
+
+
+def printable(text: str) -> str:
+    """``text`` as one line of output: nothing in it can end the line, move the cursor or fake a finding.
+
+    Control characters, line and paragraph separators (U+2028, U+2029,
+    U+0085), other format characters, undecodable bytes (kept as surrogates
+    when a file is read) and lone surrogates are written as escapes: ``\\n``,
+    ``\\x1b``, ``\\u2028``, ``\\x80`` (the byte as it is in the file). A
+    backslash is doubled so that an escape cannot be forged either.
+    """
+    out = []
+    for char in text:
+        code = ord(char)
+        if char in _ESCAPES:
+            out.append(_ESCAPES[char])
+        elif 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8 (surrogateescape)
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif code < 0x20 or 0x7F <= code < 0xA0:
+            out.append(f"\\x{code:02x}")
+        elif 0xD800 <= code <= 0xDFFF or unicodedata.category(char) in ("Zl", "Zp", "Cf"):
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` with everything JSON cannot carry made explicit.
+
+    Non-finite floats become the strings ``"nan"``, ``"inf"`` and ``"-inf"``
+    (JSON has no such numbers; strict parsers refuse ``NaN``), and text from an
+    input keeps its undecodable bytes visible as ``\\xNN`` (a lone surrogate
+    cannot be written as UTF-8). Other text is kept as it is: a JSON encoder
+    escapes it.
+    """
+    if isinstance(value, float) and not math.isfinite(value):
+        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    if isinstance(value, str):
+        return _SURROGATE.sub(lambda m: printable(m.group(0)), value)
+    if isinstance(value, dict):
+        return {json_safe(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    return value

@@ -11,14 +11,14 @@ from typing import Any
 
 from cfgtools.caffe import DIALECTS
 from cfgtools.caffe.schedule import schedule_from_solver
-from cfgtools.caffe.solver import CaffeSolver, read_solver
+from cfgtools.caffe.solver import CaffeSolver, plain_value, read_solver
 from cfgtools.caffe.solverstate import read_solverstate
 from cfgtools.errors import InputError
 from cfgtools.plugin import Checkpoint, Description, Framework, LoadedConfig, Recognition, RunOptions
 from cfgtools.positions import Span
 from cfgtools.schedule.model import Schedule
 from cfgtools.sources import UTF8_BOM, SourceText
-from cfgtools.values import format_value
+from cfgtools.values import format_value, printable
 
 _PROTO_FIELD = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*(:|\{)")
 #: Fields that only a SolverParameter has (a NetParameter has name/layer/input...).
@@ -87,8 +87,8 @@ class Caffe(Framework):
         solver: CaffeSolver = loaded.model
         path = loaded.path
         warnings = [
-            f"{path}:{unknown.span.line}:{unknown.span.column}: warning: unknown field "
-            f"{unknown.name!r}: Caffe refuses this file (the rest is shown)"
+            printable(f"{path}:{unknown.span.line}:{unknown.span.column}: warning: unknown field "
+                      f"{unknown.name!r}: Caffe refuses this file (the rest is shown)")
             for unknown in solver.unknown_fields
         ]
         fields = {}
@@ -96,7 +96,7 @@ class Caffe(Framework):
             if not field.explicit and field.value in ([], None):
                 continue
             fields[name] = {
-                "value": field.value,
+                "value": plain_value(field.value),
                 "source": "file" if field.explicit else "default",
                 "position": None if field.span is None else {"line": field.span.line, "column": field.span.column},
             }
@@ -110,14 +110,15 @@ class Caffe(Framework):
                 for u in solver.unknown_fields
             ],
         }
-        lines = [f"{path}: Caffe solver ({solver.solver_type_name})"]
+        lines = [printable(f"{path}: Caffe solver ({solver.solver_type_name})")]
         for name, entry in fields.items():
             position = entry["position"]
             origin = "default" if entry["source"] == "default" else (
                 f"line {position['line']}" if position else "file")
             lines.append(f"  {name:<22} {format_value(entry['value']):<24} {origin}")
         for unknown in solver.unknown_fields:
-            lines.append(f"  {unknown.name:<22} {'(unknown: Caffe refuses the file)':<24} line {unknown.span.line}")
+            lines.append(f"  {printable(unknown.name):<22} {'(unknown: Caffe refuses the file)':<24} "
+                         f"line {unknown.span.line}")
         return Description(data, "\n".join(lines) + "\n", warnings)
 
 

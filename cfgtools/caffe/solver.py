@@ -197,6 +197,17 @@ class CaffeSolver:
         return self.value("type")
 
 
+def plain_value(value: Any) -> Any:
+    """A field's value with protobuf messages (nets, states) written as one line of text format."""
+    if isinstance(value, list):
+        return [plain_value(item) for item in value]
+    if hasattr(value, "ListFields"):
+        from google.protobuf import text_format  # lazy: protobuf is imported only when a solver is read
+
+        return text_format.MessageToString(value, as_one_line=True)
+    return value
+
+
 # ---------------------------------------------------------------------------
 # structural pass
 

@@ -10,6 +10,7 @@ from typing import Any
 from cfgtools.commands._args import add_dialect_argument
 from cfgtools.errors import InputError
 from cfgtools.loading import load
+from cfgtools.values import json_safe, printable
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,6 +29,10 @@ def run(args: argparse.Namespace) -> int:
             print(error.with_path(path).format(), file=sys.stderr)
             status = 2
             continue
+        except Exception as exc:  # a bug must not hide the other files
+            print(printable(f"{path}:1:1: internal error: {type(exc).__name__}: {exc}"), file=sys.stderr)
+            status = 2
+            continue
         for warning in description.warnings:
             print(warning, file=sys.stderr)
         if args.format == "json":
@@ -38,6 +43,6 @@ def run(args: argparse.Namespace) -> int:
                 sys.stdout.write("\n")
     if args.format == "json":
         payload: Any = documents[0] if len(args.files) == 1 and documents else documents
-        json.dump(payload, sys.stdout, indent=2, allow_nan=True)
+        json.dump(json_safe(payload), sys.stdout, indent=2, allow_nan=False)
         sys.stdout.write("\n")
     return status

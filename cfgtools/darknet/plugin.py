@@ -19,7 +19,7 @@ from cfgtools.darknet.network import infer_network
 from cfgtools.darknet.schedule import schedule_from_net
 from cfgtools.darknet.weights import iteration_from_seen, read_weights_header
 from cfgtools.errors import InputError
-from cfgtools.values import format_value, to_float32
+from cfgtools.values import format_value, printable, to_float32
 from cfgtools.plugin import Checkpoint, CommentSyntax, Description, Framework, LoadedConfig, Recognition, RunOptions
 from cfgtools.positions import Span
 from cfgtools.schedule.model import Schedule
@@ -150,7 +150,8 @@ class Darknet(Framework):
     def describe(self, loaded: LoadedConfig) -> Description:
         document: CfgDocument = loaded.model
         path = loaded.path
-        warnings = [f"{path}:{p.span.line}:{p.span.column}: warning: {p.message}" for p in document.fatal_problems]
+        warnings = [printable(f"{path}:{p.span.line}:{p.span.column}: warning: {p.message}")
+                    for p in document.fatal_problems]
         readable = document
         if document.has_bom:  # show what darknet would read once the BOM is gone
             readable = self.read(SourceText(path, loaded.source.text[1:], False), loaded.dialect)
@@ -159,7 +160,7 @@ class Darknet(Framework):
         if net is None:
             data["net"] = None
         else:
-            warnings += [f"{path}:{readable.net.span.line}:1: warning: {reason}" for reason in net.fatal]
+            warnings += [printable(f"{path}:{readable.net.span.line}:1: warning: {reason}") for reason in net.fatal]
             data["net"] = {
                 setting.key: {
                     "value": setting.value,
@@ -181,7 +182,7 @@ class Darknet(Framework):
 
 
 def _render(data: dict, net: NetConfig | None) -> str:
-    lines = [f"{data['path']}: darknet cfg, read as {data['dialect']} reads it"]
+    lines = [printable(f"{data['path']}: darknet cfg, read as {data['dialect']} reads it")]
     if net is None:
         lines.append("  no [net] section: darknet stops before reading any option")
     else:
@@ -190,8 +191,8 @@ def _render(data: dict, net: NetConfig | None) -> str:
             value = format_value(setting.value)
             note = "default" if setting.source == "default" else (
                 f"line {setting.span.line}" if setting.span is not None else "file")
-            if setting.raw is not None and setting.raw != value and not _same_number(setting.value, setting.raw):
-                note += f", written {setting.raw!r}"
+            if setting.raw is not None and printable(setting.raw) != value and not _same_number(setting.value, setting.raw):
+                note += f", written '{printable(setting.raw)}'"
             if not setting.read:
                 note += f", not read under policy={net.effective_policy}"
             lines.append(f"  {setting.key:<18} {value:<24} {note}")
@@ -200,7 +201,7 @@ def _render(data: dict, net: NetConfig | None) -> str:
     types: dict[str, int] = {}
     for layer in data["layers"]:
         types[layer["type"]] = types.get(layer["type"], 0) + 1
-    summary = ", ".join(f"{name} x{count}" for name, count in types.items())
+    summary = ", ".join(f"{printable(name)} x{count}" for name, count in types.items())
     lines.append(f"layers: {len(data['layers'])}" + (f" ({summary})" if summary else ""))
     return "\n".join(lines) + "\n"
 

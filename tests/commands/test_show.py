@@ -97,3 +97,24 @@ def test_key_before_any_section_is_a_darknet_file_that_crashes(capsys, fixtures_
     assert code == 0
     assert err == f"{path}:1:1: warning: 'batch' comes before any [section]: darknet crashes (segfault) reading it\n"
     assert "width              32                       line 3" in out
+
+
+def test_solver_messages_are_one_line_and_json_is_strict(capsys, tmp_path):
+    # BVLC's mnist autoencoder solvers have test_state: { stage: 'test-on-train' }
+    path = tmp_path / "ae_solver.prototxt"
+    path.write_text("test_iter: 1\ntest_state: { stage: 'test-on-train' }\nbase_lr: nan\nlr_policy: 'fixed'\n")
+    code, out, err = run_show(capsys, path, "--format", "json")
+    data = json.loads(out, parse_constant=lambda name: pytest.fail(f"{name} is not JSON"))
+    assert code == 0 and data["fields"]["test_state"]["value"] == ['stage: "test-on-train"']
+    assert data["fields"]["base_lr"]["value"] == "nan"
+    code, out, err = run_show(capsys, path)
+    assert '  test_state             stage: "test-on-train"   line 2\n' in out
+
+
+def test_text_from_the_file_cannot_break_or_forge_lines(capsys, tmp_path):
+    # an ESC sequence in a header, an undecodable byte in a value, a line separator in a value
+    path = tmp_path / "odd.cfg"
+    path.write_bytes(b"[net]\npolicy=st\xc3eps" + "\u2028".encode() + b"x\n[x\x1b[2Jy]\n")
+    code, out, err = run_show(capsys, path)
+    assert code == 0 and "\x1b" not in out and "\u2028" not in out
+    assert "  policy             st\\xc3eps\\u2028x" in out and "[x\\x1b[2Jy] x1" in out
