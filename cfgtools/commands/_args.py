@@ -3,25 +3,37 @@
 from __future__ import annotations
 
 import argparse
+import re
 
 from cfgtools import frameworks
 
 
-def non_negative_int(text: str) -> int:
-    try:
+#: darknet and Caffe count iterations in a C int
+MAX_ITERATION = 2**31 - 1
+#: darknet's -gpus takes a list of devices; no machine has more than this
+MAX_GPUS = 1024
+MAX_EPOCHS = 1_000_000
+
+
+def bounded_int(low: int, high: int, what: str = ""):
+    """An argparse type: a whole number (ASCII digits) from ``low`` to ``high``."""
+
+    def parse(text: str) -> int:
+        if not re.fullmatch(r"[+-]?[0-9]{1,30}", text.strip()):
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}")
         value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, not {value}")
-    return value
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be from {low} to {high}{what}, not {value}")
+        return value
+
+    return parse
 
 
-def positive_int(text: str) -> int:
-    value = non_negative_int(text)
-    if value == 0:
-        raise argparse.ArgumentTypeError("must be >= 1")
-    return value
+#: an iteration (update) number
+iteration = bounded_int(0, MAX_ITERATION, " (darknet and Caffe count iterations in a C int)")
+non_negative_int = bounded_int(0, MAX_ITERATION)
+positive_int = bounded_int(1, MAX_ITERATION)
+gpu_count = bounded_int(1, MAX_GPUS)
 
 
 def positive_float(text: str) -> float:
@@ -31,6 +43,13 @@ def positive_float(text: str) -> float:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
     if not value > 0:  # also refuses nan
         raise argparse.ArgumentTypeError(f"must be positive, not {text!r}")
+    return value
+
+
+def epochs(text: str) -> float:
+    value = positive_float(text)
+    if value > MAX_EPOCHS:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_EPOCHS}, not {text!r}")
     return value
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 
-from cfgtools.commands._args import add_dialect_argument, comma_list, non_negative_int, positive_float, positive_int
+from cfgtools.commands._args import add_dialect_argument, comma_list, epochs, gpu_count, iteration, positive_int
 from cfgtools.errors import InputError
 from cfgtools.files import WriteRefused, atomic_write
 from cfgtools.lint.report import FORMATS, render, use_color
@@ -28,17 +29,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fail-on", choices=("info", "warning", "error"), default=None,
                         help="exit 1 when a finding is at or above this severity (default: warning)")
     add_dialect_argument(parser, "reading rules and arithmetic apply", default=None)
-    parser.add_argument("--gpus", type=positive_int, default=None, metavar="N", help="GPUs darknet trains on")
-    parser.add_argument("--goal", type=non_negative_int, default=None, metavar="ITER",
+    parser.add_argument("--gpus", type=gpu_count, default=None, metavar="N", help="GPUs darknet trains on")
+    parser.add_argument("--goal", type=iteration, default=None, metavar="ITER",
                         help="the iteration the training is meant to reach")
-    parser.add_argument("--epochs", type=positive_float, default=None, metavar="E", help="epochs to train")
+    parser.add_argument("--epochs", type=epochs, default=None, metavar="E", help="epochs to train")
     parser.add_argument("--images", type=positive_int, default=None, metavar="N", help="training images")
     parser.add_argument("--data", default=None, metavar="FILE.data",
                         help="darknet .data file: the image count is read from its train= list")
     parser.add_argument("--resume-from", default=None, metavar="ITER|FILE",
                         help="iteration, .weights or .solverstate the training resumes from")
     parser.add_argument("--previous", default=None, metavar="OLD_CFG", help="the cfg the resumed run used")
-    parser.add_argument("--previous-gpus", type=positive_int, default=None, metavar="N",
+    parser.add_argument("--previous-gpus", type=gpu_count, default=None, metavar="N",
                         help="GPUs of the resumed run")
     parser.add_argument("--clear", action="store_true", default=None,
                         help="the run restarts at iteration 0 on the checkpoint's weights "
@@ -87,8 +88,12 @@ def run(args: argparse.Namespace) -> int:
         print("cfgtools lint: error: no files given", file=sys.stderr)
         return EXIT_ERROR
     resume = args.resume_from
-    if resume is not None and resume.strip().isdigit():
-        resume = int(resume)
+    if resume is not None and re.fullmatch(r"[0-9]+", resume.strip()):  # an iteration, not a checkpoint
+        try:
+            resume = iteration(resume)
+        except argparse.ArgumentTypeError as exc:
+            print(f"cfgtools lint: error: --resume-from: {exc}", file=sys.stderr)
+            return EXIT_ERROR
     try:
         if args.epochs is not None and args.images is None and args.data is None:
             raise SettingsError("--epochs needs --images N or --data FILE.data")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cfgtools.commands._args import non_negative_int
+from cfgtools.commands._args import bounded_int, iteration
 from cfgtools.commands.schedule import add_common_arguments, load_schedule
 from cfgtools.errors import InputError
 from cfgtools.files import WriteRefused, atomic_write
@@ -32,13 +32,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="+", metavar="FILE", help="darknet .cfg files and/or Caffe solvers")
     parser.add_argument("-o", "--output", metavar="OUT", help="write an image (.png, .svg or .pdf) with matplotlib")
     parser.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
-    parser.add_argument("--resume-from", type=non_negative_int, metavar="N",
+    parser.add_argument("--resume-from", type=iteration, metavar="N",
                         help="mark a resume at iteration N with a vertical line")
     parser.add_argument("--log-y", action="store_true", help="logarithmic lr axis")
-    parser.add_argument("--from", dest="start", type=non_negative_int, metavar="N", help="first iteration to plot")
-    parser.add_argument("--to", dest="stop", type=non_negative_int, metavar="N", help="last iteration to plot")
-    parser.add_argument("--width", type=int, default=80, help="text plot width in characters (default 80)")
-    parser.add_argument("--height", type=int, default=20, help="text plot height in rows (default 20)")
+    parser.add_argument("--from", dest="start", type=iteration, metavar="N", help="first iteration to plot")
+    parser.add_argument("--to", dest="stop", type=iteration, metavar="N", help="last iteration to plot")
+    parser.add_argument("--width", type=bounded_int(20, 1000), default=80, help="text plot width in characters (default 80)")
+    parser.add_argument("--height", type=bounded_int(5, 500), default=20, help="text plot height in rows (default 20)")
     add_common_arguments(parser)
 
 

@@ -14,7 +14,7 @@ import sys
 
 import numpy as np
 
-from cfgtools.commands._args import add_dialect_argument, non_negative_int, positive_int
+from cfgtools.commands._args import add_dialect_argument, bounded_int, gpu_count, iteration, positive_int
 from cfgtools.errors import InputError
 from cfgtools.loading import load
 from cfgtools.plugin import LoadedConfig, RunOptions
@@ -28,15 +28,15 @@ def _at_list(text: str) -> list[int]:
     items = [item.strip() for item in text.split(",") if item.strip()]
     if not items:
         raise argparse.ArgumentTypeError("--at needs at least one iteration")
-    return [non_negative_int(item) for item in items]
+    return [iteration(item) for item in items]
 
 
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     """Options shared with ``cfgtools plot``."""
-    parser.add_argument("--gpus", type=positive_int, default=1, metavar="N",
+    parser.add_argument("--gpus", type=gpu_count, default=1, metavar="N",
                         help="darknet: the number of GPUs (darknet multiplies learning_rate by it; default 1)")
     add_dialect_argument(parser, "reading rules and arithmetic apply")
-    parser.add_argument("--seed", type=int, default=0,
+    parser.add_argument("--seed", type=bounded_int(0, 2**64 - 1), default=0,
                         help="seed for darknet's policy=random (darknet itself is not reproducible; default 0)")
 
 
@@ -51,11 +51,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", metavar="FILE", help="a darknet .cfg or a Caffe solver.prototxt")
     parser.add_argument("--format", choices=FORMATS, default="tsv",
                         help="tsv: ITER<TAB>LR without header (default); csv: header iteration,lr; json")
-    parser.add_argument("--from", dest="start", type=non_negative_int, metavar="N",
+    parser.add_argument("--from", dest="start", type=iteration, metavar="N",
                         help="first iteration (inclusive; default: the first update, darknet 1, Caffe 0)")
-    parser.add_argument("--to", dest="stop", type=non_negative_int, metavar="N",
+    parser.add_argument("--to", dest="stop", type=iteration, metavar="N",
                         help="last iteration (inclusive; default: the last update)")
-    parser.add_argument("--every", type=positive_int, default=1, metavar="K", help="print every K-th iteration")
+    parser.add_argument("--every", type=positive_int, default=1, metavar="K",
+                        help="print the iterations that are multiples of K (what a log with display K shows)")
     parser.add_argument("--at", type=_at_list, metavar="N[,N...]", help="print only these iterations")
     add_common_arguments(parser)
 
@@ -96,11 +97,18 @@ def run(args: argparse.Namespace) -> int:
         return 2
 
     if args.at is not None:
+        outside = [i for i in args.at if not schedule.first_update <= i <= schedule.last_update]
+        if outside and schedule.horizon > 0:
+            print(f"note: {', '.join(map(str, outside[:5]))}{' ...' if len(outside) > 5 else ''}: outside the "
+                  f"updates {schedule.first_update}..{schedule.last_update} a run from scratch makes; printed anyway",
+                  file=sys.stderr)
         iters = np.asarray(args.at, dtype=np.int64)
         chunks = iter([(iters, evaluate(schedule, iters))])
     else:
         start = schedule.first_update if args.start is None else args.start
         stop = schedule.last_update if args.stop is None else args.stop
+        if args.every > 1:  # the iterations a training log with display K shows: multiples of K
+            start = -(-start // args.every) * args.every
         chunks = iter_chunks(schedule, start, stop, every=args.every, chunk=1 << 16)
 
     out = sys.stdout

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from cfgtools.commands._args import add_dialect_argument
+from cfgtools.commands._args import add_dialect_argument, bounded_int
 from cfgtools.darknet.network import Network, infer_network
 from cfgtools.errors import InputError
 from cfgtools.loading import load, without_bom
@@ -16,8 +16,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", metavar="FILE", help="darknet .cfg")
     parser.add_argument("--format", choices=("text", "json"), default="text")
     add_dialect_argument(parser, "reading rules apply")
-    parser.add_argument("--width", type=int, metavar="W", help="network width instead of [net] width=")
-    parser.add_argument("--height", type=int, metavar="H", help="network height instead of [net] height=")
+    parser.add_argument("--width", type=bounded_int(1, 65536), metavar="W", help="network width instead of [net] width=")
+    parser.add_argument("--height", type=bounded_int(1, 65536), metavar="H", help="network height instead of [net] height=")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -114,3 +114,24 @@ def test_zero_horizon_prints_nothing_and_says_why(tmp_path, capsys):
     assert captured.out == "" and "max_iter is 0" in captured.err
     assert main(["schedule", str(solver), "--at", "50000"]) == 0
     assert rows(capsys.readouterr().out) == [(50000, str(f32(float(f32(0.001)) * float(f32(0.1)))))]
+
+
+def test_every_prints_the_multiples_a_log_with_that_display_shows(capsys):
+    # policy_constant.cfg: max_batches 40, so updates 1..40; multiples of 10 are 10, 20, 30, 40
+    assert main(["schedule", str(DN / "policy_constant.cfg"), "--every", "10"]) == 0
+    assert [i for i, _ in rows(capsys.readouterr().out)] == [10, 20, 30, 40]
+
+
+def test_at_outside_the_run_says_so(capsys):
+    # policy_poly.cfg: max_batches 20; rate(21) exists but no update uses it
+    assert main(["schedule", str(DN / "policy_poly.cfg"), "--at", "5,21"]) == 0
+    err = capsys.readouterr().err
+    assert "21: outside the updates 1..20 a run from scratch makes" in err and "5," not in err
+
+
+@pytest.mark.parametrize("option", [["--at", "99999999999999999999"], ["--from", "2147483648"],
+                                    ["--gpus", "100000"], ["--at", "²"], ["--seed", "-1"]])
+def test_numbers_out_of_range_are_usage_errors(capsys, option):
+    with pytest.raises(SystemExit) as info:
+        main(["schedule", str(DN / "policy_poly.cfg"), *option])
+    assert info.value.code == 2 and "Traceback" not in capsys.readouterr().err
