@@ -50,6 +50,8 @@ from cfgtools.sources import UTF8_BOM, SourceText
 #: SolverParameter fields holding a NetParameter (parsed permissively).
 NET_FIELDS = frozenset({"net_param", "train_net_param", "test_net_param"})
 
+#: deepest nesting of { } read (a real solver nests a few levels; protobuf's Python parser recurses per level)
+MAX_DEPTH = 64
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _LOCATION_PREFIX = re.compile(r"^\d+(:\d+)? : ")
 _CLOSERS = {"{": "}", "<": ">"}
@@ -238,6 +240,10 @@ class _WalkError(Exception):
         self.column = column
 
 
+class _TooDeep(_WalkError):
+    """Nesting beyond MAX_DEPTH: refused before protobuf's recursive parser sees it."""
+
+
 def _walk(text: str) -> _Walk:
     from google.protobuf import text_format  # lazy: protobuf is imported only when a solver is read
 
@@ -281,6 +287,10 @@ def _walk(text: str) -> _Walk:
                         )
                     if tok.token in _CLOSERS:
                         stack.append(_CLOSERS[tok.token])
+                        if len(stack) > MAX_DEPTH:
+                            line, column = here()
+                            raise _TooDeep(f"messages nested more than {MAX_DEPTH} levels deep: too deep for "
+                                           "a solver (cfgtools stops here)", line + 1, column + 1)
                     elif tok.token in ("}", ">"):
                         if tok.token != stack[-1]:
                             fail(f"expected {stack[-1]!r}, found {tok.token!r}")
@@ -299,6 +309,9 @@ def _walk(text: str) -> _Walk:
                         fail("unbalanced '[': the file ends before it is closed")
                     if tok.token in ("[", "{", "<"):
                         depth += 1
+                        if depth > MAX_DEPTH:
+                            raise _TooDeep(f"values nested more than {MAX_DEPTH} levels deep: too deep for a "
+                                           "solver (cfgtools stops here)", here()[0] + 1, here()[1] + 1)
                     elif tok.token in ("]", "}", ">"):
                         depth -= 1
                     value_end = after()
@@ -324,6 +337,8 @@ def _walk(text: str) -> _Walk:
             result.fields.append(
                 _Occurrence(name, start, key_end, value_start, value_end, end, block, inner)
             )
+    except _TooDeep:
+        raise
     except _WalkError as exc:
         result.error = (exc.message, exc.line, exc.column)
     return result
@@ -404,7 +419,10 @@ def read_solver(source: SourceText) -> CaffeSolver:
     if text.startswith(UTF8_BOM):
         text = " " + text[1:]
     descriptor = caffe_pb2.SolverParameter.DESCRIPTOR
-    walk = _walk(text)
+    try:
+        walk = _walk(text)
+    except _TooDeep as exc:
+        raise InputError(f"cannot parse Caffe solver: {exc.message}", path, exc.line, exc.column) from None
     offset = _Offsets(text)
     chars = list(text)
 

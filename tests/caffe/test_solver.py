@@ -301,3 +301,12 @@ def test_binary_file_is_refused(tmp_path: Path) -> None:
 def test_empty_file_reads_as_all_defaults() -> None:
     s = solver_from("# nothing but a comment\n")
     assert not any(f.explicit for f in s.fields.values())
+
+
+@pytest.mark.parametrize("opening, closing", [("x {", "}"), ("x: [{", "}]")])
+def test_deep_nesting_is_refused_before_protobuf_recurses(opening, closing):
+    # 2,000 levels would exhaust Python's recursion in protobuf's text parser
+    text = 'base_lr: 0.1\nlr_policy: "fixed"\nnet_param {' + opening * 2000 + closing * 2000 + "}\n"
+    with pytest.raises(InputError, match="nested more than 64 levels deep") as info:
+        solver_from(text)
+    assert info.value.line == 3
