@@ -30,11 +30,22 @@ def format_float32(value: float) -> str:
     return repr(value)
 
 
+#: a longer list is shown by its ends and its length
+SHOWN_ITEMS = 12
+
+
 def format_value(value: Any) -> str:
-    """A value as ``show`` prints it: floats as their shortest float32 text, lists comma-separated."""
+    """A value as ``show`` prints it: floats as their shortest float32 text, lists comma-separated.
+
+    A list of more than SHOWN_ITEMS items shows its first and last items and its length.
+    """
     if isinstance(value, float):
         return format_float32(value)
     if isinstance(value, list):
+        if len(value) > SHOWN_ITEMS:
+            head = ",".join(format_value(v) for v in value[: SHOWN_ITEMS - 2])
+            tail = ",".join(format_value(v) for v in value[-2:])
+            return f"{head},...,{tail} ({len(value)} items)"
         return ",".join(format_value(v) for v in value) if value else "(empty)"
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -42,6 +53,8 @@ def format_value(value: Any) -> str:
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+#: printable ASCII without a backslash: nothing to escape (the common case, checked at C speed)
+_PLAIN = re.compile(r"[ -\[\]-~]*\Z")
 #: how printable() writes the characters that would break or forge a line of output
 _ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\"}
 
@@ -55,6 +68,8 @@ def printable(text: str) -> str:
     ``\\x1b``, ``\\u2028``, ``\\x80`` (the byte as it is in the file). A
     backslash is doubled so that an escape cannot be forged either.
     """
+    if _PLAIN.match(text):
+        return text
     out = []
     for char in text:
         code = ord(char)

@@ -30,6 +30,8 @@ def atoi(text: str) -> int:
     strtol saturates at the 64-bit ``long`` range; the cast to ``int`` then
     keeps the low 32 bits (what gcc does on x86-64).
     """
+    if text.isdigit() and text.isascii() and len(text) < 10:  # the common case: a plain small number
+        return int(text)
     match = _INT_PREFIX.match(text.lstrip(_C_SPACE))
     if not match:
         return 0
