@@ -13,7 +13,7 @@ from typing import Any
 
 from cfgtools.darknet import DIALECTS
 from cfgtools.darknet.document import CfgDocument, read_cfg
-from cfgtools.darknet.layers import parse_layers
+from cfgtools.darknet.layers import HEADERS, parse_layers
 from cfgtools.darknet.net import NetConfig, Setting, read_net
 from cfgtools.darknet.network import infer_network
 from cfgtools.darknet.schedule import schedule_from_net
@@ -25,8 +25,9 @@ from cfgtools.positions import Span
 from cfgtools.schedule.model import Schedule
 from cfgtools.sources import UTF8_BOM, SourceText
 
-_NETWORK_HEADER = re.compile(r"\[[ \t\r]*(net|network)[ \t\r]*\]")
-_NET_LINE = re.compile(r"^[ \t]*\[[ \t]*(net|network)[ \t]*\][ \t\r]*$", re.MULTILINE)
+_NETWORK_HEADER = re.compile(r"\[(net|network)\]")
+#: every section name a darknet fork knows, lowercased (a first section like these is darknet's, misspelt)
+_DARKNET_NAMES = frozenset(header.strip("[]").lower() for headers in HEADERS.values() for header in headers)
 
 
 def _content_lines(text: str):
@@ -48,17 +49,25 @@ class Darknet(Framework):
     def recognise(self, source: SourceText) -> Recognition:
         """A cfg's first content line is a ``key=value`` or a ``[section]``, and its first section is ``[net]``.
 
-        (Stray options before ``[net]`` make darknet crash, so such a file is
-        still recognised: the linter must say so.) A ``.cfg`` with a ``[net]``
-        line further down is recognised only as a fallback.
+        Stray options before ``[net]`` make darknet crash, so such a file is
+        still recognised (the linter must say so). A file whose first section
+        only looks like darknet's (``[NET]``, ``[net``, a layer type such as
+        ``[convolutional]``) is recognised as a fallback, so that the linter
+        reports why darknet refuses it; a first section of another tool
+        (``[metadata]``, ``[general]``) is not darknet.
         """
         lines = _content_lines(source.text)
         first = next(lines, None)
-        if first is not None and ("=" in first or first.startswith("[")):
-            header = first if first.startswith("[") else next((line for line in lines if line.startswith("[")), None)
-            if header is not None and _NETWORK_HEADER.match(header.replace(" ", "")):
-                return Recognition.YES
-        if source.path.lower().endswith(".cfg") and _NET_LINE.search(source.text):
+        if first is None or not ("=" in first or first.startswith("[")):
+            return Recognition.NO
+        header = first if first.startswith("[") else next((line for line in lines if line.startswith("[")), None)
+        if header is None:
+            return Recognition.NO
+        compact = "".join(header.split())
+        if _NETWORK_HEADER.fullmatch(compact):
+            return Recognition.YES
+        name = compact.lower().split("]")[0].lstrip("[")
+        if name in _DARKNET_NAMES or name.startswith(("net", "network")):
             return Recognition.FALLBACK
         return Recognition.NO
 

@@ -56,7 +56,9 @@ def test_problems_go_to_stderr(capsys, tmp_path: Path):
 @pytest.mark.parametrize(
     "text, message",
     [
-        ("[convolutional]\nfilters=3\n", "not a darknet config"),
+        # a darknet layer first: darknet's own refusal
+        ("[convolutional]\nfilters=3\n", "First section must be \\[net\\] or \\[network\\]"),
+        ("[metadata]\nname = x\n", "not a darknet config"),
         ("base_lr: 0.01\nlr_policy: \"fixed\"\n", "Caffe solver"),
         ("", "empty file"),
     ],
