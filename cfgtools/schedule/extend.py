@@ -25,9 +25,21 @@ that meet three conditions, checked with the framework's own arithmetic
 
 When the float32 parameters cannot meet 1 or 3 within the tolerance (``exp``
 over many updates: one float32 step of ``gamma`` moves the end rate by about
-``(end - resume) * 6e-8``), the plan with the nearest representable value is
-returned with ``exact=False`` and its residuals; such plans are returned only
-when no plan is exact.
+``(end - resume) * 6e-8``; a sigmoid's whole ``step``), the plan with the
+nearest representable values is returned with ``exact=False`` and its
+residuals; such plans are returned only when no plan is exact. Plans that need
+a configured rate over :data:`MAX_BASE_FACTOR` times the old one (``exp`` and
+``inv`` count from iteration 0, so a much faster decay late in training needs
+an absurd base rate) are not offered.
+
+The target is ``end_lr`` (or ``end_fraction`` of the old configured rate); by
+default the rate the old schedule had at its own end point (0 for poly, which
+refuses any other target; the product of the scales for steps; ...) and
+``lr_min`` for SGDR. A resume rate of 0, or at most ``negligible`` (default
+:data:`NEGLIGIBLE_FRACTION`) of the configured rate, of a schedule that is not
+rising, and poly resumed at its ``max_iter`` (Caffe's last update is one short
+of the 0 there), raise :class:`ZeroRateAtResume`: the caller must give a start
+rate or a rewind iteration.
 
 Conventions (see :mod:`cfgtools.schedule.model`). darknet: update ``k`` uses
 ``rate(k)``; the last update before the checkpoint used ``rate(s)``, the first
@@ -66,7 +78,10 @@ with the fewest edits is the recommendation):
   ``power`` (keeps ``learning_rate`` and decays faster at first).
 - step: nothing; ``base_lr``; ``step`` alone (levels unchanged, boundaries
   moved so the target level is reached by the end); ``gamma``;
-  ``gamma`` + ``base_lr``; ``step`` + ``base_lr``.
+  ``gamma`` + ``base_lr``; ``step`` + ``base_lr``; last ``step``, ``gamma``
+  and ``base_lr`` (the resume on the first level, the other boundaries up to
+  the end). In Caffe the last update (``max_iter - 1``) must already be on
+  the end's level.
 - steps (darknet): steps and scales after the resume point rewritten: the old
   remaining steps stretched to the new end with their scales, else new steps
   (as many as before, or one per decade of the ratio) with equal scales whose
@@ -76,7 +91,9 @@ with the fewest edits is the recommendation):
   already passed) when no whole number of old steps reaches the target.
 - exp: ``gamma`` alone, then ``gamma`` + ``base_lr``.
 - inv: ``power`` + ``base_lr``, ``gamma`` + ``base_lr``, ``gamma`` + ``power``.
-- sigmoid: ``gamma`` + ``step``, ``gamma`` + ``base_lr``, ``step`` + ``base_lr``.
+- sigmoid: ``gamma`` + ``step``, ``gamma`` + ``base_lr``, ``step`` + ``base_lr``,
+  then all three. Caffe's plans keep ``gamma >= 0`` and ``stepsize > 0`` (BVLC
+  checks both at the first update), so a Caffe sigmoid only rises.
 - sgdr: ``lr_min`` (+ ``base_lr``) when the new end already closes the cycle
   the resume falls in, else one cycle to the new end (``cycle`` = new end).
 - random: refused (the rate is a random draw at every update).
@@ -259,6 +276,7 @@ def plan_extension(
     if exact:
         fewest = min(len(plan.changed) for plan in exact)
         return [plan for plan in exact if len(plan.changed) == fewest]  # in order of preference
+
     def miss(plan: Plan) -> float:
         return max(abs(plan.residual), abs(plan.end_residual))
 
@@ -304,6 +322,7 @@ class _Frame:
     before_lr: float | None
     reference: float  #: the rate the first update after the resume must use
     reference_how: str
+    anchored: bool  #: the reference is a start rate or a rewind, not the old schedule's last rate
     target: float
     direction: str  #: "down", "up" or "flat" from the reference to the target
     monotone_from: int  #: first iteration checked for monotonicity (after burn-in)
@@ -345,7 +364,7 @@ def _frame(old, resume_at, new_end, current_step, end_lr, end_fraction, start_lr
         raise refuse("give a start rate or a rewind iteration, not both")
     gpus = old.gpus if gpus is None else int(gpus)
     if gpus < 1 or (not darknet and gpus != 1):
-        raise refuse(f"a GPU count of {gpus} is not a darknet multiplier of the rate")
+        raise refuse(f"a GPU count of {gpus} cannot multiply the rate (only darknet's ngpus does, from 1)")
 
     resume = None
     if not darknet:
@@ -429,7 +448,8 @@ def _frame(old, resume_at, new_end, current_step, end_lr, end_fraction, start_lr
         raise refuse(f"the old schedule decays, and an end rate of {target:.6g} above the resume rate "
                      f"{reference:.6g} would make it rise: give a lower end rate, or restart the schedule")
     return _Frame(old=old, template=template, resume_at=s, first=first, end=new_end, resume=resume,
-                  before_lr=before_lr, reference=reference, reference_how=how, target=target,
+                  before_lr=before_lr, reference=reference, reference_how=how,
+                  anchored=start_lr is not None or rewind_to is not None, target=target,
                   direction=direction, monotone_from=max(first, burn_in), warm_up=warm_up)
 
 
@@ -639,8 +659,9 @@ def _monotone_problem(frame: _Frame, schedule: Schedule) -> str | None:
     p = schedule.policy
     kind = p.kind
     if kind in ("step", "steps"):
-        if kind == "step":
-            boundaries = range((start // p.step + 1) * p.step, end + 1, p.step) if p.step > 0 else []
+        if kind == "step":  # the exponent b / step moves one way: its first and last boundaries suffice
+            size = abs(p.step)
+            boundaries = range((start // size + 1) * size, end + 1, size)
             points = [start] + ([boundaries[0], boundaries[-1]] if len(boundaries) else [])
         else:
             reached = np.maximum.accumulate(np.asarray(p.steps, dtype=np.int64)) if p.steps else []
@@ -797,6 +818,8 @@ def _steps_rewritten(frame: _Frame, keep_scales: bool) -> _Guess | str:
     old_scales = list(p.scales[passed:fired_by_end])
     low, high = frame.first + 1, frame.end  # a step at the first update would fire at once
     kept_steps, kept_scales = list(p.steps[:passed]), list(p.scales[:passed])
+    if 0.0 in kept_scales:
+        return "a scale of 0 was already passed: every later rate is 0 (steps are only appended after it)"
     if keep_scales:
         if not times:
             return "no step after the resume point fired in the old schedule"
@@ -809,8 +832,6 @@ def _steps_rewritten(frame: _Frame, keep_scales: bool) -> _Guess | str:
         level = _peak(frame.template)
         for scale in kept_scales:
             level = _f32(level * scale)
-    if 0.0 in kept_scales:
-        return "a scale of 0 was already passed: every later rate is 0 (steps are only appended after it)"
     ratio = frame.target / level if level > 0 else math.inf
     if not math.isfinite(ratio):
         return "the rate is 0 at the resume point"
@@ -1268,7 +1289,7 @@ def _notes(frame: _Frame, changes: tuple[Change, ...]) -> tuple[str, ...]:
     if frame.warm_up:
         notes.append(f"the resume is inside burn-in ({frame.old.burn_in.iterations} updates): the warm-up "
                      f"continues; the conditions apply from update {frame.monotone_from}")
-    if frame.reference_how.startswith("the given") or frame.reference_how.startswith("the old schedule's rate at"):
+    if frame.anchored:
         rewound = rewind_iteration(frame.old, frame.reference, frame.resume_at) \
             if _old_trend(frame.old) == "down" else None
         if rewound is not None:

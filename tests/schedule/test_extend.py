@@ -147,6 +147,10 @@ def check_plan(old: Schedule, plan, s: int, new_end: int, *, current_step=None, 
         assert np.all(steps <= 0) or np.all(steps >= 0)
     # 3. the end
     end = relative(lrs[-1], target)
+    if reference > 0:
+        assert plan.residual == pytest.approx(lrs[0] / reference - 1.0, abs=1e-12)
+    if target > 0:
+        assert plan.end_residual == pytest.approx(lrs[-1] / target - 1.0, abs=1e-12)
     exact = continuity <= TOL and end <= TOL
     assert plan.exact == exact
     if not exact:  # only float32 resolution may be missing
