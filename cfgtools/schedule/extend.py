@@ -441,7 +441,11 @@ def _frame(old, resume_at, new_end, current_step, end_lr, end_fraction, start_lr
         direction = "flat"
     else:
         direction = "up" if target > level else "down"
-    if first == new_end and not _close(target, reference):
+    # one update left: its rate is the end rate (in Caffe, for rates that only change at a step: the
+    # formulas of the others still reach the target at max_iter)
+    last_update = new_end if darknet else new_end - 1
+    piecewise = darknet or old.policy.kind in ("constant", "step", "multistep")
+    if first == last_update and piecewise and not _close(target, reference):
         raise refuse(f"only one update remains (iteration {first}): its rate cannot be both the resume rate "
                      f"{reference:.6g} and the end rate {target:.6g}")
     if direction == "up" and _old_trend(old) == "down":

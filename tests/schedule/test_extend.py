@@ -416,7 +416,7 @@ def test_keys_are_the_frameworks_own(tmp_path):
     assert keys["gamma"] == "scale" and keys["horizon"] == "max_batches"
     caffe = old_schedule(tmp_path, "caffe", "step")
     keys = {change.name: change.key for plan in plan_extension(caffe, 500, 1500) for change in plan.changes}
-    assert keys["horizon"] == "max_iter" and keys.get("step", "stepsize") == "stepsize"
+    assert keys["horizon"] == "max_iter" and keys["step"] == "stepsize" and keys["base_lr"] == "base_lr"
 
 
 def test_allowed_parameters_restrict_the_plans(poly_392480):
