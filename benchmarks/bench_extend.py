@@ -16,6 +16,8 @@ import time
 
 import numpy as np
 
+from cfgtools.caffe.schedule import caffe_schedule
+from cfgtools.darknet.schedule import darknet_schedule
 from cfgtools.schedule.evaluate import iter_chunks
 from cfgtools.schedule.extend import plan_extension
 from cfgtools.schedule.model import BurnIn, Constant, Exp, Inv, MultiStep, Poly, Schedule, Sgdr, Sigmoid, Step, Steps
@@ -29,11 +31,10 @@ def schedules(horizon: int) -> dict[str, Schedule]:
     """One schedule per policy, shaped relative to ``horizon`` (so both sizes plan the same problem)."""
 
     def darknet(policy, **fields):
-        return Schedule(framework="darknet", dialect="alexeyab", base_lr=f32(0.01), policy=policy,
-                        horizon=horizon, **fields)
+        return darknet_schedule("alexeyab", f32(0.01), policy, horizon, **fields)
 
     def caffe(policy):
-        return Schedule(framework="caffe", base_lr=f32(0.01), policy=policy, horizon=horizon)
+        return caffe_schedule(f32(0.01), policy, horizon)
 
     decay = f32(0.05 ** (1 / horizon))  # exp/inv lose a factor of ~20 over the horizon
     return {

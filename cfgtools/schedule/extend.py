@@ -1229,7 +1229,7 @@ def _with(schedule: Schedule, values: dict) -> Schedule:
                 policy[name] = value
             if name == "power" and data.get("burn_in") and schedule.framework == "darknet":
                 data["burn_in"]["power"] = value  # darknet reads one `power` for poly and burn-in
-    return Schedule.model_validate(data)
+    return Schedule.model_validate({**data, "arithmetic": schedule.arithmetic})
 
 
 def _build(frame: _Frame, values: dict) -> Schedule:

@@ -20,8 +20,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cfgtools.caffe.schedule import caffe_schedule
+from cfgtools.darknet.schedule import darknet_schedule
 from cfgtools.errors import InputError
-from cfgtools.schedule.build import load_schedule
+from cfgtools.loading import load_schedule
 from cfgtools.schedule.evaluate import evaluate
 from cfgtools.schedule.extend import (
     PARAMETERS,
@@ -442,9 +444,15 @@ def test_end_fraction_is_of_the_configured_rate(tmp_path):
 # ----------------------------------------------------------------------------- refusals: one line, with the reason
 
 
+def make(framework: str, base_lr: float, policy, horizon: int, **fields) -> Schedule:
+    """A schedule with its framework's arithmetic (``fields``: darknet's dialect, gpus, burn_in)."""
+    if framework == "darknet":
+        return darknet_schedule(fields.pop("dialect", "alexeyab"), base_lr, policy, horizon, **fields)
+    return caffe_schedule(base_lr, policy, horizon)
+
+
 def schedule(policy, framework="darknet", horizon=1000, **fields) -> Schedule:
-    fields.setdefault("dialect", "alexeyab" if framework == "darknet" else None)
-    return Schedule(framework=framework, base_lr=float(f32(0.01)), policy=policy, horizon=horizon, **fields)
+    return make(framework, float(f32(0.01)), policy, horizon, **fields)
 
 
 @pytest.mark.parametrize("old,s,new_end,kwargs,message", [
@@ -527,8 +535,7 @@ def resumes(draw):
         if draw(st.booleans()):
             fields["burn_in"] = BurnIn(iterations=draw(st.integers(1, horizon // 3 + 1)),
                                        power=draw(st.sampled_from([1.0, 2.0, 4.0])))
-    old = Schedule(framework=framework, base_lr=float(f32(10 ** draw(st.floats(-4, -1)))), policy=policy,
-                   horizon=horizon, **fields)
+    old = make(framework, float(f32(10 ** draw(st.floats(-4, -1)))), policy, horizon, **fields)
     s = draw(st.integers(1, horizon))
     new_end = draw(st.integers(s + 1, s + 1 + horizon))
     return old, s, new_end
