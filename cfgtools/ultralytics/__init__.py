@@ -7,3 +7,4 @@
   and reports findings; ``training_config`` gives the schedule's settings;
 - ``schedule``: the lr and momentum of every parameter group at every iteration
   (:class:`YoloSchedule`), fresh or resumed.
+"""
