@@ -51,6 +51,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from cfgtools.errors import InputError
+from cfgtools.ultralytics.schedule import Resume, TrainingConfig
 
 #: the pickle of a YOLO checkpoint is a few hundred KiB (the module tree, not the tensors)
 MAX_PICKLE_BYTES = 16 * 1024 * 1024
@@ -110,6 +111,18 @@ class CheckpointInfo(BaseModel):
     def start_epoch(self) -> int | None:
         """The epoch a resume starts at (``ckpt['epoch'] + 1``)."""
         return None if self.epoch is None else self.epoch + 1
+
+    def resume(self, previous: TrainingConfig | None = None) -> Resume:
+        """The :class:`Resume` this checkpoint gives: its start epoch and, when it stores them, its groups'
+        lr, initial_lr and momentum (``previous``: the settings of the run that wrote it, for what it lacks)."""
+        if self.start_epoch is None:
+            raise InputError("the checkpoint stores no epoch: nothing to resume", self.path)
+        stored = {}
+        for field_name in ("lr", "initial_lr", "momentum"):
+            values = [getattr(group, field_name) for group in self.param_groups]
+            if values and all(value is not None for value in values):
+                stored[field_name] = tuple(values)
+        return Resume(start_epoch=max(self.start_epoch, 0), previous=previous, **stored)
 
     @property
     def epochs(self) -> int | None:

@@ -37,8 +37,9 @@ from cfgtools.ultralytics.keys import (
     UltralyticsKeys,
 )
 from cfgtools.ultralytics.schedule import ScheduleError, TrainingConfig
-from cfgtools.ultralytics.versions import VersionRules, default_version, get_version
-from cfgtools.ultralytics.yamlfile import YamlDocument, YamlEntry, parse_yaml, plain_text, read_yaml
+from cfgtools.ultralytics.checkpoint import CheckpointInfo
+from cfgtools.ultralytics.versions import VersionRules, default_version, get_version, version_for_package
+from cfgtools.ultralytics.yamlfile import YamlDocument, YamlEntry, mapping_text, parse_yaml, plain_text, read_yaml
 
 FileKind = Literal["yolov5-hyp", "yolov5-opt", "ultralytics-args", "ultralytics-default"]
 FindingKind = Literal[
@@ -199,6 +200,20 @@ def settings_from_document(document: YamlDocument, version: str | None = None,
         present=frozenset(document.entries), findings=sorted(findings, key=lambda f: (f.span.line, f.span.column)),
         hyperparameters=hyperparameters, invalid=frozenset(invalid),
     )
+
+
+def settings_from_checkpoint(info: CheckpointInfo, version: str | None = None) -> SettingsFile:
+    """The run settings a checkpoint stores (YOLOv5 ``opt``, ultralytics ``train_args``), read as the file
+    they were written from (opt.yaml, args.yaml); positions refer to that rendering. The version defaults to
+    the one the checkpoint's package version names (ultralytics), else to what the content shows."""
+    if info.flavour == "unknown" or not info.settings:
+        raise InputError("the checkpoint stores no run settings (no opt or train_args)", info.path)
+    kind: FileKind = "yolov5-opt" if info.flavour == "yolov5" else "ultralytics-args"
+    if version is None and info.flavour == "ultralytics" and info.package_version:
+        rules = version_for_package("ultralytics", info.package_version)
+        version = rules.name if rules else None
+    name = f"{info.path} ({'opt' if info.flavour == 'yolov5' else 'train_args'})"
+    return settings_from_document(parse_yaml(mapping_text(info.settings) + "\n", name), version, kind)
 
 
 def _common_findings(document: YamlDocument) -> list[Finding]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime
+import json
 import math
 import os
 import re
@@ -213,6 +214,38 @@ def plain_text(value: bool | int | float | str | None) -> str:
             and not any(c in value for c in ":#{}[],&*!|>'\"%@`\n") and value[0] not in "-?":
         return value
     raise ValueError(f"{value!r} cannot be written as a plain YAML scalar here")
+
+
+def mapping_text(mapping: dict, indent: str = "") -> str:
+    """``mapping`` as block YAML that :func:`parse_yaml` (and ``yaml.safe_load``) read back as the same values.
+
+    Strings that are not safe as plain scalars are written JSON-quoted (a
+    valid YAML double-quoted scalar); lists in flow style; nested mappings in
+    block style.
+    """
+    lines = []
+    for key, value in mapping.items():
+        if isinstance(value, dict):
+            lines.append(f"{indent}{_scalar_text(key)}:")
+            lines.append(mapping_text(value, indent + "  ") if value else f"{indent}  {{}}")
+        else:
+            lines.append(f"{indent}{_scalar_text(key)}: {_value_text(value)}")
+    return "\n".join(line for line in lines if line)
+
+
+def _value_text(value) -> str:
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_value_text(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_scalar_text(k)}: {_value_text(v)}" for k, v in value.items()) + "}"
+    return _scalar_text(value)
+
+
+def _scalar_text(value) -> str:
+    try:
+        return plain_text(value)
+    except ValueError:
+        return json.dumps(str(value))
 
 
 @dataclass

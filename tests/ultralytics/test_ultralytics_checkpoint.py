@@ -274,3 +274,40 @@ def test_a_directory_and_a_missing_file(tmp_path):
         read_checkpoint(tmp_path)
     with pytest.raises(InputError, match="no such file"):
         read_checkpoint(tmp_path / "absent.pt")
+
+
+# -- from a checkpoint to a resumed schedule ---------------------------------------------------------------------------
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("version", ["yolov5-7.0", "ultralytics-8.1", "ultralytics-8.3"])
+def test_a_resume_read_from_a_real_checkpoint_matches_the_loop(torch_module, tmp_path, version):
+    from test_ultralytics_schedule import assert_same, config, run_loop
+
+    from cfgtools.ultralytics.schedule import YoloSchedule
+    from cfgtools.ultralytics.settings import settings_from_checkpoint, training_config
+    from cfgtools.ultralytics.versions import get_version
+
+    nb, start = 37, 31
+    old = config(lr0=0.012)
+    saved = run_loop(torch_module, version, old, nb, save_after=start - 1).saved
+    settings = {"epochs": 55, "lr0": 0.012, "lrf": 0.01, "momentum": 0.937, "warmup_epochs": 3.0,
+                "warmup_momentum": 0.8, "warmup_bias_lr": 0.1, "optimizer": "SGD", "cos_lr": False, "nbs": 64}
+    ckpt = {"epoch": start - 1, "model": None, "optimizer": saved}
+    if version.startswith("yolov5"):
+        hyp = {k: settings[k] for k in ("lr0", "lrf", "momentum", "warmup_epochs", "warmup_momentum",
+                                        "warmup_bias_lr")}
+        ckpt["opt"] = {"epochs": 55, "batch_size": 16, "optimizer": "SGD", "cos_lr": False,
+                       "hyp": {**hyp, "weight_decay": 0.0005}, "save_dir": "runs/train/exp"}
+    else:
+        ckpt["train_args"] = {**settings, "task": "detect", "batch": 16, "save_dir": "runs/detect/train"}
+        ckpt["version"] = {"ultralytics-8.1": "8.1.0", "ultralytics-8.3": "8.3.0"}[version]
+    path = tmp_path / "last.pt"
+    torch_module.save(ckpt, path)
+
+    info = read_checkpoint(path)
+    run_settings = settings_from_checkpoint(info)
+    assert run_settings.rules.name == version and run_settings.findings == []
+    resumed = YoloSchedule(training_config(run_settings), get_version(version), nb, info.resume())
+    trace = run_loop(torch_module, version, dict(old, epochs=55), nb, start_epoch=start, load=saved)
+    assert_same(resumed, trace)

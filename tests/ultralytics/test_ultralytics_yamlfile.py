@@ -154,3 +154,13 @@ def test_resolve_plain_order():
     assert resolve_plain("1e-3") == "str"
     assert resolve_plain("1.0e-3") == "float"
     assert resolve_plain("on") == "bool"
+
+
+def test_mapping_text_reads_back():
+    from cfgtools.ultralytics.yamlfile import mapping_text
+
+    mapping = {"lr0": 1e-05, "name": "exp: 2 # x", "flag": "yes", "none": None, "imgsz": [640, 480],
+               "hyp": {"lrf": 0.01, "anchors": 3}, "empty": {}, "path": "runs/train/exp", "n": 3, "on": True}
+    text = mapping_text(mapping) + "\n"
+    assert safe_load(text) == mapping
+    assert parse_yaml(text).value() == mapping
