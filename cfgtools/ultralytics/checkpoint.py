@@ -130,7 +130,7 @@ class CheckpointInfo(BaseModel):
         return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-# -- the restricted unpickler -------------------------------------------------------------------------------------------
+# -- the restricted unpickler ----------------------------------------------------------------------------------------
 
 
 class Inert:
@@ -260,7 +260,7 @@ def _unpickle(data: bytes, path: str, what: str):
                          path) from None
 
 
-# -- the container -------------------------------------------------------------------------------------------------------
+# -- the container ---------------------------------------------------------------------------------------------------
 
 
 def _check_central_directory(handle, size: int, path: str) -> None:

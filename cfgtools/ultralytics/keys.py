@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-# -- YOLOv5 -----------------------------------------------------------------------------------------------------------
+# -- YOLOv5 ----------------------------------------------------------------------------------------------------------
 
 _HYP_COMMON = {
     "lr0": 0.01, "lrf": 0.01, "momentum": 0.937, "weight_decay": 0.0005, "warmup_epochs": 3.0,
@@ -122,9 +122,9 @@ def _without(table: dict[str, Any], *keys: str) -> dict[str, Any]:
 
 _FLOAT_8_0 = frozenset({"warmup_epochs", "box", "cls", "dfl", "degrees", "shear"})
 _FRACTION_8_0 = frozenset({
-    "dropout", "iou", "lr0", "lrf", "momentum", "weight_decay", "warmup_momentum", "warmup_bias_lr", "label_smoothing",
-    "hsv_h", "hsv_s", "hsv_v", "translate", "scale", "perspective", "flipud", "fliplr", "mosaic", "mixup",
-    "copy_paste", "conf", "fraction",
+    "dropout", "iou", "lr0", "lrf", "momentum", "weight_decay", "warmup_momentum", "warmup_bias_lr",
+    "label_smoothing", "hsv_h", "hsv_s", "hsv_v", "translate", "scale", "perspective", "flipud", "fliplr", "mosaic",
+    "mixup", "copy_paste", "conf", "fraction",
 })
 _INT_8_0 = frozenset({
     "epochs", "patience", "batch", "workers", "seed", "close_mosaic", "mask_ratio", "max_det", "vid_stride",

@@ -299,9 +299,8 @@ class YoloSchedule:
             return tuple(resume.initial_lr), np.array(resume.lr), np.array(resume.momentum)
         previous = YoloSchedule(resume.previous or self.config, self.rules, self.nb)
         if previous.epochs < resume.start_epoch:
-            raise ScheduleError(
-                f"the previous run had {previous.epochs} epochs: it wrote no checkpoint of epoch {resume.start_epoch - 1}"
-            )
+            raise ScheduleError(f"the previous run had {previous.epochs} epochs: "
+                                f"it wrote no checkpoint of epoch {resume.start_epoch - 1}")
         saved = previous.saved_state(resume.start_epoch - 1)
         lr = resume.lr if resume.lr is not None else saved["lr"]
         initial = resume.initial_lr if resume.initial_lr is not None else saved["initial_lr"]
@@ -373,7 +372,7 @@ class YoloSchedule:
         """``lf(epoch)`` of this run."""
         return epoch_factor(self.rules, self.config.cos_lr, self.config.lrf, self.lf_epochs, epoch)
 
-    # -- the values ---------------------------------------------------------------------------------------------------
+    # -- the values --------------------------------------------------------------------------------------------------
 
     def _after_warmup(self, epochs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """lr and momentum of each group at the iterations of ``epochs`` that do not warm up, (groups, n)."""

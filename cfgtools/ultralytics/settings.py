@@ -92,7 +92,7 @@ class SettingsFile:
     invalid: frozenset[str] = frozenset()
 
 
-# -- recognising the kind -----------------------------------------------------------------------------------------------
+# -- recognising the kind --------------------------------------------------------------------------------------------
 
 _ULTRALYTICS_MARKERS = frozenset({
     "task", "mode", "nbs", "close_mosaic", "dfl", "pose", "kobj", "amp", "fraction", "overlap_mask", "mask_ratio",
@@ -151,10 +151,12 @@ def infer_version(kind: FileKind, document: YamlDocument) -> str | None:
     return None
 
 
-# -- reading -------------------------------------------------------------------------------------------------------------
+# -- reading ---------------------------------------------------------------------------------------------------------
 
 
-def read_settings(path: str | os.PathLike[str], version: str | None = None, kind: FileKind | None = None) -> SettingsFile:
+def read_settings(
+    path: str | os.PathLike[str], version: str | None = None, kind: FileKind | None = None
+) -> SettingsFile:
     """Read a settings file; ``version`` (a name of :mod:`versions`) defaults to the one the content shows, else
     the family's default; ``kind`` overrides the recognition. :class:`InputError` when unreadable or unrecognised."""
     return settings_from_document(read_yaml(path), version, kind)
@@ -219,8 +221,10 @@ def settings_from_checkpoint(info: CheckpointInfo, version: str | None = None) -
 def _common_findings(document: YamlDocument) -> list[Finding]:
     findings = []
     for entry in document.duplicates:
-        findings.append(Finding("duplicate-key", entry.name, entry.key_span,
-                                f"this {entry.name!r} is ignored: the key is set again below and yaml.safe_load keeps the last value"))
+        findings.append(Finding(
+            "duplicate-key", entry.name, entry.key_span,
+            f"this {entry.name!r} is ignored: the key is set again below and yaml.safe_load keeps the last value",
+        ))
     for entry in document.entries.values():
         if not isinstance(entry.key, str):
             findings.append(Finding("non-string-key", entry.name, entry.key_span,
@@ -295,11 +299,13 @@ def _check_hyp(entries: dict[str, YamlEntry], rules: VersionRules, prefix: str, 
     for name, entry in entries.items():
         key = prefix + name
         if name not in known:
-            findings.append(_unknown(entry, prefix, known, f"{rules.name} reads no such hyperparameter and ignores it"))
+            findings.append(_unknown(entry, prefix, known,
+                                     f"{rules.name} reads no such hyperparameter and ignores it"))
             continue
         if name in YOLOV5_HYP_OVERWRITTEN:
+            option = "--" + name.replace("_", "-")
             findings.append(Finding("ignored-key", key, entry.key_span,
-                                    f"{name} is ignored: train.py sets hyp[{name!r}] from --{name.replace('_', '-')}"))
+                                    f"{name} is ignored: train.py sets hyp[{name!r}] from {option}"))
             continue
         value = entry.node.value
         if not _is_number(value):
@@ -326,8 +332,9 @@ def _check_opt(document: YamlDocument, rules: VersionRules,
     values, invalid = dict(defaults), set()
     for name, entry in document.entries.items():
         if name not in defaults:
-            findings.append(_unknown(entry, "", defaults,
-                                     f"{rules.name}'s train.py has no such option (resume keeps it, nothing reads it)"))
+            findings.append(_unknown(
+                entry, "", defaults, f"{rules.name}'s train.py has no such option (resume keeps it, nothing reads it)"
+            ))
             continue
         value = entry.node.value
         expected = YOLOV5_OPT_TYPES.get(name)
@@ -347,7 +354,8 @@ def _check_opt(document: YamlDocument, rules: VersionRules,
         if entry is not None and name not in invalid and isinstance(values[name], int) and values[name] < 1:
             if name == "batch_size" and values[name] == -1:
                 continue  # AutoBatch: chosen at run time (training_config says so)
-            findings.append(Finding("out-of-range", name, entry.node.span, f"{name}={values[name]} must be at least 1"))
+            findings.append(Finding("out-of-range", name, entry.node.span,
+                                    f"{name}={values[name]} must be at least 1"))
     return values, invalid
 
 
@@ -420,7 +428,7 @@ def _check_cfg_value(keys: UltralyticsKeys, name: str, value: Any) -> tuple[Find
     return None
 
 
-# -- the schedule's settings ---------------------------------------------------------------------------------------------
+# -- the schedule's settings -----------------------------------------------------------------------------------------
 
 
 def training_config(

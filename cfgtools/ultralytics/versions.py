@@ -143,7 +143,8 @@ ULTRALYTICS_8_1 = VersionRules(
     optimizers=_ULTRALYTICS_OPTIMIZERS,
 )
 ULTRALYTICS_8_3 = VersionRules(
-    name="ultralytics-8.3", family="ultralytics", upstream="ultralytics 8.2.x and 8.3.x (read at 8.2.0, 8.3.0, 8.3.253)",
+    name="ultralytics-8.3", family="ultralytics",
+    upstream="ultralytics 8.2.x and 8.3.x (read at 8.2.0, 8.3.0, 8.3.253)",
     group_order=("bias", "weight", "bn"), warmup_floor=100, zero_warmup_disables=True,
     warmup_capped_before_last_epoch=False, linear_divides_by_epochs_minus_one=False, clamps_factor=True,
     cosine_by_default=False, scheduler_steps_at="start", checkpoint_after_step=False,

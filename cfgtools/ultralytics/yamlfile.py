@@ -370,7 +370,8 @@ class _Builder:
         if short in ("set", "omap", "pairs"):
             raise self.error(f"!!{short} is not a settings value: cfgtools does not read it", event.start_mark)
         if short not in _SAFE_TAGS:
-            raise self.error(f"tag {tag!r} has no safe constructor: yaml.safe_load refuses the file", event.start_mark)
+            raise self.error(f"tag {tag!r} has no safe constructor: yaml.safe_load refuses the file",
+                             event.start_mark)
         return short
 
     def scalar(self, event) -> YamlNode:
