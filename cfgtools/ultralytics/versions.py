@@ -6,25 +6,31 @@ upstream lines they come from (YOLOv5 ``train.py`` at the tag; ultralytics
 ``ultralytics/engine/trainer.py`` of the release wheel, ``yolo/engine`` in
 8.0.0):
 
-==================  =======  =======  =======  ========  ========  ========  ========
-fact                v5.0     v6.1     v7.0     8.0.200   8.1.0     8.3.0     8.4.190
-==================  =======  =======  =======  ========  ========  ========  ========
-group order         bn,w,b   bn,w,b   b,w,bn   b,w,bn    b,w,bn    b,w,bn    w,bn,b
-warm-up floor       1000     1000     100      100       100       100       none
-warmup_epochs <= 0   1000     1000     100      off       off       off       off
-warm-up at most     -        -        -        -         -         -         E-1 epochs
-linear lf divisor   E-1      E        E        E         E         E         E
-lf clamped at 0     no       no       no       no        yes       yes       yes
-cosine by default   yes      no       no       no        no        no        no
-scheduler.step()    end      end      end      end       end       start     start
-ckpt lr saved       after    after    after    after     before    (unused)  (unused)
-optimizer steps     ni%acc   since    since    since     since     since     since
-optimizer=auto      -        -        -        SGD/AdamW SGD/AdamW SGD/AdamW MuSGD/AdamW
-resume E < start    E+=s-1   E+=s-1   E+=s-1   E+=s-1    E+=s-1    E+=s-1    refused
-==================  =======  =======  =======  ========  ========  ========  ========
+===================  =======  =======  ======  =======  ======  ======  =======
+fact                 v5.0     v6.1     v7.0    8.0.200  8.1.0   8.3.0   8.4.190
+===================  =======  =======  ======  =======  ======  ======  =======
+group order          bn,w,b   bn,w,b   b,w,bn  b,w,bn   b,w,bn  b,w,bn  w,bn,b
+warm-up floor        1000     1000     100     100      100     100     none
+warmup_epochs <= 0   1000 it  1000 it  100 it  off      off     off     off
+warm-up at most      -        -        -       -        -       -       E-1 ep
+linear lf divisor    E-1      E        E       E        E       E       E
+lf clamped at 0 [1]  no       no       no      no       yes     yes     yes
+cosine by default    yes      no       no      no       no      no      no
+scheduler.step()     end      end      end     end      end     start   start
+ckpt saved           after    after    after   after    before  -       -
+optimizer steps      ni%acc   since    since   since    since   since   since
+accumulate capped    no       no       no      no       no      no      nb*E
+optimizer=auto >10k  -        -        -       SGD      SGD     SGD     MuSGD
+resume with E < s    E+=s-1   E+=s-1   E+=s-1  E+=s-1   E+=s-1  E+=s-1  refused
+===================  =======  =======  ======  =======  ======  ======  =======
 
 (bn = BatchNorm weights, no decay; w = other weights, with decay; b = biases.
-"since" is ``ni - last_opt_step >= accumulate``.)
+"since" is ``ni - last_opt_step >= accumulate``. "ckpt saved": the checkpoint of
+an epoch is written after/before that epoch's ``scheduler.step()``, so it holds
+``base_lr * lf(epoch)`` or the epoch's last lr; with the step at the start the
+restored lr is overwritten at once. [1] ``max(1 - x/E, 0)`` and
+``max((1 - cos)/2, 0)``: neither can bind for the epochs a run trains, the
+clamps change no value.)
 
 Sources: v5.0 train.py:110-130 (groups, ``pg2`` biases added last), 136-140
 (``linear_lr`` flag, lf with ``epochs - 1``, cosine otherwise), 238 (nw), 242,
