@@ -73,7 +73,9 @@ class Resume(BaseModel):
     """A ``--resume`` / ``resume=True`` from a checkpoint of epoch ``start_epoch - 1``.
 
     ``previous`` holds the settings of the run that wrote the checkpoint (None:
-    the same as now); the checkpoint's optimizer ``param_groups`` values
+    the same as now, which is wrong when the epoch count or lr0/lrf was edited
+    for the resume: then pass the original settings, or the checkpoint's
+    values); the checkpoint's optimizer ``param_groups`` values
     (``lr``, ``initial_lr``, ``momentum``, in optimizer order) are computed from
     that run when not given. Upstream restores them with
     ``optimizer.load_state_dict`` (YOLOv5 utils/torch_utils.py:365-366 at v7.0,
@@ -479,9 +481,9 @@ class YoloSchedule:
     def saved_state(self, epoch: int) -> dict[str, tuple[float, ...]]:
         """The optimizer ``param_groups`` values in the checkpoint written after ``epoch``.
 
-        YOLOv5 and 8.0 save after ``scheduler.step()``: the lr is then
-        ``initial_lr * lf(epoch)`` whatever the warm-up did; 8.1+ save before it
-        (the lr of the epoch's last iteration).
+        YOLOv5 and 8.0 save after ``scheduler.step()``: the lr is then the
+        scheduler's ``base_lr * lf(epoch)`` whatever the warm-up did; 8.1+ save
+        before it (the lr of the epoch's last iteration).
         """
         rows = self.rows_at([epoch * self.nb + self.nb - 1])
         lr = rows.lr[:, 0]

@@ -345,3 +345,15 @@ def test_rows_stay_in_chunks():
     schedule = YoloSchedule(cfg, get_version("ultralytics-8.3"), 1000)
     sizes = [len(rows) for rows in schedule.iter_rows(chunk=50_000)]
     assert max(sizes) == 50_000 and sum(sizes) == 300_000
+
+
+def test_retraining_from_a_finished_last_pt_warms_up_from_the_start():
+    # `--weights last.pt` of a finished run is a new run: epoch 0, fresh optimizer, warm-up from warmup_bias_lr / 0
+    old = TrainingConfig(**dict(BASE, epochs=300))
+    new = old.model_copy(update={"epochs": 600})
+    last = YoloSchedule(old, get_version("yolov5-7.0"), 100).epoch_rows().lr[:, -1]
+    rows = YoloSchedule(new, get_version("yolov5-7.0"), 100).rows_at([0, 300])  # nw = max(3 * 100, 100) = 300
+    assert rows.lr[:, 0].tolist() == [0.1, 0.0, 0.0]  # bias group first in v7.0
+    weights_at_end_of_warmup = 0.01 * ((1 - 3 / 600) * 0.99 + 0.01)  # ni = 300 is epoch 3: lr0 * lf(3)
+    assert rows.lr[1, 1] == pytest.approx(weights_at_end_of_warmup, rel=1e-12)
+    assert rows.lr[1, 1] / last[1] == pytest.approx(weights_at_end_of_warmup / (0.01 * (2 / 300 * 0.99 + 0.01)))
