@@ -16,6 +16,10 @@ import pytest
 from cfgtools.errors import InputError
 from cfgtools.ultralytics import checkpoint as checkpoint_module
 from cfgtools.ultralytics.checkpoint import read_checkpoint
+from cfgtools.ultralytics.schedule import YoloSchedule
+from cfgtools.ultralytics.settings import settings_from_checkpoint, training_config
+from cfgtools.ultralytics.versions import get_version
+from tests.ultralytics.test_schedule import assert_same, config, run_loop
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -283,11 +287,6 @@ def test_a_directory_and_a_missing_file(tmp_path):
 @pytest.mark.torch
 @pytest.mark.parametrize("version", ["yolov5-7.0", "ultralytics-8.1", "ultralytics-8.3"])
 def test_a_resume_read_from_a_real_checkpoint_matches_the_loop(torch_module, tmp_path, version):
-    from test_ultralytics_schedule import assert_same, config, run_loop
-
-    from cfgtools.ultralytics.schedule import YoloSchedule
-    from cfgtools.ultralytics.settings import settings_from_checkpoint, training_config
-    from cfgtools.ultralytics.versions import get_version
 
     nb, start = 37, 31
     old = config(lr0=0.012)

@@ -11,7 +11,7 @@ from cfgtools.positions import Span
 from cfgtools.ultralytics.schedule import ScheduleError
 from cfgtools.ultralytics.settings import parse_settings, read_settings, training_config
 
-from conftest import FIXTURES, shared_dir
+from tests.conftest import FIXTURES, shared_dir
 
 HERE = FIXTURES / "ultralytics"
 
