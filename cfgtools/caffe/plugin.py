@@ -35,7 +35,7 @@ class Caffe(Framework):
     name = "caffe"
     noun = "Caffe solver"
     dialects = DIALECTS
-    suffixes = (".prototxt",)
+    suffixes = (".prototxt", ".pt")  # py-faster-rcnn names its solvers solver.pt
     views = ("solver",)
     setting_names = {"base_lr": "base_lr", "horizon": "max_iter", "policy": "lr_policy"}
 

@@ -9,10 +9,12 @@ import sys
 from cfgtools.commands._args import add_dialect_argument, comma_list, epochs, gpu_count, iteration, positive_int
 from cfgtools.errors import InputError
 from cfgtools.files import WriteRefused, atomic_write
+from cfgtools.lint.cache import ResultCache, cache_directory, run_key
 from cfgtools.lint.report import FORMATS, render, use_color
 from cfgtools.lint.runner import EXIT_ERROR, lint_paths
 from cfgtools.lint.settings import SettingsError, load_settings
 from cfgtools.sources import open_regular, read_bytes
+from cfgtools.values import printable
 
 #: a darknet .data file is a handful of key=value lines
 DATA_FILE_BYTES = 1024 * 1024
@@ -52,6 +54,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output-file", "-o", default=None, metavar="F", help="write the report to F")
     parser.add_argument("--show-fixes", action="store_true", help="show the replacement text of each fix")
     parser.add_argument("--no-color", action="store_true", help="never colour the text output")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="lint every file again instead of reusing results from the cache")
 
 
 def _count_images(data_path: str) -> int:
@@ -116,12 +120,17 @@ def run(args: argparse.Namespace) -> int:
             "previous_gpus": args.previous_gpus,
             "clear": args.clear,
         }
-        settings, _ = load_settings(args.files[0], args.config, overrides)
+        settings, project = load_settings(args.files[0], args.config, overrides)
     except SettingsError as exc:
         print(f"cfgtools lint: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
 
-    result = lint_paths(args.files, settings)
+    cache = None
+    if not args.no_cache:
+        cache = ResultCache(cache_directory(settings.cache_dir, project), run_key(settings))
+    result = lint_paths(args.files, settings, cache)
+    if cache is not None and cache.warning:
+        print(f"cfgtools lint: warning: {printable(cache.warning)}", file=sys.stderr)
     fmt = args.format or "text"
     for error in result.errors:
         print(error, file=sys.stderr)

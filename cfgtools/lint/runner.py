@@ -18,6 +18,7 @@ from typing import Iterable, Sequence
 
 from cfgtools import frameworks
 from cfgtools.errors import InputError
+from cfgtools.lint.cache import ResultCache
 from cfgtools.lint.context import LintContext
 from cfgtools.lint.core import Diagnostic
 from cfgtools.lint.rule import Rule
@@ -123,12 +124,23 @@ def lint_source(source: SourceText, settings: LintSettings) -> FileResult:
     return result
 
 
-def lint_file(path: str, settings: LintSettings) -> FileResult:
+def lint_file(path: str, settings: LintSettings, cache: ResultCache | None = None) -> FileResult:
+    """Lint the file at ``path``; with a cache, a file linted before with the same inputs is not linted again."""
     try:
         source = read_source(path)
     except InputError as exc:
         return FileResult(path=path, errors=[exc.with_path(path).format()])
-    return lint_source(source, settings)
+    if cache is None:
+        return lint_source(source, settings)
+    key = cache.key(path, source.text.encode("utf-8", errors="surrogateescape"))
+    hit = cache.get(key, path)
+    if hit is not None:
+        kind, diagnostics = hit
+        return FileResult(path=path, kind=kind, diagnostics=diagnostics)
+    result = lint_source(source, settings)
+    if not result.errors:  # only clean results: a read or internal error is reported again next time
+        cache.put(key, result.kind, result.diagnostics)
+    return result
 
 
 def lint_text(text: str | bytes, settings: LintSettings | None = None, path: str = "<string>") -> FileResult:
@@ -144,8 +156,8 @@ def lint_text(text: str | bytes, settings: LintSettings | None = None, path: str
     return lint_source(source, settings)
 
 
-def lint_paths(paths: Sequence[str], settings: LintSettings) -> LintRun:
+def lint_paths(paths: Sequence[str], settings: LintSettings, cache: ResultCache | None = None) -> LintRun:
     run = LintRun(settings=settings)
     for path in expand_paths(paths):
-        run.files.append(lint_file(path, settings))
+        run.files.append(lint_file(path, settings, cache))
     return run

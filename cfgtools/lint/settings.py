@@ -71,6 +71,9 @@ class LintSettings(BaseModel):
     previous_gpus: int | None = Field(None, ge=1)
     clear: bool = False  #: darknet -clear: the iteration restarts at 0
 
+    # --- the result cache
+    cache_dir: str | None = None  #: default: .cfgtools_cache beside pyproject.toml (CFGTOOLS_CACHE_DIR wins)
+
     # --- thresholds of the numeric rules (LR*/RS*)
     lr_floor_fraction: float = Field(1e-3, gt=0)  #: "the rate is negligible" below this fraction of base
     lr_floor_share: float = Field(0.25, gt=0, le=1)  #: share of the run allowed below the floor
