@@ -7,12 +7,18 @@ helpers and fixtures here; keep it generic.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = REPO_ROOT / "fixtures"
+
+# `cfgtools lint` keeps a result cache beside the nearest pyproject.toml: during the tests it lives in a
+# temporary folder instead of the checkout (tests of the cache point it elsewhere themselves)
+os.environ.setdefault("CFGTOOLS_CACHE_DIR", tempfile.mkdtemp(prefix="cfgtools-test-cache-"))
 
 
 def shared_dir() -> Path | None:
