@@ -1,4 +1,4 @@
-"""``cfgtools lint``, ``cfgtools rules`` and ``cfgtools explain`` end to end (in process)."""
+"""``cfgtools lint`` and ``cfgtools rules`` end to end (in process)."""
 
 from __future__ import annotations
 
@@ -116,14 +116,3 @@ def test_rules_command(capsys):
     row = next(r for r in rows if r["code"] == "DN006")
     assert row == {"code": "DN006", "name": "unknown-policy", "severity": "error", "framework": "darknet",
                    "summary": row["summary"]}
-
-
-def test_explain_command(capsys):
-    assert main(["explain", "DN003"]) == 0
-    out = capsys.readouterr().out
-    assert "DN003 inline-comment" in out and "Bad" in out and "Good" in out
-    assert main(["explain", "inline-comment"]) == 0
-    capsys.readouterr()
-    assert main(["explain", "DN03"]) == 2
-    assert "did you mean DN003?" in capsys.readouterr().err
-    assert main(["explain", "XX999"]) == 2
