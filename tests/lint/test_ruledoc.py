@@ -11,6 +11,7 @@ from cfgtools.lint import numeric, ruledoc
 from cfgtools.lint.context import LintContext
 from cfgtools.lint.core import DOC_HEADINGS
 from cfgtools.lint.registry import RULES
+from cfgtools.lint.runner import lint_text
 from cfgtools.lint.settings import LintSettings
 
 DOC = """## What it does
@@ -72,6 +73,25 @@ def test_doc_has_ruffs_headings_in_order(code):
 def test_doc_has_no_restructuredtext(code):
     doc = RULES[code].doc()
     assert "``" not in doc.replace("```", "") and not re.search(r"::\s*$", doc, re.MULTILINE), doc
+
+
+#: rules whose examples are fragments (YOLO layers without the network around them) or need
+#: command-line inputs (--epochs, --resume-from): the linter cannot check them alone
+FRAGMENTS = {"YL001", "YL002", "YL003", "YL004", "YL005", "YL006", "YL007", "YL008", "YL010",
+             "LR005", "RS001", "RS002", "RS003"}
+
+
+@pytest.mark.parametrize("code", sorted(set(RULES) - FRAGMENTS))
+def test_example_has_the_problem_and_use_instead_does_not(code):
+    body = dict(ruledoc.sections(RULES[code].doc()))
+    found = {}
+    for title in ("Example", "Use instead"):
+        (language, text), = ruledoc.code_blocks(body[title])
+        result = lint_text(text + "\n", LintSettings(select=[code]), f"example.{language}")
+        assert result.kind is not None and result.errors == [], title
+        found[title] = [d.code for d in result.diagnostics]
+    assert code in found["Example"]
+    assert found["Use instead"] == []
 
 
 # ----------------------------------------------------------------------------- Options
