@@ -3,9 +3,9 @@
 The format of a cases file is described in ``rule_cases.py``. Each case is
 linted with ``LintSettings(select=[CODE] + the case's select, ...)`` and must
 give exactly the expected findings: code and line (column, severity and parts
-of the message where the case says), and for a finding with a fix hint its exact help text and
-replacement. Every rule has a case with findings and a clean one, and every
-rule that writes fix hints has a case that checks one.
+of the message where the case says), and for a finding with a fix hint its
+exact help text and replacement. Every rule has a case with findings and a
+clean one, and every rule that writes fix hints has a case that checks one.
 """
 
 from __future__ import annotations
