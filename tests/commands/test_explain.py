@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from cfgtools.cli import main
@@ -33,6 +35,7 @@ def test_no_markup_is_left(code, capsys):
     assert main(["explain", code]) == 0
     out = capsys.readouterr().out
     assert "`" not in out and "Bad::" not in out and "Good::" not in out and "## " not in out
+    assert not re.search(r"(?<![\w*])\*[A-Za-z][^*\n]*\*(?![\w*])", out), "Markdown emphasis"
 
 
 def test_rule_names_and_unknown_codes(capsys):

@@ -12,7 +12,7 @@ class ResumeSpike(Rule):
     Checks whether resuming from a checkpoint makes the learning rate jump.
 
     ## Why is this bad?
-    darknet and Caffe recompute the rate from the stored iteration and the *edited*
+    darknet and Caffe recompute the rate from the stored iteration and the edited
     config (darknet: `get_current_rate` of the batch number that `seen` in the
     .weights file gives; Caffe: `Solver::Restore` restores `iter` and multistep's
     `current_step`, everything else comes from the edited solver). Changing
