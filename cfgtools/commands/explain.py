@@ -1,4 +1,4 @@
-"""``cfgtools explain CODE``: what a rule checks, why it matters, with a bad and a good example."""
+"""``cfgtools explain CODE``: a rule's documentation (what it does, why, an example and its fix) as plain text."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import re
 import sys
 
 from cfgtools.lint.registry import all_rules, applies_to
+from cfgtools.lint.ruledoc import to_text
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -31,5 +32,5 @@ def run(args: argparse.Namespace) -> int:
         print(f"cfgtools explain: error: unknown rule {wanted!r}{hint} (see `cfgtools rules`)", file=sys.stderr)
         return 2
     header = f"{rule.code} {rule.name} ({rule.severity.value}, {applies_to(rule)})"
-    sys.stdout.write(f"{header}\n{'=' * len(header)}\n\n{rule.summary}\n\n{rule.doc()}\n")
+    sys.stdout.write(f"{header}\n{'=' * len(header)}\n\n{rule.summary}\n\n{to_text(rule.doc())}")
     return 0

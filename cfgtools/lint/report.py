@@ -17,6 +17,7 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from cfgtools import __version__
+from cfgtools.lint import ruledoc
 from cfgtools.lint.core import Diagnostic, Severity
 from cfgtools.lint.registry import all_rules, applies_to
 from cfgtools.lint.runner import LintRun
@@ -168,11 +169,6 @@ def artifact_uri(path: str, base: Path | None = None) -> str:
     return "".join(c if (c.isalnum() or c in "/._-~") else "%{:02X}".format(ord(c)) if ord(c) < 128 else c for c in text)
 
 
-def _short_doc(rule) -> str:
-    doc = rule.doc()
-    return doc.split("\n\n", 1)[0].replace("\n", " ").strip() or rule.summary
-
-
 def render_sarif(run: LintRun) -> str:
     rules = all_rules()
     used = sorted({d.code for d in run.diagnostics} | set(rules))
@@ -189,8 +185,9 @@ def render_sarif(run: LintRun) -> str:
                 "id": code,
                 "name": "".join(part.capitalize() for part in rule.name.split("-")),
                 "shortDescription": {"text": rule.summary},
-                "fullDescription": {"text": _short_doc(rule)},
-                "help": {"text": rule.doc()},
+                "fullDescription": {"text": ruledoc.description(rule.doc()) or rule.summary},
+                # GitHub renders help.markdown; other viewers show the plain text
+                "help": {"text": ruledoc.to_text(rule.doc()), "markdown": rule.doc()},
                 "defaultConfiguration": {"level": level},
                 "properties": {"tags": [applies_to(rule)], "problem.severity": level if level != "note" else "recommendation"},
             }

@@ -11,9 +11,10 @@ from cfgtools.lint.report import FORMATS, render
 from cfgtools.lint.runner import LintRun, lint_text
 from cfgtools.lint.settings import LintSettings
 
-from tests.lint.lint_fixtures import fixture_files
+from tests.lint.rule_cases import load_cases
 
-SEEDS = [p.read_bytes() for p in fixture_files()] or [b"[net]\nbatch=1\n"]
+#: the inputs of the rule-test cases (every rule's problems and clean files) as seeds to mutate
+SEEDS = sorted({case.data for case in load_cases()}) or [b"[net]\nbatch=1\n"]
 SPECIAL = [b"\xef\xbb\xbf", b"\r", b"\r\n", b"=", b"#", b";", b",", b"[", b"]", b"\n", b"\0", b"\xff", b" ", b"\t",
            b"[net]\n", b"policy=steps\n", b"steps=", b"lr_policy: ", b"\"", b"{", b"}", b"1e99", b"-1", b"nan"]
 

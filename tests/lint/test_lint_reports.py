@@ -86,6 +86,11 @@ def test_sarif_is_what_code_scanning_reads():
     for rule in driver["rules"]:
         assert rule["shortDescription"]["text"] and rule["fullDescription"]["text"]
         assert rule["defaultConfiguration"]["level"] in ("error", "warning", "note")
+        # GitHub renders the Markdown; the text is for viewers that do not
+        assert rule["help"]["markdown"].startswith("## What it does\n")
+        assert "`" not in rule["help"]["text"] and rule["help"]["text"].startswith("What it does\n------------\n")
+    dn003 = next(rule for rule in driver["rules"] if rule["id"] == "DN003")
+    assert dn003["fullDescription"]["text"] == "Checks for a # comment after a value on the same line."
     assert run["results"]
     for result in run["results"]:
         assert driver["rules"][result["ruleIndex"]]["id"] == result["ruleId"]

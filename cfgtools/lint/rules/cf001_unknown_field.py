@@ -10,22 +10,28 @@ from cfgtools.positions import Span
 
 
 class UnknownSolverField(Rule):
-    """A field that Caffe's SolverParameter does not have: Caffe refuses the file.
+    """## What it does
+    Checks for fields that Caffe's `SolverParameter` does not have.
 
-    The solver is parsed with protobuf's text format, which stops at an
-    unknown field name (``Message type "caffe.SolverParameter" has no field
-    named ...``) before training starts. Fields of forks (``plateau_winsize``
-    of the SSD fork) are unknown to BVLC Caffe.
+    ## Why is this bad?
+    Caffe refuses the file. `ReadSolverParamsFromTextFileOrDie`
+    (src/caffe/util/upgrade_proto.cpp) parses the solver with protobuf's text format
+    (`ReadProtoFromTextFile`, src/caffe/util/io.cpp), which stops at an unknown field
+    name (`Message type "caffe.SolverParameter" has no field named ...`) before
+    training starts. Fields of forks (`plateau_winsize` of the SSD fork) are unknown
+    to BVLC Caffe.
 
-    Bad::
+    ## Example
+    ```prototxt
+    base_lr: 0.01
+    lr_polciy: "step"
+    ```
 
-        base_lr: 0.01
-        lr_polciy: "step"
-
-    Good::
-
-        base_lr: 0.01
-        lr_policy: "step"
+    ## Use instead
+    ```prototxt
+    base_lr: 0.01
+    lr_policy: "step"
+    ```
     """
 
     code = "CF001"

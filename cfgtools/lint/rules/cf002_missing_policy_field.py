@@ -41,25 +41,30 @@ _NEEDS: dict[str, dict[str, tuple[str, Severity | None, str]]] = {
 
 
 class MissingPolicyField(Rule):
-    """A field the lr_policy needs is not set: Caffe uses 0.
+    """## What it does
+    Checks that every field the `lr_policy` needs is set.
 
-    SolverParameter's gamma, power, stepsize and max_iter have no default, so
-    an omitted one is 0 and the schedule degenerates: ``step`` without
-    gamma drops the rate to 0 at the first step, ``poly`` without power is a
-    constant rate, ``step``/``sigmoid`` without stepsize abort.
+    ## Why is this bad?
+    `SolverParameter`'s gamma, power, stepsize and max_iter have no default
+    (src/caffe/proto/caffe.proto), so an omitted one is 0 and the schedule that
+    `SGDSolver::GetLearningRate` (src/caffe/solvers/sgd_solver.cpp) computes
+    degenerates: `step` without gamma drops the rate to 0 at the first step, `poly`
+    without power is a constant rate, `step`/`sigmoid` without stepsize abort.
 
-    Bad::
+    ## Example
+    ```prototxt
+    base_lr: 0.01
+    lr_policy: "step"
+    stepsize: 10000      # gamma missing: the rate becomes 0 at iteration 10000
+    ```
 
-        base_lr: 0.01
-        lr_policy: "step"
-        stepsize: 10000      # gamma missing: the rate becomes 0 at iteration 10000
-
-    Good::
-
-        base_lr: 0.01
-        lr_policy: "step"
-        stepsize: 10000
-        gamma: 0.1
+    ## Use instead
+    ```prototxt
+    base_lr: 0.01
+    lr_policy: "step"
+    stepsize: 10000
+    gamma: 0.1
+    ```
     """
 
     code = "CF002"

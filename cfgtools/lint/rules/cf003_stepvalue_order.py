@@ -8,26 +8,31 @@ from cfgtools.lint.rules._caffe import value_spans
 
 
 class StepvalueOrder(Rule):
-    """``stepvalue`` is not strictly increasing.
+    """## What it does
+    Checks that `stepvalue` is strictly increasing.
 
-    multistep advances its step by at most one per iteration and only compares
-    ``stepvalue[current_step]``: with 300, 100, 200 nothing happens until
-    iteration 300, then the rate drops on three consecutive iterations
-    (300, 301, 302). Duplicates also drop on consecutive iterations.
+    ## Why is this bad?
+    multistep (`SGDSolver::GetLearningRate`, src/caffe/solvers/sgd_solver.cpp)
+    advances its step by at most one per iteration and only compares
+    `stepvalue[current_step]`: with 300, 100, 200 nothing happens until iteration
+    300, then the rate drops on three consecutive iterations (300, 301, 302).
+    Duplicates also drop on consecutive iterations.
 
-    Bad::
+    ## Example
+    ```prototxt
+    lr_policy: "multistep"
+    gamma: 0.1
+    stepvalue: 300000
+    stepvalue: 100000
+    ```
 
-        lr_policy: "multistep"
-        gamma: 0.1
-        stepvalue: 300000
-        stepvalue: 100000
-
-    Good::
-
-        lr_policy: "multistep"
-        gamma: 0.1
-        stepvalue: 100000
-        stepvalue: 300000
+    ## Use instead
+    ```prototxt
+    lr_policy: "multistep"
+    gamma: 0.1
+    stepvalue: 100000
+    stepvalue: 300000
+    ```
     """
 
     code = "CF003"

@@ -10,24 +10,29 @@ from cfgtools.lint.rules._helpers import did_you_mean
 
 
 class LrPolicy(Rule):
-    """``lr_policy`` is missing or not a policy Caffe knows.
+    """## What it does
+    Checks that `lr_policy` is set to a policy Caffe knows.
 
-    lr_policy has no default: an omitted one is ``""``. Either way
-    ``GetLearningRate`` stops with ``Unknown learning rate policy`` at the
-    first training iteration (after the test at iteration 0 has run). Names
-    are exact and case-sensitive; ``plateau`` exists only in the SSD fork.
+    ## Why is this bad?
+    lr_policy has no default: an omitted one is `""`. Either way
+    `SGDSolver::GetLearningRate` (src/caffe/solvers/sgd_solver.cpp) stops with
+    `Unknown learning rate policy` at the first training iteration (after the test
+    at iteration 0 has run). Names are exact and case-sensitive; `plateau` exists
+    only in the SSD fork.
 
-    Bad::
+    ## Example
+    ```prototxt
+    base_lr: 0.01
+    lr_policy: "Step"
+    ```
 
-        base_lr: 0.01
-        lr_policy: "Step"
-
-    Good::
-
-        base_lr: 0.01
-        lr_policy: "step"
-        stepsize: 10000
-        gamma: 0.1
+    ## Use instead
+    ```prototxt
+    base_lr: 0.01
+    lr_policy: "step"
+    stepsize: 10000
+    gamma: 0.1
+    ```
     """
 
     code = "CF004"

@@ -8,28 +8,33 @@ from cfgtools.lint.rules._caffe import span_of, value_spans
 
 
 class StepPastMaxIter(Rule):
-    """A stepvalue (or stepsize) at or past ``max_iter``: it never changes the rate.
+    """## What it does
+    Checks for a stepvalue (or the stepsize of `step`) at or past `max_iter`.
 
-    Caffe runs iterations 0..max_iter-1; the rate of iteration max_iter is
-    never used. A stepvalue >= max_iter is never reached, and Caffe says
-    nothing about it. Solvers without max_iter (py-faster-rcnn sets it from
+    ## Why is this bad?
+    Caffe runs iterations 0..max_iter-1 (`Solver::Solve` steps `max_iter - iter_`
+    times, src/caffe/solver.cpp); the rate of iteration max_iter is never used. A
+    stepvalue >= max_iter is never reached and never changes the rate, and Caffe
+    says nothing about it. Solvers without max_iter (py-faster-rcnn sets it from
     Python) are not checked.
 
-    Bad::
+    ## Example
+    ```prototxt
+    max_iter: 50000
+    lr_policy: "multistep"
+    gamma: 0.1
+    stepvalue: 40000
+    stepvalue: 60000    # never reached
+    ```
 
-        max_iter: 50000
-        lr_policy: "multistep"
-        gamma: 0.1
-        stepvalue: 40000
-        stepvalue: 60000    # never reached
-
-    Good::
-
-        max_iter: 50000
-        lr_policy: "multistep"
-        gamma: 0.1
-        stepvalue: 40000
-        stepvalue: 45000
+    ## Use instead
+    ```prototxt
+    max_iter: 50000
+    lr_policy: "multistep"
+    gamma: 0.1
+    stepvalue: 40000
+    stepvalue: 45000
+    ```
     """
 
     code = "CF005"

@@ -9,20 +9,25 @@ from cfgtools.lint.rules._caffe import span_of
 
 
 class SolverType(Rule):
-    """The deprecated ``solver_type`` enum, or ``solver_type`` together with ``type``.
+    """## What it does
+    Checks for the deprecated `solver_type` enum, alone or together with `type`.
 
-    Caffe upgrades ``solver_type: NESTEROV`` to ``type: "Nesterov"`` and logs
-    a deprecation note. With both fields it dies: ``old solver_type field
-    (enum) and new type field (string) cannot be both specified``.
+    ## Why is this bad?
+    `UpgradeSolverAsNeeded` (src/caffe/util/upgrade_proto.cpp) upgrades
+    `solver_type: NESTEROV` to `type: "Nesterov"` and logs a deprecation note. With
+    both fields it dies: `old solver_type field (enum) and new type field (string)
+    cannot be both specified`.
 
-    Bad::
+    ## Example
+    ```prototxt
+    solver_type: ADAM
+    type: "Adam"
+    ```
 
-        solver_type: ADAM
-        type: "Adam"
-
-    Good::
-
-        type: "Adam"
+    ## Use instead
+    ```prototxt
+    type: "Adam"
+    ```
     """
 
     code = "CF006"

@@ -7,21 +7,26 @@ from cfgtools.lint.rule import Rule
 
 
 class RepeatedScalarField(Rule):
-    """A non-repeated field given twice: Caffe's protobuf parser refuses the file.
+    """## What it does
+    Checks for a non-repeated field given twice.
 
-    Only ``test_net``, ``test_iter``, ``test_net_param``, ``test_state``,
-    ``stepvalue`` and ``weights`` may repeat. For any other field protobuf's
-    text format stops with ``Non-repeated field "base_lr" is specified
-    multiple times``.
+    ## Why is this bad?
+    Caffe's protobuf parser refuses the file. Only `test_net`, `test_iter`,
+    `test_net_param`, `test_state`, `stepvalue` and `weights` may repeat. For any
+    other field protobuf's text format (`ReadProtoFromTextFile`,
+    src/caffe/util/io.cpp) stops with `Non-repeated field "base_lr" is specified
+    multiple times`.
 
-    Bad::
+    ## Example
+    ```prototxt
+    base_lr: 0.01
+    base_lr: 0.001
+    ```
 
-        base_lr: 0.01
-        base_lr: 0.001
-
-    Good::
-
-        base_lr: 0.001
+    ## Use instead
+    ```prototxt
+    base_lr: 0.001
+    ```
     """
 
     code = "CF007"

@@ -17,24 +17,29 @@ _USED_BY = {
 
 
 class SolverFieldUnusedByPolicy(Rule):
-    """A schedule field the lr_policy never uses.
+    """## What it does
+    Checks for a schedule field (`gamma`, `power`, `stepsize`, `stepvalue`) that the
+    `lr_policy` never uses.
 
-    ``fixed`` ignores gamma, power and stepsize; ``stepvalue`` is read only by
-    ``multistep``, ``stepsize`` only by ``step`` and ``sigmoid``, ``power``
-    only by ``inv`` and ``poly``. Such a field looks like it shapes the
-    schedule but does not.
+    ## Why is this bad?
+    `SGDSolver::GetLearningRate` (src/caffe/solvers/sgd_solver.cpp) reads each field
+    only for some policies: `fixed` ignores gamma, power and stepsize; `stepvalue` is
+    read only by `multistep`, `stepsize` only by `step` and `sigmoid`, `power` only
+    by `inv` and `poly`. Such a field looks like it shapes the schedule but does not.
 
-    Bad::
+    ## Example
+    ```prototxt
+    lr_policy: "fixed"
+    stepsize: 10000     # ignored
+    gamma: 0.1          # ignored
+    ```
 
-        lr_policy: "fixed"
-        stepsize: 10000     # ignored
-        gamma: 0.1          # ignored
-
-    Good::
-
-        lr_policy: "step"
-        stepsize: 10000
-        gamma: 0.1
+    ## Use instead
+    ```prototxt
+    lr_policy: "step"
+    stepsize: 10000
+    gamma: 0.1
+    ```
     """
 
     code = "CF008"

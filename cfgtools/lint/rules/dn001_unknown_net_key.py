@@ -10,24 +10,31 @@ from cfgtools.lint.rules._helpers import did_you_mean
 
 
 class UnknownNetKey(Rule):
-    """A key in [net] that darknet never reads.
+    """## What it does
+    Checks for keys in `[net]` that darknet never reads.
 
-    darknet does not report unused keys of the [net] section (it calls
-    ``option_unused`` only for layer sections), so a misspelt or invented key
-    is ignored silently and the default applies. Keys that differ from a known
-    key only by letter case are reported by DN013 instead.
+    ## Why is this bad?
+    darknet does not report unused keys of the `[net]` section: `parse_network_cfg`
+    (src/parser.c) calls `option_unused` (src/option_list.c) only for layer sections.
+    A misspelt or invented key is ignored silently and the default applies. Keys
+    that differ from a known key only by letter case are reported by DN013 instead;
+    a key that only the other fork reads is reported as info.
 
-    Bad::
+    ## Example
+    ```cfg
+    [net]
+    # darknet uses the default 0.001, by luck the intended value
+    lerning_rate=0.001
+    # no such key: training stops at max_batches
+    max_epochs=100
+    ```
 
-        [net]
-        lerning_rate=0.001   # darknet uses the default 0.001 by luck only
-        max_epochs=100       # no such key: training stops at max_batches
-
-    Good::
-
-        [net]
-        learning_rate=0.001
-        max_batches=500200
+    ## Use instead
+    ```cfg
+    [net]
+    learning_rate=0.001
+    max_batches=500200
+    ```
     """
 
     code = "DN001"

@@ -7,25 +7,31 @@ from cfgtools.lint.rule import Rule
 
 
 class DuplicateKey(Rule):
-    """A key given twice in one section: darknet uses the first and ignores the rest.
+    """## What it does
+    Checks for a key given twice in one section.
 
-    ``option_find`` returns the first option of a key, so a later line that
-    was meant to override an earlier one has no effect. A line without ``=``
-    counts as the first one too: darknet then uses the default. Duplicates
-    with the same value are harmless and reported as info.
+    ## Why is this bad?
+    `option_find` (src/option_list.c) returns the first option of a key, so darknet
+    uses the first line and ignores the rest: a later line that was meant to
+    override an earlier one has no effect. A line without `=` counts as the first
+    one too: darknet then uses the default. Duplicates with the same value are
+    harmless and reported as info.
 
-    Bad::
+    ## Example
+    ```cfg
+    [net]
+    batch=64
+    subdivisions=16
+    # ignored: darknet trains with batch=64
+    batch=1
+    ```
 
-        [net]
-        batch=64
-        subdivisions=16
-        batch=1        # ignored: darknet trains with batch=64
-
-    Good::
-
-        [net]
-        batch=64
-        subdivisions=16
+    ## Use instead
+    ```cfg
+    [net]
+    batch=64
+    subdivisions=16
+    ```
     """
 
     code = "DN002"

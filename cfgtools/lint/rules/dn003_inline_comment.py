@@ -14,26 +14,30 @@ _NUMBER_LIST = re.compile(r"^[+-]?[0-9.eE+-]*(,[+-]?[0-9.eE+-]*)*$")
 
 
 class InlineComment(Rule):
-    """A ``#`` comment after a value: darknet has no trailing comments.
+    """## What it does
+    Checks for a `#` comment after a value on the same line.
 
-    darknet strips every blank and keeps the rest of the line, so
-    ``policy=steps # lr drops`` reads as the policy ``steps#lrdrops`` (unknown:
-    darknet trains with a constant rate). A number still reads as the number
-    (``atoi``/``atof`` stop at ``#``), and lists depend on the fork: AlexeyAB
-    stops counting ``steps``/``mask``/``anchors`` items at ``#``, pjreddie
-    counts every comma, so ``steps=10,15 # a,b`` has 2 steps in one fork and
-    3 in the other.
+    ## Why is this bad?
+    darknet has no trailing comments. `read_cfg` (src/parser.c) removes every blank
+    of a line with `strip` (src/utils.c) and keeps the rest, so
+    `policy=steps # lr drops` reads as the policy `steps#lrdrops`: an unknown policy,
+    and darknet trains with a constant rate. A number still reads as the number
+    (`atoi`/`atof` stop at `#`), and lists depend on the fork: AlexeyAB stops
+    counting `steps`/`mask`/`anchors` items at `#`, pjreddie counts every comma, so
+    `steps=10,15 # a,b` has 2 steps in one fork and 3 in the other.
 
-    Bad::
+    ## Example
+    ```cfg
+    [net]
+    policy=steps   # the default is constant
+    ```
 
-        [net]
-        policy=steps   # the default is constant
-
-    Good::
-
-        [net]
-        # the default is constant
-        policy=steps
+    ## Use instead
+    ```cfg
+    [net]
+    # the default is constant
+    policy=steps
+    ```
     """
 
     code = "DN003"

@@ -21,23 +21,30 @@ def _intended(text: str) -> int | None:
 
 
 class IntegerValue(Rule):
-    """An integer [net] key written as a float, an exponent or text.
+    """## What it does
+    Checks for integer `[net]` keys written as a float, with an exponent, or as text.
 
-    darknet reads integer keys with C ``atoi``, which stops at the first
-    character that is not a digit: ``max_batches=5e5`` is 5, ``burn_in=1e3``
-    is 1, ``batch=64.0`` is 64, ``0x40`` is 0 and text is 0.
+    ## Why is this bad?
+    darknet reads integer keys with C `atoi` (`option_find_int` in src/option_list.c,
+    and `parse_net_options` in src/parser.c for the `steps` items), which stops at the
+    first character that is not a digit: `max_batches=5e5` is 5, `burn_in=1e3` is 1,
+    `batch=64.0` is 64, `0x40` is 0 and text is 0.
 
-    Bad::
+    ## Example
+    ```cfg
+    [net]
+    # darknet trains 5 iterations
+    max_batches=5e5
+    # steps 4 and 4
+    steps=4e5,4.5e5
+    ```
 
-        [net]
-        max_batches=5e5     # darknet trains 5 iterations
-        steps=4e5,4.5e5     # steps 4 and 4
-
-    Good::
-
-        [net]
-        max_batches=500000
-        steps=400000,450000
+    ## Use instead
+    ```cfg
+    [net]
+    max_batches=500000
+    steps=400000,450000
+    ```
     """
 
     code = "DN004"

@@ -23,27 +23,32 @@ _READ_BY = {
 
 
 class UnusedByPolicy(Rule):
-    """A [net] key that darknet never reads with the policy this file uses.
+    """## What it does
+    Checks for `[net]` keys that darknet never reads with the policy the file uses.
 
-    ``parse_net_options`` reads ``step``/``scale`` only for ``policy=step``
-    (``step`` also for ``sigmoid``), ``steps``/``scales`` only for ``steps``
-    (and AlexeyAB's ``sgdr``), ``gamma`` only for ``exp`` and ``sigmoid``,
-    ``sgdr_*`` only for ``sgdr`` and ``B1``/``B2``/``eps`` only with ``adam=1``.
-    Such a key looks like it shapes the schedule but has no effect.
+    ## Why is this bad?
+    `parse_net_options` (src/parser.c) reads `step`/`scale` only for `policy=step`
+    (`step` also for `sigmoid`), `steps`/`scales` only for `steps` (and AlexeyAB's
+    `sgdr`), `gamma` only for `exp` and `sigmoid`, and `B1`/`B2`/`eps` only with
+    `adam=1`; `sgdr_cycle`, `sgdr_mult` and `learning_rate_min` shape only the
+    `sgdr` rate. Such a key looks like it shapes the schedule but has no effect.
 
-    Bad::
+    ## Example
+    ```cfg
+    [net]
+    policy=poly
+    # never read: poly ignores steps and scales
+    steps=400000,450000
+    scales=.1,.1
+    ```
 
-        [net]
-        policy=poly
-        steps=400000,450000   # never read: poly ignores steps
-        scales=.1,.1
-
-    Good::
-
-        [net]
-        policy=steps
-        steps=400000,450000
-        scales=.1,.1
+    ## Use instead
+    ```cfg
+    [net]
+    policy=steps
+    steps=400000,450000
+    scales=.1,.1
+    ```
     """
 
     code = "DN005"

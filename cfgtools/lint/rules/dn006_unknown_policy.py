@@ -10,22 +10,27 @@ from cfgtools.lint.rules._helpers import did_you_mean
 
 
 class UnknownPolicy(Rule):
-    """A policy name darknet does not know: it trains with a constant rate.
+    """## What it does
+    Checks for a `policy` name darknet does not know.
 
-    ``get_policy`` compares the name with ``strcmp`` (exact, case-sensitive),
-    prints ``Couldn't find policy X, going with constant`` and uses
-    ``constant``. ``sig``, ``STEPS`` and ``step s`` are all unknown, and
-    pjreddie has no ``sgdr``.
+    ## Why is this bad?
+    `get_policy` (src/parser.c) compares the name with `strcmp` (exact,
+    case-sensitive), prints `Couldn't find policy X, going with constant` and uses
+    `constant`: the whole schedule is ignored. `sig`, `STEPS` and `step s` are all
+    unknown, and pjreddie has no `sgdr`.
 
-    Bad::
+    ## Example
+    ```cfg
+    [net]
+    # constant learning rate, the steps are ignored
+    policy=STEPS
+    ```
 
-        [net]
-        policy=STEPS     # constant learning rate, the steps are ignored
-
-    Good::
-
-        [net]
-        policy=steps
+    ## Use instead
+    ```cfg
+    [net]
+    policy=steps
+    ```
     """
 
     code = "DN006"

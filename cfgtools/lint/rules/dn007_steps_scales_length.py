@@ -8,26 +8,31 @@ from cfgtools.lint.rule import Rule
 
 
 class StepsScalesLength(Rule):
-    """``steps`` and ``scales`` have different numbers of items.
+    """## What it does
+    Checks that `steps` and `scales` have the same number of items.
 
-    darknet takes the number of items from ``steps`` and walks ``scales``
-    with ``strchr(p, ',') + 1``. With fewer scales than steps it reads past
-    the end of the text and crashes (segfault) in both forks; extra scales
-    are ignored.
+    ## Why is this bad?
+    `parse_net_options` (src/parser.c) takes the number of items from `steps` and
+    walks `scales` with `strchr(p, ',') + 1`. With fewer scales than steps it reads
+    past the end of the text and crashes (segfault) in both forks; extra scales are
+    ignored.
 
-    Bad::
+    ## Example
+    ```cfg
+    [net]
+    policy=steps
+    steps=400000,450000
+    # darknet segfaults while reading the cfg
+    scales=.1
+    ```
 
-        [net]
-        policy=steps
-        steps=400000,450000
-        scales=.1            # darknet segfaults while reading the cfg
-
-    Good::
-
-        [net]
-        policy=steps
-        steps=400000,450000
-        scales=.1,.1
+    ## Use instead
+    ```cfg
+    [net]
+    policy=steps
+    steps=400000,450000
+    scales=.1,.1
+    ```
     """
 
     code = "DN007"

@@ -11,25 +11,28 @@ _NUMBER = re.compile(r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
 
 
 class EmptyListItem(Rule):
-    """An empty item in a comma list, or a trailing comma: darknet reads it as 0.
+    """## What it does
+    Checks for an empty item in a comma list, or a trailing comma.
 
-    darknet counts commas to size a list and reads each item with
-    ``atoi``/``atof``, so ``1,,2`` has a 0 in the middle and ``10,15,``
-    has a third item 0. In ``steps``/``scales`` that is a step at 0 with
-    scale 0: the rate becomes 0 as soon as the last real step fires (or,
-    with fewer scales, darknet crashes).
+    ## Why is this bad?
+    darknet counts commas to size a list and reads each item with `atoi`/`atof`, so
+    `1,,2` has a 0 in the middle and `10,15,` has a third item 0. In
+    `steps`/`scales` that is a step at 0 with scale 0: the rate becomes 0 as soon as
+    the last real step fires (or, with fewer scales, darknet crashes).
 
-    Bad::
+    ## Example
+    ```cfg
+    [net]
+    steps=400000,450000,
+    scales=.1,.1,
+    ```
 
-        [net]
-        steps=400000,450000,
-        scales=.1,.1,
-
-    Good::
-
-        [net]
-        steps=400000,450000
-        scales=.1,.1
+    ## Use instead
+    ```cfg
+    [net]
+    steps=400000,450000
+    scales=.1,.1
+    ```
     """
 
     code = "DN008"

@@ -7,26 +7,30 @@ from cfgtools.lint.rule import Rule
 
 
 class StepsOrder(Rule):
-    """``steps`` is not strictly increasing.
+    """## What it does
+    Checks that `steps` is strictly increasing.
 
-    darknet walks ``steps`` in file order and stops at the first step still in
-    the future: with ``steps=400,300`` the scale of step 300 waits until 400
-    fires, and both apply at once. Equal steps multiply their scales together
-    at the same batch.
+    ## Why is this bad?
+    `get_current_rate` (src/network.c) walks `steps` in file order and stops at the
+    first step still in the future: with `steps=400,300` the scale of step 300 waits
+    until 400 fires, and both apply at once. Equal steps multiply their scales
+    together at the same batch.
 
-    Bad::
+    ## Example
+    ```cfg
+    [net]
+    policy=steps
+    steps=450000,400000
+    scales=.1,.1
+    ```
 
-        [net]
-        policy=steps
-        steps=450000,400000
-        scales=.1,.1
-
-    Good::
-
-        [net]
-        policy=steps
-        steps=400000,450000
-        scales=.1,.1
+    ## Use instead
+    ```cfg
+    [net]
+    policy=steps
+    steps=400000,450000
+    scales=.1,.1
+    ```
     """
 
     code = "DN009"

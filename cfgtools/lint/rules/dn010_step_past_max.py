@@ -7,28 +7,34 @@ from cfgtools.lint.rule import Rule
 
 
 class StepPastMaxBatches(Rule):
-    """A step at or past ``max_batches``: it never changes the rate.
+    """## What it does
+    Checks for a step (`steps` item, or `step` of `policy=step`) at or past
+    `max_batches`.
 
-    Training does updates 1..max_batches, the update k using the rate of batch
-    k. A step beyond max_batches never fires; a step equal to max_batches
-    changes only the very last update. Usually ``max_batches`` was lowered
-    and the steps were not.
+    ## Why is this bad?
+    Training does updates 1..max_batches, the update k using the rate of batch k
+    (`get_current_rate`, src/network.c). A step beyond max_batches never fires; a
+    step equal to max_batches changes only the very last update. Usually
+    `max_batches` was lowered and the steps were not.
 
-    Bad::
+    ## Example
+    ```cfg
+    [net]
+    max_batches=6000
+    policy=steps
+    # 8000 never fires
+    steps=4800,8000
+    scales=.1,.1
+    ```
 
-        [net]
-        max_batches=6000
-        policy=steps
-        steps=4800,8000     # 8000 never fires
-        scales=.1,.1
-
-    Good::
-
-        [net]
-        max_batches=6000
-        policy=steps
-        steps=4800,5400
-        scales=.1,.1
+    ## Use instead
+    ```cfg
+    [net]
+    max_batches=6000
+    policy=steps
+    steps=4800,5400
+    scales=.1,.1
+    ```
     """
 
     code = "DN010"

@@ -15,28 +15,42 @@ _FIXES = {
 
 
 class DarknetRefuses(Rule):
-    """darknet crashes or refuses the file while reading it.
+    """## What it does
+    Checks for what makes darknet crash or refuse the file while reading it.
 
-    Covers what ``read_cfg``/``parse_net_options`` stop on: a UTF-8 BOM or a
-    ``key=value`` before any section (segfault), no sections, a first section
-    that is not ``[net]``, ``policy=steps`` without ``steps`` or ``scales``,
-    ``step=0`` with ``policy=step`` and ``subdivisions=0`` (division by
-    zero), and a [net] with neither ``width``/``height``/``channels`` nor
-    ``inputs`` ("No input parameters supplied").
+    ## Why is this bad?
+    These stop `read_cfg`/`parse_network_cfg`/`parse_net_options` (src/parser.c)
+    before training starts: a UTF-8 BOM or a `key=value` before any section
+    (segfault), no sections, a first section that is not `[net]`, `policy=steps`
+    without `steps` or `scales`, `step=0` with `policy=step` and `subdivisions=0`
+    (division by zero), and a `[net]` with neither `width`/`height`/`channels` nor
+    `inputs` ("No input parameters supplied").
 
-    Bad::
+    ## Example
+    ```cfg
+    # before any section: segfault
+    batch=64
+    [net]
+    # no steps/scales: darknet stops
+    policy=steps
+    ```
 
-        batch=64        # before any section: segfault
-        [net]
-        policy=steps    # no steps/scales: darknet stops
+    ## Use instead
+    ```cfg
+    [net]
+    batch=64
+    width=416
+    height=416
+    channels=3
+    policy=steps
+    steps=4000,4500
+    scales=.1,.1
+    ```
 
-    Good::
-
-        [net]
-        batch=64
-        policy=steps
-        steps=4000,4500
-        scales=.1,.1
+    ## Options
+    - `--select`, `--extend-select`, `--ignore` (or `select`, `extend-select`,
+      `ignore` in `[tool.cfgtools]`): a `scales` list shorter than `steps` (a
+      segfault) is DN007's finding; this rule reports it only when DN007 does not run.
     """
 
     code = "DN011"

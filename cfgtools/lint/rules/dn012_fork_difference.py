@@ -12,25 +12,32 @@ _COMPARED = ("effective_policy", "max_batches", "learning_rate", "steps", "scale
 
 
 class ForkDifference(Rule):
-    """The file behaves differently under the other darknet fork.
+    """## What it does
+    Checks whether the other darknet fork reads or runs the file differently.
 
-    The two C forks read the same text differently in a few places: pjreddie
-    keeps the ``\\r`` of CRLF line ends (so ``[net]\\r`` is not ``[net]`` and
-    it refuses the file), has no ``sgdr`` policy, computes ``sigmoid`` with
-    an unsigned batch number (the rate is 0 before ``step``), blocks every
-    step after a negative one, and counts ``steps`` items past a ``#``.
+    ## Why is this bad?
+    The two C forks read the same text differently in a few places: pjreddie keeps
+    the `\\r` of CRLF line ends (`strip` in src/utils.c, so `[net]\\r` is not `[net]`
+    and it refuses the file), has no `sgdr` policy, computes `sigmoid` with an
+    unsigned batch number (`get_current_rate` in src/network.c: the rate is 0 before
+    `step`), blocks every step after a negative one, and counts `steps` items past a
+    `#`. A cfg meant for both forks, or moved from one to the other, then trains
+    differently.
 
-    Bad::
+    ## Example
+    ```cfg
+    [net]
+    # pjreddie: unknown policy, constant rate
+    policy=sgdr
+    ```
 
-        [net]
-        policy=sgdr      # pjreddie: unknown policy, constant rate
-
-    Good::
-
-        [net]
-        policy=steps
-        steps=4000,4500
-        scales=.1,.1
+    ## Use instead
+    ```cfg
+    [net]
+    policy=steps
+    steps=4000,4500
+    scales=.1,.1
+    ```
     """
 
     code = "DN012"

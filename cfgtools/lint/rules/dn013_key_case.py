@@ -8,20 +8,26 @@ from cfgtools.lint.rule import Rule
 
 
 class NetKeyCase(Rule):
-    """A [net] key written with different letter case than darknet expects.
+    """## What it does
+    Checks for `[net]` keys written with other letter case than darknet expects.
 
-    darknet compares keys with ``strcmp``: ``Learning_Rate`` is not
-    ``learning_rate``, so the line is ignored and the default applies.
+    ## Why is this bad?
+    darknet compares keys with `strcmp` (`option_find`, src/option_list.c):
+    `Learning_Rate` is not `learning_rate`, so the line is ignored and the default
+    applies.
 
-    Bad::
+    ## Example
+    ```cfg
+    [net]
+    # darknet trains with the default 0.001
+    Learning_Rate=0.01
+    ```
 
-        [net]
-        Learning_Rate=0.01    # darknet trains with the default 0.001
-
-    Good::
-
-        [net]
-        learning_rate=0.01
+    ## Use instead
+    ```cfg
+    [net]
+    learning_rate=0.01
+    ```
     """
 
     code = "DN013"

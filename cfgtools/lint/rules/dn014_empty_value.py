@@ -7,24 +7,28 @@ from cfgtools.lint.rule import Rule
 
 
 class EmptyValue(Rule):
-    """A key with an empty value: darknet drops the line and uses the default.
+    """## What it does
+    Checks for a key with an empty value (`burn_in=`).
 
-    ``read_option`` refuses a line whose value is empty (``burn_in=``): it
-    prints ``Config file error line N, could parse: burn_in`` and stores
-    nothing, so the key keeps darknet's default, which is rarely what the
+    ## Why is this bad?
+    `read_option` (src/option_list.c) refuses a line whose value is empty:
+    `read_cfg` (src/parser.c) prints `Config file error line N, could parse: burn_in`
+    and stores nothing, so the key keeps darknet's default, which is rarely what the
     line meant (here no burn-in at all).
 
-    Bad::
+    ## Example
+    ```cfg
+    [net]
+    burn_in=
+    max_batches=6000
+    ```
 
-        [net]
-        burn_in=
-        max_batches=6000
-
-    Good::
-
-        [net]
-        burn_in=1000
-        max_batches=6000
+    ## Use instead
+    ```cfg
+    [net]
+    burn_in=1000
+    max_batches=6000
+    ```
     """
 
     code = "DN014"

@@ -8,29 +8,41 @@ from cfgtools.lint.rule import Rule
 
 
 class ZeroRate(Rule):
-    """An update before the training goal uses a learning rate of exactly 0.
+    """## What it does
+    Checks for updates before the training goal whose learning rate is exactly 0.
 
-    Nothing is learnt from that update on (or for that update). The usual
-    causes: a scale of 0 (often from a trailing comma, which adds a step with
-    scale 0), Caffe's ``gamma`` left unset (it defaults to 0), float underflow
-    of ``gamma ** iter``, or darknet's ``poly``, whose final update uses exactly 0.
+    ## Why is this bad?
+    Nothing is learnt from that update on (or for that update). The usual causes: a
+    scale of 0 (often from a trailing comma, which adds a step with scale 0),
+    Caffe's `gamma` left unset (it defaults to 0), float underflow of
+    `gamma ** iter`, pjreddie's `sigmoid`, which is 0 before `step` (unsigned
+    arithmetic in `get_current_rate`, src/network.c), or darknet's `poly`, whose
+    final update uses exactly 0 (reported as info: it is one update).
 
-    Bad::
+    ## Example
+    ```cfg
+    [net]
+    max_batches=6000
+    policy=steps
+    # the trailing commas add step 0 with scale 0: the rate is 0 from batch 5400
+    steps=4800,5400,
+    scales=.1,.1,
+    ```
 
-        [net]
-        max_batches=6000
-        policy=steps
-        steps=4800,5400,
-        scales=.1,.1,
-        # the trailing commas add step 0 with scale 0: the rate is 0 from batch 4800
+    ## Use instead
+    ```cfg
+    [net]
+    max_batches=6000
+    policy=steps
+    steps=4800,5400
+    scales=.1,.1
+    ```
 
-    Good::
-
-        [net]
-        max_batches=6000
-        policy=steps
-        steps=4800,5400
-        scales=.1,.1
+    ## Options
+    - `--goal ITER`, or `--epochs E` with `--images N`: the training goal, the
+      last update the rule looks at (by default `max_batches`/`max_iter`);
+      `--data FILE.data` gives N from its train list.
+    - `--gpus N`: the GPUs darknet trains on, which turns `--epochs` into updates.
     """
 
     code = "LR001"

@@ -10,29 +10,33 @@ from cfgtools.schedule.evaluate import extremes, rate_at
 
 
 class NonFiniteRate(Rule):
-    """The learning rate is NaN or infinite at some update.
+    """## What it does
+    Checks for updates whose learning rate is NaN or infinite.
 
-    The weights become NaN at that update and never recover. darknet's
-    ``poly`` divides by ``max_batches``: without it (0) the rate is NaN at
-    batch 0 and +inf after, and past ``max_batches`` (a resume with a lower
-    ``max_batches``) a non-integer ``power`` gives NaN. ``exp`` with a
-    ``gamma`` above 1 overflows.
+    ## Why is this bad?
+    The weights become NaN at that update and never recover. darknet's `poly`
+    divides by `max_batches` (`get_current_rate`, src/network.c): without it (0) the
+    rate is NaN at batch 0 and +inf after, and past `max_batches` (a resume with a
+    lower `max_batches`) a non-integer `power` gives NaN. `exp` with a `gamma` above
+    1 overflows.
 
-    Bad::
+    ## Example
+    ```cfg
+    [net]
+    learning_rate=0.01
+    policy=poly
+    power=4
+    # no max_batches: darknet's classifier trains forever at an infinite rate
+    ```
 
-        [net]
-        learning_rate=0.01
-        policy=poly
-        power=4
-        # no max_batches: darknet's classifier trains forever at an infinite rate
-
-    Good::
-
-        [net]
-        learning_rate=0.01
-        policy=poly
-        power=4
-        max_batches=100000
+    ## Use instead
+    ```cfg
+    [net]
+    learning_rate=0.01
+    policy=poly
+    power=4
+    max_batches=100000
+    ```
     """
 
     code = "LR002"

@@ -8,31 +8,46 @@ from cfgtools.lint.numeric import format_lr
 
 
 class NegligibleRate(Rule):
-    """The learning rate crawls near 0 for a large share of training.
+    """## What it does
+    Checks for a learning rate that stays near 0 for a large share of training.
 
-    Updates at a rate below ``lr-floor-fraction`` (default 1e-3) of the peak
-    barely move the weights; when more than ``lr-floor-share`` (default 25%)
-    of the updates before the goal run that low (burn-in excluded), that part
-    of training is mostly wasted GPU time. Typical causes: ``poly`` with a
-    high ``power``, ``exp`` with a ``gamma`` that decays too fast, steps that
-    come too early or scales that multiply to almost nothing.
+    ## Why is this bad?
+    Updates at a rate below `lr-floor-fraction` (default 1e-3) of the peak barely
+    move the weights; when more than `lr-floor-share` (default 25%) of the updates
+    before the goal run that low (burn-in excluded), that part of training is mostly
+    wasted GPU time. Typical causes: `poly` with a high `power`, `exp` with a
+    `gamma` that decays too fast, steps that come too early or scales that multiply
+    to almost nothing.
 
-    Bad::
+    ## Example
+    ```cfg
+    [net]
+    learning_rate=0.01
+    max_batches=10000
+    policy=exp
+    # the rate falls below 1e-3 of its peak at b = 6906: the last 31% of training crawls
+    gamma=0.999
+    ```
 
-        [net]
-        learning_rate=0.01
-        max_batches=10000
-        policy=exp
-        gamma=0.999
-        # 0.999**b is below 1e-3 from b = 6905: the last 31% of training crawls
+    ## Use instead
+    ```cfg
+    [net]
+    learning_rate=0.01
+    max_batches=10000
+    policy=exp
+    gamma=0.9997
+    ```
 
-    Good::
-
-        [net]
-        learning_rate=0.01
-        max_batches=10000
-        policy=exp
-        gamma=0.9997
+    ## Options
+    - `lr-floor-fraction` (`[tool.cfgtools]`, default 0.001): a rate below this
+      fraction of the peak counts as negligible.
+    - `lr-floor-share` (`[tool.cfgtools]`, default 0.25): the share of the updates
+      after burn-in that may run that low before the rule reports.
+    - `--goal ITER`, or `--epochs E` with `--images N`: the training goal, the
+      last update the rule looks at (by default `max_batches`/`max_iter`);
+      `--data FILE.data` gives N from its train list.
+    - `--gpus N`: the GPUs darknet trains on; darknet multiplies the rate by N, and
+      N turns `--epochs` into updates.
     """
 
     code = "LR003"

@@ -8,32 +8,46 @@ from cfgtools.lint.numeric import format_lr
 
 
 class RateRise(Rule):
-    """The learning rate jumps up between two consecutive updates outside warm-up.
+    """## What it does
+    Checks for a learning rate that jumps up between two consecutive updates
+    outside warm-up.
 
-    A rise by more than ``rise-factor`` (default 2) from one update to the
-    next kicks a converging model out of its minimum. A first climb up to the
-    base rate, before the rate has ever decayed, is a warm-up and is not
-    reported (old YOLO cfgs write one as ``steps=-1,100`` ``scales=.1,10``). It usually means a
-    scale above 1 (``scales=.1,10`` instead of ``.1,.1``), unsorted steps, or
-    pjreddie's sigmoid, which is 0 before ``step`` and jumps to half the rate
-    at it. SGDR's warm restarts are deliberate: they are reported as info.
+    ## Why is this bad?
+    A rise by more than `rise-factor` (default 2) from one update to the next kicks
+    a converging model out of its minimum. A first climb up to the base rate, before
+    the rate has ever decayed, is a warm-up and is not reported (old YOLO cfgs write
+    one as `steps=-1,100` `scales=.1,10`). A rise usually means a scale above 1
+    (`scales=.1,10` instead of `.1,.1`), unsorted steps, or pjreddie's sigmoid,
+    which is 0 before `step` and jumps to half the rate at it. SGDR's warm restarts
+    are deliberate: they are reported as info.
 
-    Bad::
+    ## Example
+    ```cfg
+    [net]
+    max_batches=6000
+    policy=steps
+    steps=4800,5400
+    # x0.1 at 4800, then x10 at 5400: the rate jumps back up
+    scales=.1,10
+    ```
 
-        [net]
-        max_batches=6000
-        policy=steps
-        steps=4800,5400
-        scales=.1,10
-        # x0.1 at 4800, then x10 at 5400: the rate jumps back up
+    ## Use instead
+    ```cfg
+    [net]
+    max_batches=6000
+    policy=steps
+    steps=4800,5400
+    scales=.1,.1
+    ```
 
-    Good::
-
-        [net]
-        max_batches=6000
-        policy=steps
-        steps=4800,5400
-        scales=.1,.1
+    ## Options
+    - `rise-factor` (`[tool.cfgtools]`, default 2): a rise by more than this factor
+      from one update to the next is reported.
+    - `--goal ITER`, or `--epochs E` with `--images N`: the training goal, the
+      last update the rule looks at (by default `max_batches`/`max_iter`);
+      `--data FILE.data` gives N from its train list.
+    - `--gpus N`: the GPUs darknet trains on; darknet multiplies the rate by N, and
+      N turns `--epochs` into updates.
     """
 
     code = "LR004"

@@ -7,28 +7,40 @@ from cfgtools.lint.rule import Rule
 
 
 class StopsBeforeGoal(Rule):
-    """Training stops (``max_batches`` / ``max_iter``) before the goal you asked for.
+    """## What it does
+    Checks that training (`max_batches` / `max_iter`) does not stop before the goal
+    you asked for.
 
-    The goal comes from ``--goal ITER`` or ``--epochs E`` with ``--images N``
-    (or a darknet ``.data`` file, whose train list gives N). A
-    ``max_batches`` or ``max_iter`` of 0 stops at once: darknet's detector
-    does no update and Caffe runs zero iterations (scripts such as
+    ## Why is this bad?
+    The run ends before the data has been seen as often as you meant, and the
+    schedule decays over the shorter run. A `max_batches` or
+    `max_iter` of 0 stops at once: darknet's detector does no update (its
+    classifier never stops) and Caffe runs zero iterations (scripts such as
     py-faster-rcnn's pass their own count, which is reported as info).
 
-    Bad::
+    ## Example
+    ```cfg
+    # cfgtools lint --epochs 100 --images 64000 yolo.cfg
+    [net]
+    batch=64
+    subdivisions=16
+    # 100 epochs need 100000 updates
+    max_batches=6000
+    ```
 
-        # cfgtools lint --epochs 100 --images 64000 yolo.cfg
-        [net]
-        batch=64
-        subdivisions=16
-        max_batches=6000    # 100 epochs need 100000 updates
+    ## Use instead
+    ```cfg
+    [net]
+    batch=64
+    subdivisions=16
+    max_batches=100000
+    ```
 
-    Good::
-
-        [net]
-        batch=64
-        subdivisions=16
-        max_batches=100000
+    ## Options
+    - `--goal ITER`, or `--epochs E` with `--images N`: the training goal, the
+      last update the rule looks at (by default `max_batches`/`max_iter`);
+      `--data FILE.data` gives N from its train list.
+    - `--gpus N`: the GPUs darknet trains on, which turns `--epochs` into updates.
     """
 
     code = "LR005"

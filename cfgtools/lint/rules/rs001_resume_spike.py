@@ -8,33 +8,50 @@ from cfgtools.lint.numeric import format_lr
 
 
 class ResumeSpike(Rule):
-    """Resuming from a checkpoint makes the learning rate jump.
+    """## What it does
+    Checks whether resuming from a checkpoint makes the learning rate jump.
 
-    darknet and Caffe recompute the rate from the stored iteration and the
-    *edited* config. Changing ``max_batches`` under ``poly``, the base rate,
-    the steps or the number of GPUs moves the rate at the resume point; a
-    jump of more than ``spike-ratio`` (default 2) knocks a converging model
-    off its minimum for a long time. Give the checkpoint with
-    ``--resume-from ITER|FILE`` and the config it was trained with with
-    ``--previous OLD.cfg`` (and ``--previous-gpus``).
+    ## Why is this bad?
+    darknet and Caffe recompute the rate from the stored iteration and the edited
+    config (darknet: `get_current_rate` of the batch number that `seen` in the
+    .weights file gives; Caffe: `Solver::Restore` restores `iter` and multistep's
+    `current_step`, everything else comes from the edited solver). Changing
+    `max_batches` under `poly`, the base rate, the steps or the number of GPUs moves
+    the rate at the resume point; a jump of more than `spike-ratio` (default 2)
+    knocks a converging model off its minimum for a long time.
 
-    Bad::
+    ## Example
+    ```cfg
+    # trained to batch 300019 with max_batches=392480, policy=poly, power=4
+    # cfgtools lint --resume-from 300019 --previous old.cfg new.cfg
+    [net]
+    learning_rate=0.001
+    policy=poly
+    power=4
+    # the rate at 300020 is 19x the rate at 300019
+    max_batches=592480
+    ```
 
-        # trained to batch 300019 with max_batches=392480, policy=poly, power=4
-        # cfgtools lint --resume-from 300019 --previous old.cfg new.cfg
-        [net]
-        learning_rate=0.001
-        policy=poly
-        power=4
-        max_batches=592480      # the rate at 300020 is 19x the rate at 300019
+    ## Use instead
+    ```cfg
+    [net]
+    # continuous at the resume point (the fix hint gives the value)
+    learning_rate=0.0000518792
+    policy=poly
+    power=4
+    max_batches=592480
+    ```
 
-    Good::
-
-        [net]
-        learning_rate=0.0000518 # continuous at the resume point (see the fix hint)
-        policy=poly
-        power=4
-        max_batches=592480
+    ## Options
+    - `--resume-from ITER|FILE`: the checkpoint, as an iteration or a `.weights` or
+      `.solverstate` file; without it the rule does not run.
+    - `--previous OLD_CFG`: the config the checkpoint was trained with (by default
+      the linted file itself).
+    - `--previous-gpus N`, `--gpus N`: the GPUs of the resumed run and of the new
+      one (darknet multiplies the rate by the GPU count).
+    - `--clear`: the run restarts at iteration 0 (RS003's case); this rule is quiet.
+    - `spike-ratio` (`[tool.cfgtools]`, default 2): a jump by more than this factor
+      is reported.
     """
 
     code = "RS001"

@@ -7,22 +7,34 @@ from cfgtools.lint.rule import Rule
 
 
 class ResumePastEnd(Rule):
-    """The checkpoint is already at or past ``max_batches`` / ``max_iter``: nothing will train.
+    """## What it does
+    Checks whether the checkpoint is already at or past `max_batches` /
+    `max_iter`, so that nothing will train.
 
-    darknet's training loop runs while the iteration is below
-    ``max_batches``, so it writes the final weights at once; Caffe runs
-    ``max_iter - iter`` iterations, i.e. none, and still takes a snapshot.
+    ## Why is this bad?
+    darknet's training loop (`train_detector`) runs while the iteration is below
+    `max_batches`, so it writes the final weights at once; Caffe runs
+    `max_iter - iter` iterations (`Solver::Solve`), i.e. none, and still takes a
+    snapshot. The usual cause is resuming a finished run to train longer without
+    raising `max_batches`.
 
-    Bad::
+    ## Example
+    ```cfg
+    # cfgtools lint --resume-from backup/yolo_last.weights yolo.cfg   (iteration 6000)
+    [net]
+    max_batches=6000
+    ```
 
-        # cfgtools lint --resume-from backup/yolo_last.weights yolo.cfg   (iteration 6000)
-        [net]
-        max_batches=6000
+    ## Use instead
+    ```cfg
+    [net]
+    max_batches=8000
+    ```
 
-    Good::
-
-        [net]
-        max_batches=8000
+    ## Options
+    - `--resume-from ITER|FILE`: the checkpoint, as an iteration or a `.weights` or
+      `.solverstate` file; without it the rule does not run.
+    - `--clear`: the run restarts at iteration 0, so it trains; this rule is quiet.
     """
 
     code = "RS002"

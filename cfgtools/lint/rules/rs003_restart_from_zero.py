@@ -8,29 +8,46 @@ from cfgtools.lint.numeric import format_lr
 
 
 class RestartFromZero(Rule):
-    """The run restarts the schedule from 0 on top of trained weights.
+    """## What it does
+    Checks whether the run restarts the schedule from 0 on top of trained weights.
 
-    darknet's ``-clear`` and Caffe's ``--weights`` (fine-tuning) keep the
-    weights but reset the iteration to 0: burn-in starts again and the rate
-    jumps from its value at the checkpoint back to the start of the schedule.
-    That is right for a new dataset, and a surprise when you meant to resume
-    (lint with ``--clear`` to check such a run).
+    ## Why is this bad?
+    darknet's `-clear` (AlexeyAB's `train_detector` and pjreddie's `load_network`
+    set `seen` to 0 after loading the weights) and Caffe's `--weights` (fine-tuning,
+    `train()` in tools/caffe.cpp) keep the weights but reset the iteration to 0: burn-in starts again and the rate
+    jumps from its value at the checkpoint back to the start of the schedule. That
+    is right for a new dataset, and a surprise when you meant to resume.
 
-    Bad::
+    ## Example
+    ```cfg
+    # darknet detector train obj.data yolo.cfg backup/yolo_last.weights -clear
+    # (iteration 5400, rate 0.0001): the rate goes back to 0.001 after a new burn-in
+    [net]
+    learning_rate=0.001
+    burn_in=1000
+    ```
 
-        # darknet detector train obj.data yolo.cfg backup/yolo_last.weights -clear
-        # (iteration 5400, rate 0.0001): the rate goes back to 0.001 after a new burn-in
-        [net]
-        learning_rate=0.001
-        burn_in=1000
+    ## Use instead
+    ```cfg
+    # resume without -clear to continue the schedule, or fine-tune on purpose
+    # with a lower learning_rate
+    [net]
+    learning_rate=0.0001
+    burn_in=1000
+    ```
 
-    Good::
-
-        # resume without -clear to continue the schedule, or fine-tune on purpose
-        # with a lower learning_rate
-        [net]
-        learning_rate=0.0001
-        burn_in=1000
+    ## Options
+    - `--clear`: says the run restarts at iteration 0; without it the rule does not
+      report.
+    - `--resume-from ITER|FILE`: the checkpoint the weights come from, as an
+      iteration or a `.weights` or `.solverstate` file; without it the rule does not
+      run.
+    - `--previous OLD_CFG`: the config the checkpoint was trained with (by default
+      the linted file itself).
+    - `--previous-gpus N`, `--gpus N`: the GPUs of the previous run and of the new
+      one (darknet multiplies the rate by the GPU count).
+    - `spike-ratio` (`[tool.cfgtools]`, default 2): a jump by more than this factor,
+      up or down, is reported even without burn-in.
     """
 
     code = "RS003"

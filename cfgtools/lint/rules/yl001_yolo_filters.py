@@ -9,39 +9,47 @@ from cfgtools.lint.rules.yl_common import DETECTION_KINDS, where
 
 
 class YoloFilters(Rule):
-    """The [convolutional] before a [yolo]/[Gaussian_yolo]/[region] has the wrong ``filters``.
+    """## What it does
+    Checks the `filters` of the `[convolutional]` before a `[yolo]`,
+    `[Gaussian_yolo]` or `[region]` layer.
 
-    A detection layer reads its input as ``len(mask)`` (``num`` for [region])
-    boxes of ``classes + 5`` numbers ([yolo]), ``classes + 9`` ([Gaussian_yolo])
-    or ``classes + coords + 1`` ([region]). darknet checks that the previous
-    layer gives exactly that many outputs and stops otherwise (AlexeyAB:
-    "filters= in the [convolutional]-layer doesn't correspond to classes= or
-    mask= in [yolo]-layer"; pjreddie: an assert). The usual cause is changing
-    ``classes`` without changing ``filters``.
+    ## Why is this bad?
+    A detection layer reads its input as `len(mask)` (`num` for `[region]`) boxes of
+    `classes + 5` numbers (`[yolo]`), `classes + 9` (`[Gaussian_yolo]`) or
+    `classes + coords + 1` (`[region]`). darknet checks that the previous layer
+    gives exactly that many outputs and stops otherwise (AlexeyAB's `parse_yolo`,
+    `parse_gaussian_yolo` and `parse_region` in src/parser.c: "filters= in the
+    [convolutional]-layer doesn't correspond to classes= or mask= in [yolo]-layer";
+    pjreddie: an assert). The usual cause is
+    changing `classes` without changing `filters`.
 
-    Bad::
+    ## Example
+    ```cfg
+    [convolutional]
+    size=1
+    # (80+5)*3: still the COCO value
+    filters=255
+    activation=linear
 
-        [convolutional]
-        size=1
-        filters=255      # (80+5)*3: still the COCO value
-        activation=linear
+    [yolo]
+    mask=0,1,2
+    classes=2
+    num=6
+    ```
 
-        [yolo]
-        mask=0,1,2
-        classes=2
-        num=6
+    ## Use instead
+    ```cfg
+    [convolutional]
+    size=1
+    # (2+5)*3
+    filters=21
+    activation=linear
 
-    Good::
-
-        [convolutional]
-        size=1
-        filters=21       # (2+5)*3
-        activation=linear
-
-        [yolo]
-        mask=0,1,2
-        classes=2
-        num=6
+    [yolo]
+    mask=0,1,2
+    classes=2
+    num=6
+    ```
     """
 
     code = "YL001"

@@ -9,33 +9,37 @@ from cfgtools.lint.rules.yl_common import where
 
 
 class YoloClasses(Rule):
-    """The [yolo] layers of one network disagree on ``classes``.
+    """## What it does
+    Checks that the `[yolo]` and `[Gaussian_yolo]` layers of one network agree on
+    `classes`.
 
-    Every detection head predicts the same objects, and training and the
-    .names file assume one class count: a head with another ``classes`` (a
-    [yolo] that was missed when changing the class count) mislabels boxes,
-    drops annotations it thinks are out of range, and its filters are usually
-    wrong too.
+    ## Why is this bad?
+    Every detection head predicts the same objects, and training and the .names
+    file assume one class count: a head with another `classes` (a `[yolo]` that was
+    missed when changing the class count) mislabels boxes, drops annotations it
+    thinks are out of range, and its filters are usually wrong too.
 
-    Bad::
+    ## Example
+    ```cfg
+    [yolo]
+    mask=3,4,5
+    classes=2
 
-        [yolo]
-        mask=3,4,5
-        classes=2
+    [yolo]
+    mask=0,1,2
+    classes=80
+    ```
 
-        [yolo]
-        mask=0,1,2
-        classes=80
+    ## Use instead
+    ```cfg
+    [yolo]
+    mask=3,4,5
+    classes=2
 
-    Good::
-
-        [yolo]
-        mask=3,4,5
-        classes=2
-
-        [yolo]
-        mask=0,1,2
-        classes=2
+    [yolo]
+    mask=0,1,2
+    classes=2
+    ```
     """
 
     code = "YL002"

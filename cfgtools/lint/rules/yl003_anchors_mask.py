@@ -8,28 +8,33 @@ from cfgtools.lint.rules.yl_common import DETECTION_KINDS, where
 
 
 class AnchorsMask(Rule):
-    """``anchors`` does not hold ``2*num`` numbers, or a ``mask`` index is not below ``num``.
+    """## What it does
+    Checks that `anchors` holds `2*num` numbers and that every `mask` index is below
+    `num`.
 
-    ``num`` is the total number of anchors, ``anchors`` lists their
-    width,height pairs and ``mask`` picks this layer's anchors by index.
-    darknet reads ``2*num`` anchor numbers: missing ones stay 0 (boxes of
-    size 0, silently), extra ones are ignored by AlexeyAB and overflow the
-    array in pjreddie. Mask values are not checked at all: an index of
-    ``num`` or more reads past the anchors.
+    ## Why is this bad?
+    `num` is the total number of anchors, `anchors` lists their width,height pairs
+    and `mask` picks this layer's anchors by index. darknet (`parse_yolo`,
+    src/parser.c) reads `2*num` anchor numbers: missing ones stay 0 (boxes of size
+    0, silently), extra ones are ignored by AlexeyAB and overflow the array in
+    pjreddie. Mask values are not checked at all: an index of `num` or more reads
+    past the anchors.
 
-    Bad::
+    ## Example
+    ```cfg
+    [yolo]
+    mask=6,7,8
+    anchors=10,13, 16,30, 33,23, 30,61, 62,45, 59,119
+    num=6
+    ```
 
-        [yolo]
-        mask=6,7,8
-        anchors=10,13, 16,30, 33,23, 30,61, 62,45, 59,119
-        num=6
-
-    Good::
-
-        [yolo]
-        mask=3,4,5
-        anchors=10,13, 16,30, 33,23, 30,61, 62,45, 59,119
-        num=6
+    ## Use instead
+    ```cfg
+    [yolo]
+    mask=3,4,5
+    anchors=10,13, 16,30, 33,23, 30,61, 62,45, 59,119
+    num=6
+    ```
     """
 
     code = "YL003"

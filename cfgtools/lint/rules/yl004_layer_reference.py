@@ -8,24 +8,30 @@ from cfgtools.lint.rules.yl_common import where
 
 
 class LayerReference(Rule):
-    """A [route] ``layers`` or [shortcut]/[sam]/[scale_channels] ``from`` index points nowhere sensible.
+    """## What it does
+    Checks that a `[route]` `layers` index, or a `[shortcut]`/`[sam]`/`[scale_channels]`
+    `from` index, points to an earlier layer.
 
-    A negative index counts back from the current layer (``-1`` is the
-    previous layer), a non-negative one is an absolute layer index (0 is the
-    first section after [net]). darknet reads ``net.layers[index]`` without a
-    check: an index before layer 0 or past the end reads outside the array
-    (crash or garbage), and the current or a later layer is not built yet
-    (its shape is 0x0x0).
+    ## Why is this bad?
+    A negative index counts back from the current layer (`-1` is the previous
+    layer), a non-negative one is an absolute layer index (0 is the first section
+    after `[net]`). darknet (`parse_route`, `parse_shortcut` in src/parser.c) reads
+    `net.layers[index]` without a check: an index before layer 0 or past the end
+    reads outside the array (crash or garbage), and the current or a later layer is
+    not built yet (its shape is 0x0x0).
 
-    Bad::
+    ## Example
+    ```cfg
+    # in layer 40: layer 61 comes later
+    [route]
+    layers=-1, 61
+    ```
 
-        [route]
-        layers=-1, 61    # in layer 40: layer 61 comes later
-
-    Good::
-
-        [route]
-        layers=-1, 36
+    ## Use instead
+    ```cfg
+    [route]
+    layers=-1, 36
+    ```
     """
 
     code = "YL004"

@@ -18,31 +18,38 @@ def _pj_exact(sw: int, sh: int, w: int, h: int) -> bool:
 
 
 class ShapeMismatch(Rule):
-    """A [route] joins layers of different width/height, or a [shortcut] adds spatially different layers.
+    """## What it does
+    Checks that a `[route]` joins layers of the same width and height, and that a
+    `[shortcut]` adds layers of the same width and height.
 
-    [route] concatenates channels, so every input must have the width and
-    height of the first: AlexeyAB prints "The width and height of the input
-    layers are different." and the route becomes 0x0x0 (the next layer
+    ## Why is this bad?
+    `[route]` concatenates channels, so every input must have the width and height
+    of the first: AlexeyAB (`parse_route`, src/parser.c) prints "The width and height
+    of the input layers are different." and the route becomes 0x0x0 (the next layer
     stops); pjreddie concatenates regardless and the data is garbage.
 
-    [shortcut] adds element by element. A channel difference is handled (only
-    the common channels are added), but a width/height difference is not:
-    AlexeyAB adds by flat index, mixing unrelated positions silently, and
-    pjreddie samples by an integer stride that must be the same for width
-    and height (else an assert stops it).
+    `[shortcut]` adds element by element. A channel difference is handled (only the
+    common channels are added), but a width/height difference is not: AlexeyAB adds
+    by flat index, mixing unrelated positions silently, and pjreddie samples by an
+    integer stride that must be the same for width and height (else an assert stops
+    it).
 
-    Bad::
+    ## Example
+    ```cfg
+    # 13x13 and 26x26: no [upsample] before the join
+    [route]
+    layers=-1, 36
+    ```
 
-        [route]
-        layers=-1, 36    # 13x13 and 26x26: no [upsample] before the join
+    ## Use instead
+    ```cfg
+    [upsample]
+    stride=2
 
-    Good::
-
-        [upsample]
-        stride=2
-
-        [route]
-        layers=-1, 36    # both 26x26
+    # both 26x26
+    [route]
+    layers=-1, 36
+    ```
     """
 
     code = "YL005"

@@ -7,25 +7,30 @@ from cfgtools.lint.rule import Rule
 
 
 class InputSize(Rule):
-    """``width``/``height`` is not a multiple of 32 in a YOLO network.
+    """## What it does
+    Checks that `width` and `height` are multiples of 32 in a network that ends in a
+    YOLO, region or detection layer.
 
-    YOLO backbones halve the image five times; with a size that is not a
-    multiple of 32 the feature maps are truncated and the grid no longer
-    lines up with the image. AlexeyAB warns after loading ("width=%d and
-    height=%d in cfg-file must be divisible by 32 for default networks Yolo
-    v1/v2/v3!!!") when the last layer is [yolo], [region] or [detection].
+    ## Why is this bad?
+    YOLO backbones halve the image five times; with a size that is not a multiple of
+    32 the feature maps are truncated and the grid no longer lines up with the
+    image. AlexeyAB warns after loading (`parse_network_cfg_custom`, src/parser.c:
+    "width=%d and height=%d in cfg-file must be divisible by 32 for default networks
+    Yolo v1/v2/v3!!!") when the last layer is `[yolo]`, `[region]` or `[detection]`.
 
-    Bad::
+    ## Example
+    ```cfg
+    [net]
+    width=500
+    height=500
+    ```
 
-        [net]
-        width=500
-        height=500
-
-    Good::
-
-        [net]
-        width=512
-        height=512
+    ## Use instead
+    ```cfg
+    [net]
+    width=512
+    height=512
+    ```
     """
 
     code = "YL006"

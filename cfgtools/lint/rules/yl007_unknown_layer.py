@@ -10,24 +10,29 @@ from cfgtools.lint.rules._helpers import did_you_mean
 
 
 class UnknownLayerType(Rule):
-    """A section type darknet does not know: it prints "Type not recognized" and builds an empty layer.
+    """## What it does
+    Checks for section types darknet does not know.
 
-    The type is the whole line after blanks are removed, matched exactly
-    (case-sensitive): ``[Yolo]``, ``[conv2d]`` and ``[yolo] # head`` (which
-    reads as ``[yolo]#head``) are all unknown. The empty layer outputs
-    0x0x0, so the next layer usually stops with "Layer before ... must
-    output image". Some types exist in one fork only ([sam], [scale_channels],
-    [Gaussian_yolo] are AlexeyAB's; [deconvolutional] is pjreddie's).
+    ## Why is this bad?
+    darknet prints "Type not recognized" (`parse_network_cfg`, src/parser.c) and
+    builds an empty layer. The type is the whole line after blanks are removed,
+    matched exactly (case-sensitive, `string_to_layer_type`): `[Yolo]`, `[conv2d]`
+    and `[yolo] # head` (which reads as `[yolo]#head`) are all unknown. The empty
+    layer outputs 0x0x0, so the next layer usually stops with "Layer before ... must
+    output image". Some types exist in one fork only (`[sam]`, `[scale_channels]`,
+    `[Gaussian_yolo]` are AlexeyAB's; `[deconvolutional]` is pjreddie's).
 
-    Bad::
+    ## Example
+    ```cfg
+    [Convolutional]
+    filters=32
+    ```
 
-        [Convolutional]
-        filters=32
-
-    Good::
-
-        [convolutional]
-        filters=32
+    ## Use instead
+    ```cfg
+    [convolutional]
+    filters=32
+    ```
     """
 
     code = "YL007"

@@ -11,26 +11,32 @@ from cfgtools.lint.rules.yl_common import where
 
 
 class UnusedField(Rule):
-    """A key this layer type never reads: darknet prints "Unused field" and ignores it.
+    """## What it does
+    Checks for keys a layer type never reads.
 
-    Each layer type's parse function looks up a fixed set of keys (plus a few
-    read for every layer, such as ``stopbackward`` and ``learning_rate``);
-    anything else, typically a typo or a key of another layer type or fork,
-    has no effect.
+    ## Why is this bad?
+    Each layer type's parse function (`parse_convolutional`, `parse_yolo`, ... in
+    src/parser.c) looks up a fixed set of keys (plus a few read for every layer,
+    such as `stopbackward` and `learning_rate`); anything else, typically a typo or a
+    key of another layer type or fork, has no effect. darknet only prints "Unused
+    field" (`option_unused`, src/option_list.c) while it loads the network.
 
-    Bad::
+    ## Example
+    ```cfg
+    [convolutional]
+    filters=64
+    size=3
+    # typo: the layer keeps stride=1
+    stide=2
+    ```
 
-        [convolutional]
-        filters=64
-        size=3
-        stide=2          # typo: the layer keeps stride=1
-
-    Good::
-
-        [convolutional]
-        filters=64
-        size=3
-        stride=2
+    ## Use instead
+    ```cfg
+    [convolutional]
+    filters=64
+    size=3
+    stride=2
+    ```
     """
 
     code = "YL008"

@@ -7,25 +7,30 @@ from cfgtools.lint.rule import Rule
 
 
 class BatchSubdivisions(Rule):
-    """``batch`` is not a multiple of ``subdivisions``, or the mini-batch is 0.
+    """## What it does
+    Checks that `batch` is a multiple of `subdivisions` and that the mini-batch is
+    not 0.
 
-    darknet stores ``batch / subdivisions`` (C integer division) as the
-    mini-batch and trains ``subdivisions`` mini-batches per iteration, so
-    ``batch=64, subdivisions=24`` trains 2*24 = 48 images per iteration, not
-    64. When ``batch < subdivisions`` the mini-batch is 0: AlexeyAB silently
-    raises it to 1, pjreddie trains on nothing.
+    ## Why is this bad?
+    darknet (`parse_net_options`, src/parser.c) stores `batch / subdivisions` (C
+    integer division) as the mini-batch and trains `subdivisions` mini-batches per
+    iteration, so `batch=64, subdivisions=24` trains 2*24 = 48 images per iteration,
+    not 64. When `batch < subdivisions` the mini-batch is 0: AlexeyAB
+    (`parse_network_cfg_custom`) silently raises it to 1, pjreddie trains on nothing.
 
-    Bad::
+    ## Example
+    ```cfg
+    [net]
+    batch=64
+    subdivisions=24
+    ```
 
-        [net]
-        batch=64
-        subdivisions=24
-
-    Good::
-
-        [net]
-        batch=64
-        subdivisions=16
+    ## Use instead
+    ```cfg
+    [net]
+    batch=64
+    subdivisions=16
+    ```
     """
 
     code = "YL009"

@@ -11,25 +11,32 @@ TOLERANCE = 0.05
 
 
 class TrainingLength(Rule):
-    """``max_batches`` below the usual advice for the number of classes, or steps far from 80 %/90 %.
+    """## What it does
+    Checks `max_batches` against the usual advice for the number of classes, and
+    `steps` against 80 % and 90 % of `max_batches`.
 
-    AlexeyAB's README advises ``max_batches = 2000 * classes`` but at least
-    6000 (and not fewer than the training images), with ``steps`` at 80 %
-    and 90 % of ``max_batches``. This is advice, not a darknet rule.
+    ## Why is this bad?
+    AlexeyAB's README advises `max_batches = 2000 * classes` but at least 6000 (and
+    not fewer than the training images), with `steps` at 80 % and 90 % of
+    `max_batches`. A shorter training usually stops before the detector is good.
+    This is advice, not a darknet rule, hence info.
 
-    Bad::
+    ## Example
+    ```cfg
+    [net]
+    # 3 classes: the advice is 6000
+    max_batches=4000
+    policy=steps
+    steps=1000,2000
+    ```
 
-        [net]
-        max_batches=4000     # 3 classes: advice is 6000
-        policy=steps
-        steps=1000,2000
-
-    Good::
-
-        [net]
-        max_batches=6000
-        policy=steps
-        steps=4800,5400
+    ## Use instead
+    ```cfg
+    [net]
+    max_batches=6000
+    policy=steps
+    steps=4800,5400
+    ```
     """
 
     code = "YL010"
