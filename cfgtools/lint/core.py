@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 
 from cfgtools.positions import Span
@@ -37,7 +38,22 @@ class Diagnostic:
     fix: Fix | None = None
 
     def sort_key(self) -> tuple:
-        return (self.path, self.span.line, self.span.column, self.code, self.message)
+        """By file and position, then code; findings at one place by their message with numbers compared
+        as numbers ("update 41" before "update 121")."""
+        return (self.path, self.span.line, self.span.column, self.code, _natural(self.message))
+
+
+def _natural(text: str) -> tuple:
+    """``text`` split into text and numbers, a number as (digits, digits): shorter is smaller, then by digit.
+
+    Text and numbers alternate, so the tuples of two messages always compare;
+    no int() is made, so a number of any length is fine.
+    """
+    parts = _DIGITS.split(text)
+    return tuple((len(part.lstrip("0")), part.lstrip("0")) if index % 2 else part for index, part in enumerate(parts))
+
+
+_DIGITS = re.compile(r"([0-9]+)")
 
 
 #: the docstring headings every rule uses, in this order (ruff's); *Options* only when it reads settings

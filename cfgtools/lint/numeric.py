@@ -111,6 +111,8 @@ def resume_point(loaded: LoadedConfig, settings: LintSettings, new: Schedule) ->
 
 #: rises kept with their numbers (the rest are only counted)
 MAX_RISES = 3
+#: a climb before any decay within this first share of the analysed updates is a warm-up, however high
+WARM_UP_SHARE = 0.05
 
 
 @dataclass
@@ -144,6 +146,7 @@ def rate_profile(schedule: Schedule, goal: Goal, settings: LintSettings) -> Rate
     warm = max(first, schedule.burn_in.iterations) if schedule.burn_in is not None else first
     profile = RateProfile(first=first, last=last, after_warm_up=warm, rises=[])
     ceiling = schedule.base_lr * schedule.gpus * (1 + 1e-6)
+    early = first + WARM_UP_SHARE * (last - first + 1)
     previous, running_max, in_zero_run = None, -np.inf, False
     for iters, lrs in iter_chunks(schedule, first, last):
         # zeros: the first run of exact zeros
@@ -170,9 +173,10 @@ def rate_profile(schedule: Schedule, goal: Goal, settings: LintSettings) -> Rate
         peak_before = np.maximum.accumulate(np.concatenate(([running_max], finite[:-1])))
         with np.errstate(all="ignore"):
             jump = np.isfinite(before) & np.isfinite(lr) & (lr > before * settings.rise_factor) & (lr > 0)
-            # a first climb that has not decayed yet and stays within the base rate is a
-            # warm-up written with steps (e.g. steps=-1,100 scales=.1,10): not a spike
-            jump &= ~((before >= peak_before) & (lr <= ceiling))
+            # a climb before the rate has ever decayed is a warm-up written with steps, when it stays
+            # within the base rate (v2: steps=-1,100 scales=.1,10) or comes early (v1: scales=2.5,2,2,2
+            # over the first 800 of 200000 updates, up to 20x a small base rate): not a spike
+            jump &= ~((before >= peak_before) & ((lr <= ceiling) | (it < early)))
         for index in np.flatnonzero(jump):
             profile.rise_count += 1
             if len(profile.rises) < MAX_RISES:

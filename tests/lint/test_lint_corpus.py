@@ -63,8 +63,8 @@ KNOWN_UPSTREAM = {
     # a missing comma ("61,45    61,45" reads as 61,4561,45): 31 anchor numbers for num=16
     "alexeyab/cspx-p7-mish_hp.cfg": {("YL003", line, "error") for line in (2351, 2417, 2482, 2547, 2612)},
 }
-#: pjreddie-era ResNets add a strided shortcut (e.g. 64x64 onto 32x32); pjreddie resamples,
-#: AlexeyAB adds by flat index (it only prints "Downsample here"): a warning under alexeyab.
+#: pjreddie-era ResNets add a strided shortcut (e.g. 64x64 onto 32x32); pjreddie resamples, AlexeyAB's
+#: parse_shortcut asserts that the sizes match and stops (AlexeyAB/darknet issues 4949, 6184, 8685).
 AB_STRIDED_SHORTCUTS = {
     "alexeyab/resnet101.cfg", "alexeyab/resnet152.cfg", "alexeyab/resnet50.cfg",
     "alexeyab/resnext152-32x4d.cfg", "alexeyab/x64__resnet152_yolo.cfg", "alexeyab/x64__resnet50_yolo.cfg",
@@ -83,7 +83,7 @@ def test_structural_rules_are_quiet_on_upstream_cfgs(path: Path):
     assert not result.errors
     found = result.diagnostics
     strided = {d for d in found if d.code == "YL005" and name in AB_STRIDED_SHORTCUTS}
-    assert all(d.severity is Severity.WARNING and "flat index" in d.message for d in strided)
+    assert all(d.severity is Severity.ERROR and "parse_shortcut asserts" in d.message for d in strided)
     rest = {(d.code, d.span.line, d.severity.value) for d in found if d not in strided}
     assert rest == KNOWN_UPSTREAM.get(name, set())
     if name in AB_STRIDED_SHORTCUTS:

@@ -10,7 +10,15 @@ from cfgtools.positions import Span
 
 
 def did_you_mean(word: str, candidates: Iterable[str], cutoff: float = 0.6) -> str | None:
-    """The closest candidate: same text ignoring case first, then a prefix, then difflib."""
+    """The candidate ``word`` is a slip of, or None: a suggestion must be genuinely close.
+
+    The same text but for case first; then the one candidate ``word`` begins
+    (3 letters or more: a word cut short); then the nearest candidate within
+    one edit (two for words of five letters or more), an edit being a letter
+    added, dropped, changed or two neighbours swapped, case ignored, which
+    difflib also finds at least ``cutoff`` similar. ``beta1`` is not a slip of
+    ``beta_nms``, nor ``[PEP]`` of ``[empty]``.
+    """
     options = sorted(set(candidates))
     lowered = word.lower()
     for candidate in options:
@@ -20,13 +28,33 @@ def did_you_mean(word: str, candidates: Iterable[str], cutoff: float = 0.6) -> s
         prefixed = [c for c in options if c.lower().startswith(lowered)]
         if len(prefixed) == 1:
             return prefixed[0]
-    close = difflib.get_close_matches(word, options, n=1, cutoff=cutoff)
-    if close:
-        return close[0]
-    close = difflib.get_close_matches(lowered, [c.lower() for c in options], n=1, cutoff=cutoff)
-    if close:
-        return next(c for c in options if c.lower() == close[0])
-    return None
+    allowed = 1 if len(lowered) < 5 else 2
+    best, best_distance = None, allowed + 1
+    for candidate in options:
+        distance = edit_distance(lowered, candidate.lower(), allowed)
+        if distance < best_distance and difflib.SequenceMatcher(None, lowered, candidate.lower()).ratio() >= cutoff:
+            best, best_distance = candidate, distance
+    return best
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Letters added, dropped, changed or swapped with a neighbour to turn ``a`` into ``b``
+    (optimal string alignment), or ``limit + 1`` once it is certain to exceed ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        row = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            row[j] = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                row[j] = min(row[j], previous2[j - 2] + 1)
+        if min(row) > limit:
+            return limit + 1
+        previous2, previous = previous, row
+    return min(previous[-1], limit + 1)
 
 
 def suggestion(word: str, candidates: Iterable[str], cutoff: float = 0.6) -> str:

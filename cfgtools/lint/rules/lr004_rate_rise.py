@@ -14,9 +14,11 @@ class RateRise(Rule):
 
     ## Why is this bad?
     A rise by more than `rise-factor` (default 2) from one update to the next kicks
-    a converging model out of its minimum. A first climb up to the base rate, before
-    the rate has ever decayed, is a warm-up and is not reported (old YOLO cfgs write
-    one as `steps=-1,100` `scales=.1,10`). A rise usually means a scale above 1
+    a converging model out of its minimum. A climb before the rate has ever decayed
+    is a warm-up and is not reported when it stays within the base rate (YOLOv2
+    cfgs write one as `steps=-1,100` `scales=.1,10`) or comes in the first 5 % of
+    the updates (YOLOv1 cfgs climb from a small base rate with
+    `scales=2.5,2,2,2` over their first 800 batches). A rise usually means a scale above 1
     (`scales=.1,10` instead of `.1,.1`), unsorted steps, or pjreddie's sigmoid,
     which is 0 before `step` and jumps to half the rate at it. SGDR's warm restarts
     are deliberate: they are reported as info.

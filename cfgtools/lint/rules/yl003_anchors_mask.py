@@ -2,9 +2,25 @@ from __future__ import annotations
 
 from typing import Iterator
 
+import re
+
+from cfgtools.darknet.document import Option
 from cfgtools.lint.core import Diagnostic, Fix, Severity
 from cfgtools.lint.rule import Rule
+from cfgtools.lint.rules._helpers import column_span
 from cfgtools.lint.rules.yl_common import DETECTION_KINDS, where
+from cfgtools.values import quoted
+
+#: two numbers with only blanks between them: darknet removes the blanks and reads one number
+_GLUED = re.compile(r"([0-9.]+)[ \t]+([-+]?[0-9.]+)")
+
+
+def glued_numbers(option: Option) -> list[re.Match]:
+    """Where the value as written has two numbers with only blanks between them (``61,45    61,45``)."""
+    span = option.value_span
+    if span is None or span.end_line != span.line:
+        return []
+    return list(_GLUED.finditer(option.line_text, span.column - 1, span.end_column - 1))
 
 
 class AnchorsMask(Rule):
@@ -18,7 +34,9 @@ class AnchorsMask(Rule):
     src/parser.c) reads `2*num` anchor numbers: missing ones stay 0 (boxes of size
     0, silently), extra ones are ignored by AlexeyAB and overflow the array in
     pjreddie. Mask values are not checked at all: an index of `num` or more reads
-    past the anchors.
+    past the anchors. A count that is off because two numbers are written with
+    only blanks between them (`61,45    61,45`) is reported as that: darknet's
+    `strip` removes every blank of the line first, so it reads `61,4561,45`.
 
     ## Example
     ```cfg
@@ -51,6 +69,10 @@ class AnchorsMask(Rule):
             anchors = layer.anchors
             if anchors is not None and len(anchors) != 2 * num:
                 count = len(anchors)
+                glued = glued_numbers(layer.option("anchors"))
+                if glued:
+                    yield self._glued(layer, glued, count, num)
+                    continue
                 if count < 2 * num:
                     message = (f"{where(layer)} has {count} anchor numbers but num={num} needs {2 * num}: "
                                f"darknet leaves the missing {2 * num - count} at 0 (zero-size anchors)")
@@ -82,3 +104,18 @@ class AnchorsMask(Rule):
                     f"anchors are numbered 0..{num - 1}, and darknet reads past them without a check",
                     Fix(f"use mask indices below {num}, or raise num= to the number of anchor pairs"),
                 )
+
+    def _glued(self, layer, glued: list[re.Match], count: int, num: int) -> Diagnostic:
+        """The root cause of a wrong anchor count: numbers glued by blanks, the first of them as the fix."""
+        first = glued[0]
+        line = layer.option("anchors").line
+        left, right = first.group(1), first.group(2)
+        places = f" (and {len(glued) - 1} more place{'s' if len(glued) > 2 else ''})" if len(glued) > 1 else ""
+        return self.diagnostic(
+            column_span(line, first.start() + 1, first.end() + 1),
+            f"anchors in {where(layer)}: {quoted(first.group(0))} has no comma between {left} and {right}{places}, and "
+            f"darknet removes every blank before reading, so it reads {left}{right}: {count} anchor numbers where "
+            f"num={num} needs {2 * num}",
+            Fix(f"write {left}, {right}", replacement=f"{left}, {right}",
+                span=column_span(line, first.start() + 1, first.end() + 1)),
+        )

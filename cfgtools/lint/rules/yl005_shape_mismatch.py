@@ -7,6 +7,10 @@ from cfgtools.lint.rule import Rule
 from cfgtools.lint.rules.yl_common import where
 
 
+#: what glibc prints when AlexeyAB's parse_shortcut (src/parser.c) finds sizes that differ
+_ASSERTION = "params.w == net.layers[index].out_w && params.h == net.layers[index].out_h"
+
+
 def _fmt(shape) -> str:
     return "{}x{}x{}".format(*shape)
 
@@ -29,10 +33,13 @@ class ShapeMismatch(Rule):
     stops); pjreddie concatenates regardless and the data is garbage.
 
     `[shortcut]` adds element by element. A channel difference is handled (only the
-    common channels are added), but a width/height difference is not: AlexeyAB adds
-    by flat index, mixing unrelated positions silently, and pjreddie samples by an
-    integer stride that must be the same for width and height (else an assert stops
-    it).
+    common channels are added), but a width/height difference is not. AlexeyAB's
+    `parse_shortcut` (src/parser.c) asserts
+    `params.w == net.layers[index].out_w && params.h == net.layers[index].out_h`
+    and stops (its Makefile build; a build with `NDEBUG`, such as CMake's Release,
+    skips the assert, prints the two shapes and adds by flat index, mixing unrelated
+    positions). pjreddie samples by an integer stride that must be the same for
+    width and height (else an assert stops it).
 
     ## Example
     ```cfg
@@ -92,20 +99,14 @@ class ShapeMismatch(Rule):
                             effect = "pjreddie's size ratio differs between width and height: an assert stops it"
                         else:
                             effect = "pjreddie samples with a truncated integer stride (misaligned, silently)"
-                        severity = None
-                    elif _pj_exact(sw, sh, w, h):
-                        # AlexeyAB prints "Downsample here" but adds by flat index: pjreddie-era ResNets
-                        # (strided shortcuts) compute something else in AlexeyAB, silently.
-                        effect = ("AlexeyAB adds them by flat index (it prints 'Downsample here' but does not "
-                                  "resample, unlike pjreddie), mixing unrelated positions")
-                        severity = Severity.WARNING
                     else:
-                        effect = "AlexeyAB adds them by flat index, mixing unrelated positions, silently"
-                        severity = None
+                        printed = "({:4d} x{:4d} x{:4d}) + ({:4d} x{:4d} x{:4d})".format(*row.input, *rows[index].output)
+                        effect = (f"AlexeyAB stops: parse_shortcut asserts \"{_ASSERTION}\" (a build with NDEBUG, "
+                                  f"such as CMake's Release, skips the assert, prints \"{printed}\" and adds them "
+                                  "by flat index, mixing unrelated positions)")
                     yield self.diagnostic(
                         layer.span("from"),
                         f"{where(layer)} adds layer {index} ({_fmt(rows[index].output)}) to its input "
                         f"({_fmt(row.input)}): the width/height differ; {effect}",
                         Fix("add layers of the same width and height"),
-                        severity=severity,
                     )

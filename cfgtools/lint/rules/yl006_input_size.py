@@ -6,6 +6,10 @@ from cfgtools.lint.core import Diagnostic, Fix, Severity
 from cfgtools.lint.rule import Rule
 
 
+#: the last-layer types after which AlexeyAB's parse_network_cfg_custom (src/parser.c) warns
+CHECKED_LAST_LAYERS = ("yolo", "region", "detection")
+
+
 class InputSize(Rule):
     """## What it does
     Checks that `width` and `height` are multiples of 32 in a network that ends in a
@@ -16,7 +20,8 @@ class InputSize(Rule):
     32 the feature maps are truncated and the grid no longer lines up with the
     image. AlexeyAB warns after loading (`parse_network_cfg_custom`, src/parser.c:
     "width=%d and height=%d in cfg-file must be divisible by 32 for default networks
-    Yolo v1/v2/v3!!!") when the last layer is `[yolo]`, `[region]` or `[detection]`.
+    Yolo v1/v2/v3!!!") when the last layer is `[yolo]`, `[region]` or `[detection]`
+    (`YOLO`, `REGION`, `DETECTION`: not `[Gaussian_yolo]`, whose type it does not test).
 
     ## Example
     ```cfg
@@ -44,7 +49,7 @@ class InputSize(Rule):
         net = self.ctx.net
         if not all_layers:
             return
-        if all_layers[-1].kind not in ("yolo", "Gaussian_yolo", "region", "detection"):
+        if all_layers[-1].kind not in CHECKED_LAST_LAYERS:
             return
         for setting in (net.width, net.height):
             value = setting.value

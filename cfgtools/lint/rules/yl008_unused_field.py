@@ -3,11 +3,16 @@ from __future__ import annotations
 from typing import Iterator
 
 from cfgtools.darknet import other_dialects
-from cfgtools.darknet.layers import known_keys
+from cfgtools.darknet.layers import LAYER_KEYS, known_keys
 from cfgtools.lint.core import Diagnostic, Fix, Severity
 from cfgtools.lint.rule import Rule
 from cfgtools.lint.rules._helpers import did_you_mean
 from cfgtools.lint.rules.yl_common import where
+from cfgtools.values import quoted
+
+
+#: a key read by at most this many other layer types is named as theirs
+MAX_READERS = 3
 
 
 class UnusedField(Rule):
@@ -61,12 +66,18 @@ class UnusedField(Rule):
                     hint = f": only {others}'s darknet reads it in [{layer.kind}]"
                 else:
                     guess = did_you_mean(key, layer.reads)
-                    hint = f"; did you mean {guess!r}?" if guess else ""
+                    readers = [kind for kind in LAYER_KEYS if kind != layer.kind and key in known_keys(kind)]
+                    if guess:
+                        hint = f"; did you mean {quoted(guess)}?"
+                    elif 0 < len(readers) <= MAX_READERS:  # a key of another layer type (uc_normalizer in [yolo])
+                        hint = f": it is a key of {' and '.join(f'[{kind}]' for kind in readers)}"
+                    else:
+                        hint = ""
                 value = "(null)" if option.value is None else option.value
                 yield self.diagnostic(
                     option.key_span,
-                    f"Unused field: '{key} = {value}' in {where(layer)}: {dialect}'s darknet never reads {key!r} "
+                    f"Unused field: '{key} = {value}' in {where(layer)}: {dialect}'s darknet never reads {quoted(key)} "
                     f"for this layer type{hint}",
-                    Fix(f"write {guess!r}", replacement=guess, span=option.key_span) if guess
+                    Fix(f"write {quoted(guess)}", replacement=guess, span=option.key_span) if guess
                     else Fix("delete the line, or fix the key"),
                 )
