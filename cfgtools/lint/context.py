@@ -4,8 +4,9 @@ Views come from two places: the file's framework (``document``, ``net``,
 ``layers``, ``network`` for darknet; ``solver`` for Caffe; see
 ``cfgtools.plugin.Framework.views``) and the linter itself (``schedule``: the
 file's schedule under the run's options; ``resume``: the resume point the
-user described with ``--resume-from``). A rule lists the views it needs in
-``Rule.needs``; the engine runs it only when each of them is present.
+user described with ``--resume-from``; ``data``: the darknet ``.data`` file
+given with ``--data``). A rule lists the views it needs in ``Rule.needs``; the
+engine runs it only when each of them is present.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from cfgtools.darknet.layers import Layer
 from cfgtools.darknet.net import NetConfig
 from cfgtools.darknet.network import Network
 from cfgtools.errors import InputError
+from cfgtools.lint.datafile import DataFile, read_data_file
 from cfgtools.lint.numeric import Goal, RateProfile, ResumePoint, rate_profile, resume_point, training_goal
 from cfgtools.lint.settings import LintSettings
 from cfgtools.loading import in_dialect
@@ -29,7 +31,7 @@ from cfgtools.schedule.model import Schedule
 T = TypeVar("T")
 
 #: views the linter adds to the framework's own
-LINT_VIEWS = ("schedule", "resume", "profile")
+LINT_VIEWS = ("schedule", "resume", "profile", "data")
 
 
 @dataclass(eq=False)
@@ -61,6 +63,8 @@ class LintContext:
             return self.resume
         if name == "profile":
             return self.profile
+        if name == "data":
+            return self.data
         return self.loaded.view(name)
 
     def has(self, needs: tuple[str, ...]) -> bool:
@@ -123,6 +127,13 @@ class LintContext:
         if schedule is None or goal is None:
             return None
         return self.cached("profile", lambda: rate_profile(schedule, goal, self.settings))
+
+    @property
+    def data(self) -> DataFile | None:
+        """The darknet ``.data`` file of ``--data`` (None without it); InputError when it cannot be read."""
+        if self.settings.data is None:
+            return None
+        return self.cached("data", lambda: read_data_file(self.settings.data))
 
     def setting_span(self, *names: str) -> Span:
         """Where the first of ``names`` that is written in the file stands, else the recipe's anchor."""

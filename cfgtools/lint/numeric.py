@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cfgtools.loading import load
+from cfgtools.lint.gitrev import GIT_PREFIX, committed_if_edited, committed_source, is_git_spec
+from cfgtools.loading import load, load_source
 from cfgtools.plugin import LoadedConfig, RunOptions
 from cfgtools.schedule.evaluate import iter_chunks, rate_at
 from cfgtools.schedule.model import Schedule
@@ -36,6 +37,7 @@ def format_lr(value: float) -> str:
 class Goal:
     updates: int  #: how many updates the user wants to train for
     how: str  #: where that number came from, for messages
+    given: bool = True  #: the user gave it (--goal, --epochs); False: the config's own horizon
 
     def last_update(self, schedule: Schedule) -> int:
         """The iteration index of the goal's last update (darknet k, Caffe i)."""
@@ -54,7 +56,7 @@ def training_goal(loaded: LoadedConfig, settings: LintSettings, schedule: Schedu
                 updates,
                 f"{settings.epochs:g} epochs of {settings.images} images at {per_update} images per update",
             )
-    return Goal(schedule.horizon, loaded.setting_name("horizon"))
+    return Goal(schedule.horizon, loaded.setting_name("horizon"), given=False)
 
 
 def analysed_range(goal: Goal, schedule: Schedule) -> tuple[int, int]:
@@ -75,6 +77,58 @@ class ResumePoint:
     old_lr: float | None  #: rate of the last update before the checkpoint (None at iteration 0)
     new_lr: float  #: rate of the first update after resuming (or after restarting with --clear)
     changed: tuple[str, ...]  #: settings whose values differ between the two configs
+    #: where the previous config came from, for messages: "previous config old.cfg", "... HEAD:yolo.cfg (...)"
+    previous_from: str = "previous config: this file (no --previous)"
+
+    @property
+    def update_before(self) -> int:
+        """The iteration index of the last update before the checkpoint (darknet s, Caffe s-1)."""
+        return self.new.first_update + self.iteration - 1
+
+    @property
+    def update_after(self) -> int:
+        """The iteration index of the first update after resuming (darknet s+1, Caffe s)."""
+        return self.new.first_update + self.iteration
+
+    @property
+    def gpus_changed(self) -> bool:
+        return self.old.gpus != self.new.gpus
+
+    def continuous_base_lr(self) -> float:
+        """The base rate that makes the first update after resuming use the rate before it.
+
+        Every policy, burn-in and the GPU multiplier are proportional to the base rate.
+        """
+        return self.new.base_lr * self.old_lr / self.new_lr
+
+    def what_changed(self) -> str:
+        """The settings that differ and a change of GPU count, for messages ("" when nothing did)."""
+        parts = list(self.changed)
+        if self.gpus_changed:
+            parts.append(f"the GPU count ({self.old.gpus} -> {self.new.gpus})")
+        return ", ".join(parts)
+
+
+def previous_config(loaded: LoadedConfig, settings: LintSettings) -> tuple[LoadedConfig, str]:
+    """The config the checkpoint was trained with, and where it came from (for messages).
+
+    ``--previous OLD`` (a file, or ``git:REV`` for the file as committed in
+    REV); without it, the file's ``HEAD`` version when the file in a git work
+    tree differs from it (edited in place since the commit), else the file itself.
+    """
+    dialects = {loaded.kind: loaded.dialect}
+    spec = settings.previous
+    if spec and is_git_spec(spec):
+        source = committed_source(loaded.path, spec[len(GIT_PREFIX):])
+        return load_source(source, dialects, loaded.framework), f"previous config {source.path}"
+    if spec:
+        return load(spec, dialects, loaded.framework), f"previous config {spec}"
+    data = loaded.source.text.encode("utf-8", errors="surrogateescape")
+    committed = committed_if_edited(loaded.path, data)
+    if committed is not None:
+        return (load_source(committed, dialects, loaded.framework),
+                f"previous config {committed.path}, the committed version (the file has uncommitted changes)")
+    return loaded, "previous config: this file (no --previous)"
 
 
 def resume_point(loaded: LoadedConfig, settings: LintSettings, new: Schedule) -> ResumePoint | None:
@@ -90,9 +144,7 @@ def resume_point(loaded: LoadedConfig, settings: LintSettings, new: Schedule) ->
     else:
         checkpoint = loaded.checkpoint(str(spec))
         iteration, state, described = checkpoint.iteration, checkpoint.state, checkpoint.described
-    previous = loaded
-    if settings.previous:
-        previous = load(settings.previous, {loaded.kind: loaded.dialect}, loaded.framework)
+    previous, previous_from = previous_config(loaded, settings)
     old = previous.schedule(RunOptions(gpus=settings.previous_gpus or settings.gpus))
     if state is None:  # a bare iteration: what a checkpoint of the old run would have restored
         state = old.arithmetic.state_after(old, iteration)
@@ -104,7 +156,7 @@ def resume_point(loaded: LoadedConfig, settings: LintSettings, new: Schedule) ->
         new_lr = rate_at(new, first + iteration, resume=(iteration, state))
     changed = loaded.framework.changed_settings(previous, loaded) if previous is not loaded else ()
     return ResumePoint(iteration=iteration, state=state, described=described, old=old, new=new,
-                       old_lr=old_lr, new_lr=new_lr, changed=changed)
+                       old_lr=old_lr, new_lr=new_lr, changed=changed, previous_from=previous_from)
 
 
 # ----------------------------------------------------------------------------- one pass for the LR rules

@@ -37,9 +37,12 @@ from cfgtools.lint.rules.lr002_nonfinite_rate import NonFiniteRate
 from cfgtools.lint.rules.lr003_negligible_rate import NegligibleRate
 from cfgtools.lint.rules.lr004_rate_rise import RateRise
 from cfgtools.lint.rules.lr005_stops_before_goal import StopsBeforeGoal
+from cfgtools.lint.rules.lr006_trains_past_goal import TrainsPastGoal
 from cfgtools.lint.rules.rs001_resume_spike import ResumeSpike
 from cfgtools.lint.rules.rs002_resume_past_end import ResumePastEnd
 from cfgtools.lint.rules.rs003_restart_from_zero import RestartFromZero
+from cfgtools.lint.rules.rs004_resume_drop import ResumeDrop
+from cfgtools.lint.rules.rs005_resume_gpus import ResumeGpus
 from cfgtools.lint.rules.yl001_yolo_filters import YoloFilters
 from cfgtools.lint.rules.yl002_yolo_classes import YoloClasses
 from cfgtools.lint.rules.yl003_anchors_mask import AnchorsMask
@@ -50,6 +53,7 @@ from cfgtools.lint.rules.yl007_unknown_layer import UnknownLayerType
 from cfgtools.lint.rules.yl008_unused_field import UnusedField
 from cfgtools.lint.rules.yl009_batch_subdivisions import BatchSubdivisions
 from cfgtools.lint.rules.yl010_training_length import TrainingLength
+from cfgtools.lint.rules.yl011_data_classes import DataClasses
 
 RULES: dict[str, type[Rule]] = {
     "DN001": UnknownNetKey,
@@ -84,14 +88,18 @@ RULES: dict[str, type[Rule]] = {
     "YL008": UnusedField,
     "YL009": BatchSubdivisions,
     "YL010": TrainingLength,
+    "YL011": DataClasses,
     "LR001": ZeroRate,
     "LR002": NonFiniteRate,
     "LR003": NegligibleRate,
     "LR004": RateRise,
     "LR005": StopsBeforeGoal,
+    "LR006": TrainsPastGoal,
     "RS001": ResumeSpike,
     "RS002": ResumePastEnd,
     "RS003": RestartFromZero,
+    "RS004": ResumeDrop,
+    "RS005": ResumeGpus,
 }
 
 

@@ -79,6 +79,7 @@ class LintSettings(BaseModel):
     lr_floor_share: float = Field(0.25, gt=0, le=1)  #: share of the run allowed below the floor
     rise_factor: float = Field(2.0, gt=1)  #: a rise by more than this factor is suspicious
     spike_ratio: float = Field(2.0, gt=1)  #: a jump between consecutive iterations
+    goal_ratio: float = Field(2.0, gt=1)  #: LR006: max_batches/max_iter more than this many times the goal
 
     @field_validator("select", "ignore", "extend_select")
     @classmethod

@@ -28,8 +28,11 @@ text is written as UTF-8 (a YAML double-quoted string carries ``\\r\\n`` or a
 BOM ``\\ufeff``); ``file:`` paths are relative to the repository's
 ``fixtures/``. ``args`` takes ``resume_from`` (an iteration, or ``{file:
 PATH}``), ``previous`` (the previous config's text, or ``{file: PATH}``),
-``previous_gpus``, ``gpus``, ``clear``, ``goal``, ``epochs``, ``images`` and
-``dialect``.
+``previous_gpus``, ``gpus``, ``clear``, ``goal``, ``epochs``, ``images``,
+``dialect`` and ``data`` (the text of a darknet .data file, written as
+``obj.data``). ``files:`` (a case key) maps names to the text of other files
+written beside the linted one, e.g. the names file a .data file names; the
+case runs in that folder, so relative paths find them as darknet would.
 """
 
 from __future__ import annotations
@@ -46,8 +49,9 @@ from tests.conftest import FIXTURES
 CASES_DIR = Path(__file__).resolve().parent / "cases"
 
 _FILE_KEYS = {"rule", "lint_as", "cases"}
-_CASE_KEYS = {"name", "input", "file", "lint_as", "select", "settings", "args", "expect"}
-_ARG_KEYS = {"resume_from", "previous", "previous_gpus", "gpus", "clear", "goal", "epochs", "images", "dialect"}
+_CASE_KEYS = {"name", "input", "file", "lint_as", "select", "settings", "args", "files", "expect"}
+_ARG_KEYS = {"resume_from", "previous", "previous_gpus", "gpus", "clear", "goal", "epochs", "images", "dialect",
+             "data"}
 _EXPECT_KEYS = {"code", "line", "column", "severity", "message_contains", "help", "replacement"}
 _NAME = re.compile(r"^[a-z0-9_]+$")
 
@@ -66,6 +70,7 @@ class Case:
     select: list[str] = field(default_factory=list)
     settings: dict[str, Any] = field(default_factory=dict)
     args: dict[str, Any] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)  #: other files beside the linted one
     expect: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -114,12 +119,15 @@ def _case(raw: Any, rule: str, default_lint_as: str | None, source: Path) -> Cas
     args = dict(raw.get("args") or {})
     if set(args) - _ARG_KEYS:
         raise CaseFileError(f"{where}: unknown args {sorted(set(args) - _ARG_KEYS)}")
+    files = dict(raw.get("files") or {})
+    if not all(isinstance(k, str) and "/" not in k and isinstance(v, str) for k, v in files.items()):
+        raise CaseFileError(f"{where}: files: maps plain file names to their text")
     expect = raw.get("expect")
     if not isinstance(expect, list):
         raise CaseFileError(f"{where}: expect: is a list of findings ([] for a clean file)")
     return Case(
         rule=rule, name=name, source=source, lint_as=lint_as, data=data,
-        select=list(raw.get("select") or []), settings=dict(raw.get("settings") or {}), args=args,
+        select=list(raw.get("select") or []), settings=dict(raw.get("settings") or {}), args=args, files=files,
         expect=[_expectation(item, where) for item in expect],
     )
 

@@ -40,6 +40,12 @@ def settings_for(case: Case, workdir: Path) -> LintSettings:
         written.parent.mkdir()
         written.write_text(previous, encoding="utf-8")
         values["previous"] = str(written)
+    if "data" in values:
+        data = workdir / "obj.data"
+        data.write_text(values["data"], encoding="utf-8")
+        values["data"] = data.name  # as a user names it, from the folder the case runs in
+    for name, text in case.files.items():
+        (workdir / name).write_text(text, encoding="utf-8")
     return LintSettings(select=[case.rule, *case.select], **values)
 
 
@@ -83,7 +89,8 @@ def pair(found: list[Diagnostic], expect: list[dict]) -> tuple[list[tuple[Diagno
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
-def test_case(case: Case, tmp_path: Path):
+def test_case(case: Case, tmp_path: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # relative paths (a .data file's names=) are found beside the file
     path = tmp_path / case.lint_as
     path.write_bytes(case.data)
     settings = settings_for(case, tmp_path)

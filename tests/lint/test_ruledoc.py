@@ -77,8 +77,8 @@ def test_doc_has_no_restructuredtext(code):
 
 #: rules whose examples are fragments (YOLO layers without the network around them) or need
 #: command-line inputs (--epochs, --resume-from): the linter cannot check them alone
-FRAGMENTS = {"YL001", "YL002", "YL003", "YL004", "YL005", "YL006", "YL007", "YL008", "YL010",
-             "LR005", "RS001", "RS002", "RS003"}
+FRAGMENTS = {"YL001", "YL002", "YL003", "YL004", "YL005", "YL006", "YL007", "YL008", "YL010", "YL011",
+             "LR005", "LR006", "RS001", "RS002", "RS003", "RS004", "RS005"}
 
 
 @pytest.mark.parametrize("code", sorted(set(RULES) - FRAGMENTS))
@@ -104,9 +104,13 @@ READS = {
     "LR003": {"lr_floor_fraction", "lr_floor_share", "goal", "epochs", "images", "gpus"},
     "LR004": {"rise_factor", "goal", "epochs", "images", "gpus"},
     "LR005": {"goal", "epochs", "images", "gpus"},
+    "LR006": {"goal", "epochs", "images", "gpus", "goal_ratio"},
     "RS001": {"resume_from", "previous", "previous_gpus", "gpus", "clear", "spike_ratio"},
     "RS002": {"resume_from", "clear"},
     "RS003": {"resume_from", "previous", "previous_gpus", "gpus", "clear", "spike_ratio"},
+    "RS004": {"resume_from", "previous", "previous_gpus", "gpus", "clear", "spike_ratio"},
+    "RS005": {"resume_from", "previous", "previous_gpus", "gpus", "clear", "spike_ratio"},
+    "YL011": {"data"},
 }
 #: settings of every rule, never listed under Options
 EVERY_RULE = {"severity", "dialect"}
@@ -115,10 +119,11 @@ VIEWS = {
     "schedule": (),
     "goal": (numeric.training_goal,),
     "profile": (numeric.rate_profile,),
-    "resume": (numeric.resume_point,),
+    "resume": (numeric.resume_point, numeric.previous_config),
+    "data": (),
 }
 _SETTINGS_READ = re.compile(r"\bsettings\.([a-z_]+)")
-_VIEWS_USED = re.compile(r"\bself\.(?:ctx\.)?(schedule|goal|profile|resume)\b")
+_VIEWS_USED = re.compile(r"\bself\.(?:ctx\.)?(schedule|goal|profile|resume|data)\b")
 
 
 def settings_fields(function) -> set[str]:
@@ -141,9 +146,11 @@ def view_settings(view: str, seen: frozenset[str] = frozenset()) -> set[str]:
     prop = inspect.getattr_static(LintContext, view).fget
     source = inspect.getsource(prop)
     found = settings_fields(prop)
+    callers = [source]  # the view, then each helper: a helper is called by the view or an earlier helper
     for helper in VIEWS[view]:
-        assert helper.__name__ in source, f"LintContext.{view} no longer calls {helper.__name__}"
+        assert any(helper.__name__ in caller for caller in callers), f"LintContext.{view} no longer calls {helper.__name__}"
         found |= settings_fields(helper)
+        callers.append(inspect.getsource(helper))
     for used in set(_VIEWS_USED.findall(source)) - {view} - seen:
         found |= view_settings(used, seen | {view})
     return found

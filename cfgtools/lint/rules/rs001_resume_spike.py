@@ -45,8 +45,9 @@ class ResumeSpike(Rule):
     ## Options
     - `--resume-from ITER|FILE`: the checkpoint, as an iteration or a `.weights` or
       `.solverstate` file; without it the rule does not run.
-    - `--previous OLD_CFG`: the config the checkpoint was trained with (by default
-      the linted file itself).
+    - `--previous OLD_CFG`: the config the checkpoint was trained with; `git:REV`
+      for the file as committed in REV. By default the file's committed version
+      when it has uncommitted changes in a git work tree, else the file itself.
     - `--previous-gpus N`, `--gpus N`: the GPUs of the resumed run and of the new
       one (darknet multiplies the rate by the GPU count).
     - `--clear`: the run restarts at iteration 0 (RS003's case); this rule is quiet.
@@ -70,17 +71,12 @@ class ResumeSpike(Rule):
         old_lr, new_lr = point.old_lr, point.new_lr
         if not (old_lr > 0 and new_lr > old_lr * self.ctx.settings.spike_ratio):
             return
-        darknet = new.framework == "darknet"
-        last, first = (point.iteration, point.iteration + 1) if darknet else (point.iteration - 1, point.iteration)
-        key = "learning_rate" if darknet else "base_lr"
-        # every policy is proportional to the base rate, so scaling it makes the rate continuous
-        continuous = new.base_lr * old_lr / new_lr
-        changed = ", ".join(point.changed) if point.changed else "nothing in the config (only the GPU count)"
+        key = self.ctx.loaded.setting_name("base_lr")
+        continuous = f"{point.continuous_base_lr():.6g}"
         yield self.diagnostic(
-            self.ctx.setting_span(*point.changed, key) if point.changed else self.ctx.setting_span(key),
+            self.ctx.setting_span(*point.changed, key),
             f"resuming from {point.described}: the rate jumps x{new_lr / old_lr:.3g}, from {format_lr(old_lr)} "
-            f"(update {last}, previous config) to {format_lr(new_lr)} (update {first}, this config); "
-            f"changed: {changed}",
-            Fix(f"{key}={continuous:.6g} keeps the rate continuous at the resume point",
-                replacement=f"{continuous:.6g}"),
+            f"(update {point.update_before}, {point.previous_from}) to {format_lr(new_lr)} "
+            f"(update {point.update_after}, this config); changed: {point.what_changed() or 'no training setting'}",
+            Fix(f"{key}={continuous} keeps the rate continuous at the resume point", replacement=continuous),
         )

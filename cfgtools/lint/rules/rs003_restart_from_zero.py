@@ -42,8 +42,9 @@ class RestartFromZero(Rule):
     - `--resume-from ITER|FILE`: the checkpoint the weights come from, as an
       iteration or a `.weights` or `.solverstate` file; without it the rule does not
       run.
-    - `--previous OLD_CFG`: the config the checkpoint was trained with (by default
-      the linted file itself).
+    - `--previous OLD_CFG`: the config the checkpoint was trained with; `git:REV`
+      for the file as committed in REV. By default the file's committed version
+      when it has uncommitted changes in a git work tree, else the file itself.
     - `--previous-gpus N`, `--gpus N`: the GPUs of the previous run and of the new
       one (darknet multiplies the rate by the GPU count).
     - `spike-ratio` (`[tool.cfgtools]`, default 2): a jump by more than this factor,
@@ -69,8 +70,8 @@ class RestartFromZero(Rule):
         if not burn_in and not jump:
             return
         parts = [f"the schedule restarts at 0 from {point.described}"]
-        parts.append(f"the rate goes from {format_lr(old_lr)} at the checkpoint to {format_lr(new_lr)} "
-                     f"at the first update")
+        parts.append(f"the rate goes from {format_lr(old_lr)} at the checkpoint ({point.previous_from}) to "
+                     f"{format_lr(new_lr)} at the first update")
         if burn_in:
             parts.append(f"burn-in starts again and climbs back to {format_lr(new.base_lr * new.gpus)} "
                          f"over {burn_in} updates")
