@@ -57,6 +57,8 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _PLAIN = re.compile(r"[ -\[\]-~]*\Z")
 #: how printable() writes the characters that would break or forge a line of output
 _ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\"}
+#: one_line() keeps backslashes: the text it gets has already escaped its values
+_LINE_ESCAPES = {char: escape for char, escape in _ESCAPES.items() if char != "\\"}
 
 
 def printable(text: str) -> str:
@@ -68,13 +70,42 @@ def printable(text: str) -> str:
     ``\\x1b``, ``\\u2028``, ``\\x80`` (the byte as it is in the file). A
     backslash is doubled so that an escape cannot be forged either.
     """
+    return _escaped(text, _ESCAPES)
+
+
+def one_line(text: str) -> str:
+    """Display text (a lint message, a fix hint) made safe as one line of output.
+
+    The same escapes as :func:`printable`, except that a backslash is kept as
+    it is: such text quotes the values it shows with :func:`quoted`, whose
+    escapes must reach the reader unchanged. Anything else that would end the
+    line or drive the terminal is still escaped.
+    """
+    return _escaped(text, _LINE_ESCAPES)
+
+
+def quoted(value: str) -> str:
+    """A value from an input in quotes, as lint messages show it: ``repr()`` with the file's own bytes.
+
+    Like ``repr()`` (``'steps#x'``, ``"it's"``, a newline as ``\\n``), except
+    that an undecodable byte of the file shows as ``\\xe9``, the byte the file
+    holds, where ``repr()`` would show the surrogate ``\\udce9`` it is kept as.
+    The result is one line (see :func:`printable`).
+    """
+    text = printable(value)
+    if "'" in text and '"' not in text:
+        return f'"{text}"'
+    return "'" + text.replace("'", "\\'") + "'"
+
+
+def _escaped(text: str, escapes: dict[str, str]) -> str:
     if _PLAIN.match(text):
         return text
     out = []
     for char in text:
         code = ord(char)
-        if char in _ESCAPES:
-            out.append(_ESCAPES[char])
+        if char in escapes:
+            out.append(escapes[char])
         elif 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8 (surrogateescape)
             out.append(f"\\x{code - 0xDC00:02x}")
         elif code < 0x20 or 0x7F <= code < 0xA0:

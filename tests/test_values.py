@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from cfgtools.values import format_float32, format_value, to_float32
+from cfgtools.values import format_float32, format_value, one_line, printable, quoted, to_float32
 
 
 def test_to_float32_rounds_to_the_nearest_c_float():
@@ -25,3 +25,19 @@ def test_format_value_for_show_tables():
     assert format_value([]) == "(empty)"
     assert format_value(True) == "true"
     assert format_value(64) == "64"
+
+
+def test_quoted_is_repr_with_the_file_bytes():
+    assert quoted("steps#x") == "'steps#x'"
+    assert quoted("it's") == '"it\'s"'
+    assert quoted("a'b\"c") == "'a\\'b\"c'"
+    assert quoted("st\udce9ps") == "'st\\xe9ps'"  # repr() would show '\\udce9'
+    assert quoted("a\nb\\c") == "'a\\nb\\\\c'"
+
+
+def test_one_line_escapes_line_ends_and_terminal_codes_but_keeps_backslashes():
+    assert one_line("quoted 'st\\xe9ps' stays") == "quoted 'st\\xe9ps' stays"
+    for separator, shown in (("\n", "\\n"), ("\r", "\\r"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"),
+                             ("\x85", "\\x85"), ("\x1b", "\\x1b"), ("\udce9", "\\xe9")):
+        assert one_line(f"a{separator}b") == f"a{shown}b"
+    assert printable("a\\b") == "a\\\\b"  # printable() doubles it: a path cannot forge an escape

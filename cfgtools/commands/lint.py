@@ -10,18 +10,17 @@ from cfgtools.commands._args import add_dialect_argument, comma_list, epochs, gp
 from cfgtools.errors import InputError
 from cfgtools.files import WriteRefused, atomic_write
 from cfgtools.lint.cache import ResultCache, cache_directory, run_key
+from cfgtools.lint.datafile import count_lines, read_data_file
 from cfgtools.lint.report import FORMATS, render, use_color
 from cfgtools.lint.runner import EXIT_ERROR, lint_paths
 from cfgtools.lint.settings import SettingsError, load_settings
-from cfgtools.sources import open_regular, read_bytes
-from cfgtools.values import printable
-
-#: a darknet .data file is a handful of key=value lines
-DATA_FILE_BYTES = 1024 * 1024
-
+from cfgtools.values import one_line, printable
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="*", metavar="FILE", help="files or directories to lint")
+    parser.add_argument("--skip-unrecognised", action="store_true",
+                        help="pass over named files that are not darknet cfgs or Caffe solvers, or are binary, "
+                        "without an error (as files found in a directory are); the pre-commit hook uses it")
     parser.add_argument("--format", choices=FORMATS, default=None, help="output format (default: text)")
     parser.add_argument("--select", type=comma_list, default=None, metavar="CODES",
                         help="comma-separated codes or prefixes to check (default: ALL)")
@@ -37,10 +36,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--epochs", type=epochs, default=None, metavar="E", help="epochs to train")
     parser.add_argument("--images", type=positive_int, default=None, metavar="N", help="training images")
     parser.add_argument("--data", default=None, metavar="FILE.data",
-                        help="darknet .data file: the image count is read from its train= list")
+                        help="darknet .data file: the image count is read from its train= list, and its "
+                        "classes= and names= are checked against the [yolo]/[region] layers")
     parser.add_argument("--resume-from", default=None, metavar="ITER|FILE",
                         help="iteration, .weights or .solverstate the training resumes from")
-    parser.add_argument("--previous", default=None, metavar="OLD_CFG", help="the cfg the resumed run used")
+    parser.add_argument("--previous", default=None, metavar="OLD_CFG|git:REV",
+                        help="the config the checkpoint was trained with: a file, or git:REV for the file as "
+                        "committed in REV (default: its HEAD version when it has uncommitted changes, "
+                        "else the file itself)")
     parser.add_argument("--previous-gpus", type=gpu_count, default=None, metavar="N",
                         help="GPUs of the resumed run")
     parser.add_argument("--clear", action="store_true", default=None,
@@ -61,30 +64,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _count_images(data_path: str) -> int:
     """Training images of a darknet .data file: the non-blank lines of the list its train= names."""
     try:
-        text = read_bytes(data_path, ".data file", DATA_FILE_BYTES).decode("utf-8", errors="replace")
+        data = read_data_file(data_path)
+        train = data.get("train")
+        if not train:
+            raise SettingsError(f"{printable(data_path)}: no train= line")
+        count = count_lines(train, "list of training images").filled
     except InputError as exc:
         raise SettingsError(exc.format()) from None
-    train = next((line.split("=", 1)[1] for line in ("".join(raw.split()) for raw in text.split("\n"))
-                  if line.startswith("train=")), None)
-    if not train:
-        raise SettingsError(f"{data_path}: no train= line")
-    count, filled = 0, False  # filled: the line being read has a non-blank character
-    try:
-        with open_regular(train, "list of training images") as handle:
-            # streamed in chunks: a list can be large, and it may have no newline at all
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                pieces = chunk.split(b"\n")
-                for index, piece in enumerate(pieces):
-                    filled = filled or bool(piece.strip())
-                    if index < len(pieces) - 1:  # a newline ends the line
-                        count += filled
-                        filled = False
-            count += filled
-    except InputError as exc:
-        raise SettingsError(f"{data_path}: train list {exc.format()}") from None
     if count == 0:
-        raise SettingsError(f"{data_path}: train list {train} is empty")
+        raise SettingsError(f"{printable(data_path)}: train list {printable(train)} is empty")
     return count
+
+
+def _write(stream, text: str) -> None:
+    """Write the report whatever the stream's encoding (``PYTHONIOENCODING=ascii``): what it cannot
+    encode is written as a backslash escape rather than ending the run."""
+    try:
+        stream.write(text)
+    except UnicodeEncodeError:
+        encoding = stream.encoding or "utf-8"
+        stream.write(text.encode(encoding, errors="backslashreplace").decode(encoding))
+    stream.flush()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -122,13 +122,13 @@ def run(args: argparse.Namespace) -> int:
         }
         settings, project = load_settings(args.files[0], args.config, overrides)
     except SettingsError as exc:
-        print(f"cfgtools lint: error: {exc}", file=sys.stderr)
+        print(f"cfgtools lint: error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
 
     cache = None
     if not args.no_cache:
         cache = ResultCache(cache_directory(settings.cache_dir, project), run_key(settings))
-    result = lint_paths(args.files, settings, cache)
+    result = lint_paths(args.files, settings, cache, skip_unrecognised=args.skip_unrecognised)
     if cache is not None and cache.warning:
         print(f"cfgtools lint: warning: {printable(cache.warning)}", file=sys.stderr)
     fmt = args.format or "text"
@@ -139,12 +139,11 @@ def run(args: argparse.Namespace) -> int:
         try:
             atomic_write(args.output_file, text, force=args.force)
         except WriteRefused as exc:
-            print(f"cfgtools lint: error: {exc}", file=sys.stderr)
+            print(f"cfgtools lint: error: {one_line(str(exc))}", file=sys.stderr)
             return EXIT_ERROR
     else:
         color = not args.no_color and use_color(sys.stdout)
-        sys.stdout.write(render(result, fmt, color=color, show_fixes=args.show_fixes))
-        sys.stdout.flush()
+        _write(sys.stdout, render(result, fmt, color=color, show_fixes=args.show_fixes))
     if args.exit_zero and result.exit_code == 1:
         return 0
     return result.exit_code

@@ -1,12 +1,20 @@
 """Output formats of ``cfgtools lint``: text, json, sarif, github.
 
-- text: ``PATH:LINE:COL: CODE message`` sorted by file and position, a fix
+- text: ``PATH:LINE:COL: CODE [severity] message`` sorted by file and position, a fix
   hint indented under it, then a summary line as ruff prints it;
 - json: a list of ``{path, line, column, end_line, end_column, code, severity, message, fix}``;
 - sarif: SARIF 2.1.0 as GitHub code scanning reads it;
 - github: workflow commands (``::error file=...::message``) that annotate a pull request.
 
 Read errors (unreadable files, internal errors) go to stderr in every format.
+
+Output is data, never code: what comes from an input (a path, a value quoted in
+a message) is escaped for the format it lands in, so a file can neither break a
+finding into two lines (and forge a second one) nor drive the terminal. Text:
+control characters and line separators as escapes (``cfgtools.values``); json
+and sarif: strict JSON in ASCII (no NaN, no lone surrogate, every other character
+as a ``\\u`` escape); github: the same one-line text, then the workflow-command
+escapes.
 """
 
 from __future__ import annotations
@@ -15,12 +23,14 @@ import json
 import os
 from pathlib import Path, PurePath
 from typing import Any
+from urllib.parse import quote
 
 from cfgtools import __version__
 from cfgtools.lint import ruledoc
 from cfgtools.lint.core import Diagnostic, Severity
 from cfgtools.lint.registry import all_rules, applies_to
 from cfgtools.lint.runner import LintRun
+from cfgtools.values import json_safe, one_line, printable, quoted
 
 FORMATS = ("text", "json", "sarif", "github")
 
@@ -69,17 +79,18 @@ def _plural(n: int, word: str, plural: str | None = None) -> str:
     return f"{n} {word if n == 1 else (plural or word + 's')}"
 
 
-def summary_line(diagnostics: list[Diagnostic], unreadable: int = 0) -> str:
+def summary_line(diagnostics: list[Diagnostic], unchecked: int = 0) -> str:
+    """ruff's last line; "All checks passed!" only when every file named was checked and nothing was found."""
+    not_checked = f"{_plural(unchecked, 'file')} {'was' if unchecked == 1 else 'were'} not checked (see above)"
     if not diagnostics:
-        if unreadable:
-            return f"No problems found, but {_plural(unreadable, 'file')} could not be checked (see above)."
-        return "All checks passed!"
+        return f"No problems found, but {not_checked}." if unchecked else "All checks passed!"
     counts = {s: sum(1 for d in diagnostics if d.severity is s) for s in Severity}
-    return (
+    found = (
         f"Found {_plural(len(diagnostics), 'problem')} ("
         f"{_plural(counts[Severity.ERROR], 'error')}, {_plural(counts[Severity.WARNING], 'warning')}, "
-        f"{counts[Severity.INFO]} info)."
+        f"{counts[Severity.INFO]} info)"
     )
+    return f"{found}; {not_checked}." if unchecked else f"{found}."
 
 
 def _span_text(d: Diagnostic) -> str:
@@ -94,17 +105,18 @@ def render_text(run: LintRun, *, color: bool = False, show_fixes: bool = False) 
     lines: list[str] = []
     diagnostics = run.diagnostics
     for d in diagnostics:
-        location = paint("path", f"{d.path}:{d.span.line}:{d.span.column}:")
-        lines.append(f"{location} {paint(d.severity.value, d.code)} {d.message}")
+        location = paint("path", f"{printable(d.path)}:{d.span.line}:{d.span.column}:")
+        severity = paint(d.severity.value, f"[{d.severity.value}]")
+        lines.append(f"{location} {paint(d.severity.value, d.code)} {severity} {one_line(d.message)}")
         if d.fix is not None:
-            lines.append(f"    {paint('dim', 'help:')} {d.fix.description}")
+            lines.append(f"    {paint('dim', 'help:')} {one_line(d.fix.description)}")
             if show_fixes and d.fix.replacement is not None:
                 span = d.fix.span or d.span
                 lines.append(
                     f"    {paint('dim', 'fix:')} replace {span.line}:{span.column}-{span.end_line}:{span.end_column}"
-                    f" with {d.fix.replacement!r}"
+                    f" with {quoted(d.fix.replacement)}"
                 )
-    lines.append(summary_line(diagnostics, len(run.errors)))
+    lines.append(summary_line(diagnostics, run.unchecked))
     return "\n".join(lines) + "\n"
 
 
@@ -116,7 +128,7 @@ def _fix_dict(d: Diagnostic) -> dict[str, Any] | None:
         return None
     span = d.fix.span or (d.span if d.fix.replacement is not None else None)
     return {
-        "description": d.fix.description,
+        "description": one_line(d.fix.description),
         "replacement": d.fix.replacement,
         "span": None if span is None else {
             "line": span.line, "column": span.column, "end_line": span.end_line, "end_column": span.end_column,
@@ -125,6 +137,7 @@ def _fix_dict(d: Diagnostic) -> dict[str, Any] | None:
 
 
 def diagnostic_dict(d: Diagnostic) -> dict[str, Any]:
+    """A finding for json: the path as it is (tools open it), the message as the text format shows it."""
     return {
         "path": d.path,
         "line": d.span.line,
@@ -133,13 +146,19 @@ def diagnostic_dict(d: Diagnostic) -> dict[str, Any]:
         "end_column": d.span.end_column,
         "code": d.code,
         "severity": d.severity.value,
-        "message": d.message,
+        "message": one_line(d.message),
         "fix": _fix_dict(d),
     }
 
 
+def to_json(document: Any) -> str:
+    """Strict JSON (no NaN or Infinity, no lone surrogate) in ASCII: any stream can carry it, and no
+    character inside a string (U+2028, U+0085) can look like a line end to a reader."""
+    return json.dumps(json_safe(document), indent=2, ensure_ascii=True, allow_nan=False) + "\n"
+
+
 def render_json(run: LintRun) -> str:
-    return json.dumps([diagnostic_dict(d) for d in run.diagnostics], indent=2, ensure_ascii=False) + "\n"
+    return to_json([diagnostic_dict(d) for d in run.diagnostics])
 
 
 # ----------------------------------------------------------------------------- sarif
@@ -163,10 +182,12 @@ def relative_posix(path: str, base: Path | None = None) -> str:
 
 
 def artifact_uri(path: str, base: Path | None = None) -> str:
-    """A relative URI with forward slashes (GitHub resolves it against the checkout)."""
-    text = relative_posix(path, base)
-    # percent-encode what a URI cannot carry as is
-    return "".join(c if (c.isalnum() or c in "/._-~") else "%{:02X}".format(ord(c)) if ord(c) < 128 else c for c in text)
+    """A relative URI with forward slashes (GitHub resolves it against the checkout).
+
+    Everything but unreserved characters and ``/`` is percent-encoded as UTF-8,
+    an undecodable byte of the file name as itself (``%E9``).
+    """
+    return quote(relative_posix(path, base).encode("utf-8", errors="surrogateescape"), safe="/")
 
 
 def render_sarif(run: LintRun) -> str:
@@ -207,7 +228,7 @@ def render_sarif(run: LintRun) -> str:
                 "ruleId": d.code,
                 "ruleIndex": index[d.code],
                 "level": _SARIF_LEVEL[d.severity],
-                "message": {"text": d.message + (f" Fix: {d.fix.description}" if d.fix else "")},
+                "message": {"text": one_line(d.message + (f" Fix: {d.fix.description}" if d.fix else ""))},
                 "locations": [
                     {
                         "physicalLocation": {
@@ -236,7 +257,7 @@ def render_sarif(run: LintRun) -> str:
             }
         ],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return to_json(document)
 
 
 # ----------------------------------------------------------------------------- github
@@ -254,18 +275,25 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
+def _github_message(d: Diagnostic) -> str:
+    """The annotation's text: the finding and its fix hint, each one line, on two lines (``%0A``)."""
+    message = f"{d.code} {one_line(d.message)}"
+    if d.fix is not None:
+        message += f"\nhelp: {one_line(d.fix.description)}"
+    return escape_data(message)
+
+
 def render_github(run: LintRun) -> str:
     lines = []
     for d in run.diagnostics:
         s = d.span
         props = [
-            f"file={escape_property(relative_posix(d.path))}",
+            f"file={escape_property(one_line(relative_posix(d.path)))}",
             f"line={s.line}",
             f"col={s.column}",
             f"endLine={max(s.end_line, s.line)}",
             f"endColumn={s.end_column}",
             f"title={escape_property(d.code)}",
         ]
-        message = d.message + (f"\nhelp: {d.fix.description}" if d.fix else "")
-        lines.append(f"::{_GITHUB_LEVEL[d.severity]} {','.join(props)}::{escape_data(d.code + ' ' + message)}")
+        lines.append(f"::{_GITHUB_LEVEL[d.severity]} {','.join(props)}::{_github_message(d)}")
     return "\n".join(lines) + ("\n" if lines else "")

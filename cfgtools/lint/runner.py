@@ -1,11 +1,15 @@
 """Run the rules over files: read, recognise, check, suppress, collect.
 
-Files that are not darknet cfgs or Caffe solvers (``setup.cfg``, a Caffe net
-prototxt) are skipped silently, so a pre-commit hook can be handed every
-``.cfg``/``.prototxt`` of a repository. An unreadable or binary file gives one
-error line and exit status 2, and the other files are still linted. A rule
-that raises does not stop the run: its failure is reported as an internal
-error line (exit 2) and the other rules still run.
+The verdict is honest: a file named on the command line that is not checked
+(no framework recognises it, or it cannot be read) gets one error line, counts
+in the summary and makes the exit status 2, so "All checks passed!" means
+that every named file was checked. Files found by walking a directory that
+are not configs (``setup.cfg``, a Caffe net prototxt, a binary checkpoint such
+as ``last.pt`` beside ``solver.pt`` files) are passed over silently, and so are
+named ones with ``skip_unrecognised`` (the pre-commit hook, which is handed
+every ``.cfg``/``.prototxt`` of a repository). The other files are always
+still linted. A rule that raises does not stop the run: its failure is
+reported as an internal error line (exit 2) and the other rules still run.
 """
 
 from __future__ import annotations
@@ -17,16 +21,18 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from cfgtools import frameworks
-from cfgtools.errors import InputError
+from cfgtools.errors import InputError, LocatedError
 from cfgtools.lint.cache import ResultCache
 from cfgtools.lint.context import LintContext
 from cfgtools.lint.core import Diagnostic
+from cfgtools.lint.gitrev import is_git_spec
 from cfgtools.lint.rule import Rule
 from cfgtools.lint.noqa import parse_suppressions
 from cfgtools.lint.registry import all_rules
 from cfgtools.lint.settings import LintSettings
 from cfgtools.loading import load_source
-from cfgtools.sources import SourceText, decode_source, read_source
+from cfgtools.sources import SourceText, decode_source, read_bytes
+from cfgtools.values import printable
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -40,6 +46,7 @@ class FileResult:
 
     @property
     def skipped(self) -> bool:
+        """Passed over silently: not a config, and nobody asked for it by name."""
         return self.kind is None and not self.errors
 
 
@@ -57,6 +64,11 @@ class LintRun:
         return [e for f in self.files for e in f.errors]
 
     @property
+    def unchecked(self) -> int:
+        """Files with an error line: not checked (or, after an internal error, not wholly)."""
+        return sum(1 for f in self.files if f.errors)
+
+    @property
     def exit_code(self) -> int:
         if self.errors:
             return EXIT_ERROR
@@ -65,19 +77,20 @@ class LintRun:
         return EXIT_OK
 
 
-def expand_paths(paths: Iterable[str]) -> list[str]:
-    """Files as given; a directory stands for every framework's config files below it (sorted)."""
+def expand_paths(paths: Iterable[str]) -> list[tuple[str, bool]]:
+    """``(path, named)`` pairs: files as given (named), and for a directory every framework's config files
+    below it (sorted, not named)."""
     suffixes = {suffix for framework in frameworks.all_frameworks() for suffix in framework.suffixes}
-    out: list[str] = []
+    out: list[tuple[str, bool]] = []
     for path in paths:
         if os.path.isdir(path):
             found = [
                 str(p) for p in Path(path).rglob("*")
                 if p.suffix.lower() in suffixes and p.is_file() and ".git" not in p.parts
             ]
-            out.extend(sorted(found))
+            out.extend((name, False) for name in sorted(found))
         else:
-            out.append(path)
+            out.append((path, True))
     return out
 
 
@@ -85,12 +98,14 @@ def enabled_rules(settings: LintSettings) -> list[type[Rule]]:
     return [rule for code, rule in all_rules().items() if settings.is_enabled(code)]
 
 
-def lint_source(source: SourceText, settings: LintSettings) -> FileResult:
-    """Lint one already-read file; a file no framework recognises is skipped."""
+def lint_source(source: SourceText, settings: LintSettings, named: bool = False) -> FileResult:
+    """Lint one already-read file; a file no framework recognises is an error when ``named``, else skipped."""
     path = source.path
     result = FileResult(path=path)
     framework = frameworks.recognise(source)
     if framework is None:
+        if named:
+            result.errors.append(InputError(frameworks.unrecognised(source), path).format())
         return result
     try:
         loaded = load_source(source, settings.dialects, framework)
@@ -98,7 +113,7 @@ def lint_source(source: SourceText, settings: LintSettings) -> FileResult:
         result.errors.append(exc.with_path(path).format())
         return result
     except Exception as exc:  # a reader bug must not end the run
-        result.errors.append(f"{path}:1:1: internal error reading the file: {type(exc).__name__}: {exc}")
+        result.errors.append(printable(f"{path}:1:1: internal error reading the file: {type(exc).__name__}: {exc}"))
         return result
     result.kind = loaded.kind
     ctx = LintContext(loaded, settings)
@@ -108,39 +123,57 @@ def lint_source(source: SourceText, settings: LintSettings) -> FileResult:
         try:
             if ctx.has(rule_class.needs):
                 found.extend(rule_class(ctx).check())
-        except InputError as exc:  # e.g. an unreadable --resume-from checkpoint or --previous config
+        except LocatedError as exc:  # e.g. an unreadable --resume-from checkpoint or --previous config
             line = exc.format()
             if line not in result.errors:
                 result.errors.append(line)
         except Exception as exc:
             where = traceback.extract_tb(exc.__traceback__)[-1]
-            result.errors.append(
+            result.errors.append(printable(
                 f"{path}:1:1: internal error in rule {rule_class.code} ({rule_class.name}): "
                 f"{type(exc).__name__}: {exc} [{Path(where.filename).name}:{where.lineno}]"
-            )
+            ))
     result.diagnostics = sorted(
         (d for d in found if not suppressions.suppresses(d.code, d.span.line)), key=Diagnostic.sort_key
     )
     return result
 
 
-def lint_file(path: str, settings: LintSettings, cache: ResultCache | None = None) -> FileResult:
-    """Lint the file at ``path``; with a cache, a file linted before with the same inputs is not linted again."""
+def lint_file(path: str, settings: LintSettings, cache: ResultCache | None = None, named: bool = True) -> FileResult:
+    """Lint the file at ``path``; with a cache, a file linted before with the same inputs is not linted again.
+
+    ``named``: the user asked for this file, so not checking it is an error;
+    otherwise (found by walking a directory, or the pre-commit hook) a binary
+    file or one no framework recognises is passed over silently.
+    """
     try:
-        source = read_source(path)
+        data = read_bytes(path)
     except InputError as exc:
         return FileResult(path=path, errors=[exc.with_path(path).format()])
-    if cache is None:
-        return lint_source(source, settings)
-    key = cache.key(path, source.text.encode("utf-8", errors="surrogateescape"))
+    if not named and b"\0" in data:  # a binary file (a checkpoint) is not a config
+        return FileResult(path=path)
+    try:
+        source = decode_source(data, path)
+    except InputError as exc:
+        return FileResult(path=path, errors=[exc.with_path(path).format()])
+    if cache is None or not _cacheable(settings):
+        return lint_source(source, settings, named)
+    key = cache.key(path, data)
     hit = cache.get(key, path)
     if hit is not None:
         kind, diagnostics = hit
+        if kind is None and named:  # skipped last time without a name: say so now
+            return lint_source(source, settings, named)
         return FileResult(path=path, kind=kind, diagnostics=diagnostics)
-    result = lint_source(source, settings)
+    result = lint_source(source, settings, named)
     if not result.errors:  # only clean results: a read or internal error is reported again next time
         cache.put(key, result.kind, result.diagnostics)
     return result
+
+
+def _cacheable(settings: LintSettings) -> bool:
+    """False when the result depends on a git work tree (the previous config of a resume may be a commit)."""
+    return settings.resume_from is None or bool(settings.previous and not is_git_spec(settings.previous))
 
 
 def lint_text(text: str | bytes, settings: LintSettings | None = None, path: str = "<string>") -> FileResult:
@@ -156,8 +189,10 @@ def lint_text(text: str | bytes, settings: LintSettings | None = None, path: str
     return lint_source(source, settings)
 
 
-def lint_paths(paths: Sequence[str], settings: LintSettings, cache: ResultCache | None = None) -> LintRun:
+def lint_paths(paths: Sequence[str], settings: LintSettings, cache: ResultCache | None = None,
+               skip_unrecognised: bool = False) -> LintRun:
+    """Lint files and directories; ``skip_unrecognised`` passes over named files that are not configs too."""
     run = LintRun(settings=settings)
-    for path in expand_paths(paths):
-        run.files.append(lint_file(path, settings, cache))
+    for path, named in expand_paths(paths):
+        run.files.append(lint_file(path, settings, cache, named=named and not skip_unrecognised))
     return run

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -74,14 +77,51 @@ def test_unreadable_file_does_not_stop_the_others(tmp_path, capsys, bad_cfg):
     assert "DN003" in captured.out
 
 
-def test_non_configs_are_skipped_silently(tmp_path, capsys):
+def test_named_files_that_are_not_configs_are_not_checked_and_said_so(tmp_path, capsys, good_cfg):
+    """issue 10: "All checks passed!" and exit 0 for files cfgtools did not check."""
     setup = tmp_path / "setup.cfg"
     setup.write_text("[metadata]\nname = x\n")
     net = tmp_path / "deploy.prototxt"
     net.write_text('name: "LeNet"\nlayer {\n  name: "data"\n}\n')
-    assert main(["lint", str(setup), str(net)]) == 0
+    hyp = tmp_path / "hyp.yaml"
+    hyp.write_text("lr0: 0.01\nmomentum: 0.937\n")
+    assert main(["lint", str(setup), str(net), str(hyp), str(good_cfg), "--select", "DN"]) == 2
     captured = capsys.readouterr()
-    assert captured.err == "" and "setup.cfg" not in captured.out
+    assert captured.err.splitlines() == [
+        f"{setup}:1:1: not a darknet config: it starts with '[metadata]', and a darknet cfg starts with [net] "
+        "or [network]",
+        f"{net}:1:1: not a darknet cfg or a Caffe solver",
+        f"{hyp}:1:1: not a darknet cfg or a Caffe solver",
+    ]
+    assert captured.out == "No problems found, but 3 files were not checked (see above).\n"
+
+
+def test_skip_unrecognised_passes_over_non_configs_silently(tmp_path, capsys, bad_cfg):
+    setup = tmp_path / "setup.cfg"
+    setup.write_text("[metadata]\nname = x\n")
+    checkpoint = tmp_path / "last.pt"
+    checkpoint.write_bytes(b"PK\x03\x04\0\0binary")
+    assert main(["lint", "--skip-unrecognised", str(setup), str(checkpoint)]) == 0
+    assert capsys.readouterr() == ("All checks passed!\n", "")
+    # a config among them is still linted, and a file that cannot be read is still an error
+    assert main(["lint", "--skip-unrecognised", str(setup), str(bad_cfg), str(tmp_path / "gone.cfg"),
+                 "--select", "DN"]) == 2
+    out, err = capsys.readouterr()
+    assert err == f"{tmp_path / 'gone.cfg'}:1:1: no such file\n"
+    assert "bad.cfg:10:8: DN006 [error]" in out
+    assert out.splitlines()[-1] == "Found 2 problems (1 error, 1 warning, 0 info); 1 file was not checked (see above)."
+
+
+def test_a_directory_walk_passes_over_non_configs_and_binaries(tmp_path, capsys):
+    """py-faster-rcnn names solvers solver.pt, so a walk meets torch checkpoints (last.pt) too."""
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    (runs / "solver.pt").write_text('base_lr: 0.001\nlr_policy: "step"\ngamma: 0.1\nstepsize: 50000\nmax_iter: 70000\n')
+    (runs / "last.pt").write_bytes(b"PK\x03\x04" + bytes(range(256)))
+    (runs / "train.prototxt").write_text('name: "VGG"\nlayer { name: "data" }\n')
+    (runs / "setup.cfg").write_text("[metadata]\nname = x\n")
+    assert main(["lint", str(runs), "--select", "CF"]) == 0
+    assert capsys.readouterr() == ("All checks passed!\n", "")
 
 
 def test_unknown_config_key_exits_2(tmp_path, capsys):
@@ -132,7 +172,7 @@ def test_unreadable_checkpoint_is_one_clean_line(tmp_path, capsys, good_cfg):
     out, err = capsys.readouterr()
     assert code == 2
     assert err.splitlines() == [f"{short}:1:1: not a darknet .weights file: 3 bytes, the version header alone takes 12"]
-    assert "could not be checked" in out
+    assert out == "No problems found, but 1 file was not checked (see above).\n"
 
 
 def test_directory_argument_lints_the_configs_below(tmp_path, capsys):
@@ -140,3 +180,35 @@ def test_directory_argument_lints_the_configs_below(tmp_path, capsys):
     (tmp_path / "cfg" / "a.cfg").write_text("[net]\nwidth=1\nheight=1\nchannels=1\npolicy=STEPS\n")
     assert main(["lint", str(tmp_path / "cfg"), "--select", "DN006"]) == 1
     assert "a.cfg:5:8: DN006" in capsys.readouterr().out
+
+
+#: DN006 on a policy with a byte that is not UTF-8: the message carries it
+UNDECODABLE = b"[net]\nwidth=416\nheight=416\nchannels=3\npolicy=st\xe9ps\n"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "ascii"])
+def test_json_on_stdout_never_fails_whatever_the_encoding(tmp_path, encoding):
+    """issue 10: a lone surrogate in a message made PYTHONIOENCODING=utf-8 runs die with UnicodeEncodeError."""
+    cfg = tmp_path / "caf\u00e9.cfg"
+    cfg.write_bytes(UNDECODABLE)
+    env = {**os.environ, "PYTHONIOENCODING": encoding, "NO_COLOR": "1"}
+    for fmt in ("json", "text", "sarif", "github"):
+        result = subprocess.run([sys.executable, "-m", "cfgtools", "lint", "--no-cache", "--select", "DN006",
+                                 "--format", fmt, str(cfg)], capture_output=True, env=env, timeout=120)
+        assert result.returncode == 1, result.stderr
+        assert result.stderr == b""
+        out = result.stdout.decode(encoding)
+        assert "st\\xe9ps" in out.replace("\\\\", "\\")
+        if fmt == "json":
+            assert json.loads(out)[0]["code"] == "DN006"
+
+
+def test_json_to_a_file_is_written_and_leaves_nothing_behind(tmp_path, capsys):
+    cfg = tmp_path / "a.cfg"
+    cfg.write_bytes(UNDECODABLE)
+    report = tmp_path / "out.json"
+    assert main(["lint", "--select", "DN006", "--format", "json", "-o", str(report), str(cfg)]) == 1
+    assert capsys.readouterr() == ("", "")
+    (finding,) = json.loads(report.read_text(encoding="utf-8"))
+    assert "st\\xe9ps" in finding["message"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.cfg", "out.json"]

@@ -46,7 +46,7 @@ def test_pre_commit_hook_fails_bad_passes_good_and_skips_setup_cfg(tmp_path):
     failed = _try_repo(work, home, "bad.cfg", "setup.cfg")
     output = failed.stdout + failed.stderr
     assert failed.returncode == 1, output
-    assert "bad.cfg:6:8: DN006 unknown policy 'STEPS'" in output
+    assert "bad.cfg:6:8: DN006 [error] unknown policy 'STEPS'" in output
     assert "setup.cfg" not in output.split("cfgtools lint", 1)[-1]
 
     passed = _try_repo(work, home, "good.cfg", "setup.cfg")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from cfgtools.lint.core import Diagnostic, Fix, Severity
-from cfgtools.lint.report import escape_data, escape_property, render, render_text, use_color
+from cfgtools.lint.report import FORMATS, escape_data, escape_property, render, render_text, use_color
 from cfgtools.lint.runner import FileResult, LintRun, lint_text
 from cfgtools.lint.settings import LintSettings
 from cfgtools.positions import Span
@@ -133,9 +135,10 @@ def test_github_escaping():
     run = LintRun(settings=LintSettings())
     run.files.append(FileResult(path=diagnostic.path, kind="darknet", diagnostics=[diagnostic]))
     out = render(run, "github")
+    # the message's own newline is text (as in every format); only the fix hint goes on a line of its own
     assert out == (
         "::warning file=dir/we%2Cird%3Aname.cfg,line=3,col=2,endLine=3,endColumn=9,title=DN003::"
-        "DN003 100%25 odd%0Aline%0Ahelp: do x\n"
+        "DN003 100%25 odd\\nline%0Ahelp: do x\n"
     )
 
 
@@ -143,3 +146,102 @@ def test_github_uses_error_for_errors():
     out = render(_run(), "github")
     assert out.startswith("::error file=models/yolo.cfg,line=5,col=8,")
     assert "title=DN006::" in out
+
+
+# ----------------------------------------------------------------------------- output is data, not code
+
+#: a value that would forge a clean verdict for another file if printed raw
+FORGED = "\nother.cfg:1:1: all good"
+SEPARATORS = ("\n", "\r", "\u2028", "\u2029", "\x85")
+
+
+def _lint(text: str | bytes, path: str, select: list[str]) -> LintRun:
+    settings = LintSettings(select=select)
+    run = LintRun(settings=settings)
+    run.files.append(lint_text(text, settings, path))
+    assert run.diagnostics, "the input must give findings, or the test checks nothing"
+    return run
+
+
+def _caffe_with_policy(value: str) -> str:
+    """A solver whose lr_policy string holds ``value`` (protobuf text escapes: \\n is a newline)."""
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    return f'base_lr: 0.01\nlr_policy: "{escaped}"\nmax_iter: 100\n'
+
+
+def _no_line_breaks_inside(text: str) -> None:
+    for separator in SEPARATORS[1:]:
+        assert separator not in text, repr(separator)
+
+
+@pytest.mark.parametrize("fmt", ["text", "github"])
+def test_a_value_with_a_newline_never_makes_a_second_line(fmt):
+    # CF004 quotes Caffe's own message, which carries the policy as it is
+    run = _lint(_caffe_with_policy("steps" + FORGED), "solver.prototxt", ["CF004"])
+    out = render(run, fmt, show_fixes=True)
+    _no_line_breaks_inside(out)
+    lines = out.splitlines()
+    assert not any(line.startswith("other.cfg") for line in lines)
+    findings = [line for line in lines if line.startswith(("solver.prototxt:", "::"))]
+    assert len(findings) == 1 and "other.cfg:1:1: all good" in findings[0]
+    assert "steps\\nother.cfg" in findings[0]
+
+
+@pytest.mark.parametrize("separator", SEPARATORS)
+@pytest.mark.parametrize("fmt", ["text", "github", "json", "sarif"])
+def test_a_file_name_with_a_line_separator_stays_on_its_line(fmt, separator):
+    path = f"evil{separator}other.cfg:1:1: all good{separator}x.cfg"
+    run = _lint("[net]\nwidth=416\nheight=416\nchannels=3\npolicy=STEPS\n", path, ["DN006"])
+    out = render(run, fmt)
+    _no_line_breaks_inside(out)
+    assert not any(line.startswith("other.cfg") for line in out.splitlines())
+    if fmt == "text":
+        (finding,) = [line for line in out.splitlines() if " DN006 " in line]
+        assert finding.startswith("evil\\") and finding.endswith("did you mean 'steps'?")
+    if fmt == "json":
+        assert json.loads(out)[0]["path"] == path  # the path as it is: tools open it
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\x85", "\x1b[2J"])
+def test_unicode_line_separators_and_terminal_codes_in_a_value_are_escaped(separator):
+    run = _lint(f"[net]\nwidth=416\nheight=416\nchannels=3\npolicy=steps{separator}x\n", "a.cfg", ["DN006"])
+    for fmt in FORMATS:
+        out = render(run, fmt)
+        _no_line_breaks_inside(out)
+        assert "\x1b" not in out
+    text = render(run, "text")
+    shown = {"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\x85", "\x1b[2J": "\\x1b[2J"}[separator]
+    assert f"steps{shown}x" in text
+
+
+def _strict_json(text: str):
+    def refuse(name):
+        raise AssertionError(f"{name} is not JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_an_undecodable_byte_is_shown_as_the_byte_in_every_format():
+    run = _lint(b"[net]\nwidth=416\nheight=416\nchannels=3\npolicy=st\xe9ps\n", "a.cfg", ["DN006"])
+    text = render(run, "text")
+    assert "st\\xe9ps" in text and "\udce9" not in text
+    for fmt in ("json", "sarif"):
+        out = render(run, fmt)
+        out.encode("utf-8")  # no lone surrogate: the report can be written as UTF-8
+        _strict_json(out)
+    assert "st\\\\xe9ps" in render(run, "json")  # the JSON text of the two characters \ and x
+
+
+def test_quoted_values_in_yl_lr_rs_messages_show_the_file_bytes():
+    cfg = (b"[net]\nwidth=416\nheight=416\nchannels=3\n\n[convolutional]\nfilters=16\nsize=3\n"
+           b"st\xe9de=2\n")
+    run = _lint(cfg, "a.cfg", ["YL008"])
+    (diagnostic,) = run.diagnostics
+    assert "never reads 'st\\xe9de'" in diagnostic.message
+
+
+def test_sarif_uri_percent_encodes_what_a_uri_cannot_carry():
+    run = _lint("[net]\nwidth=416\nheight=416\nchannels=3\npolicy=STEPS\n", "a b\n\udce9\u2028.cfg", ["DN006"])
+    doc = _strict_json(render(run, "sarif"))
+    uri = doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri == "a%20b%0A%E9%E2%80%A8.cfg"
