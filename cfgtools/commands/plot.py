@@ -3,29 +3,42 @@
 Without ``-o`` a text plot is written to stdout (80 columns, no extra
 dependency); with ``-o out.png|svg|pdf`` matplotlib draws the figure. Long
 schedules are reduced to a per-column min/max envelope so spikes and step
-drops stay visible.
+drops stay visible; a schedule of more than ``MAX_POINTS`` iterations is
+drawn from every k-th one (said in a note), so a plot never costs more than
+that whatever max_batches says.
+
+A log axis starts at ``LOG_FLOOR`` of the peak rate (the legend counts what
+lies below). ``--resume-from N`` marks the resume and the jump of the rate
+there; with ``--previous OLD`` the resumed run is drawn as darknet or Caffe
+runs it: OLD's schedule up to the checkpoint, FILE's after it (Caffe's
+restored multistep index included).
 """
 
 from __future__ import annotations
 
 import argparse
 import io
+import math
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from cfgtools.commands._args import bounded_int, iteration
 from cfgtools.commands.schedule import add_common_arguments, load_schedule
-from cfgtools.errors import InputError
+from cfgtools.errors import LocatedError
 from cfgtools.files import WriteRefused, atomic_write
-from cfgtools.schedule.evaluate import iter_chunks
-from cfgtools.schedule.model import ScheduleError
-from cfgtools.schedule.textplot import Envelope, columns_for, render
+from cfgtools.schedule.evaluate import iter_chunks, rate_at
+from cfgtools.schedule.model import Schedule
+from cfgtools.schedule.textplot import LOG_FLOOR, Envelope, columns_for, not_drawn, render
+from cfgtools.values import one_line, printable
 
 IMAGE_SUFFIXES = (".png", ".svg", ".pdf")
 #: envelope columns for image output (about one per pixel of a 10-inch figure at 200 dpi)
 IMAGE_COLUMNS = 2000
+#: iterations evaluated per series at most; a longer schedule is drawn from every k-th iteration
+MAX_POINTS = 1 << 22
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,7 +46,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", metavar="OUT", help="write an image (.png, .svg or .pdf) with matplotlib")
     parser.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
     parser.add_argument("--resume-from", type=iteration, metavar="N",
-                        help="mark a resume at iteration N with a vertical line")
+                        help="mark a resume from a checkpoint of iteration N, and the jump of the rate there")
+    parser.add_argument("--previous", metavar="OLD",
+                        help="with --resume-from and one FILE: the config the checkpoint was trained with; "
+                        "draws the resumed run (OLD up to N, FILE after)")
     parser.add_argument("--log-y", action="store_true", help="logarithmic lr axis")
     parser.add_argument("--from", dest="start", type=iteration, metavar="N", help="first iteration to plot")
     parser.add_argument("--to", dest="stop", type=iteration, metavar="N", help="last iteration to plot")
@@ -42,26 +58,128 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_common_arguments(parser)
 
 
-def _envelopes(schedules, x0: int, x1: int, columns: int, log_y: bool, clip: tuple[bool, bool] = (True, True)):
-    """One envelope per schedule; each is drawn over its own updates unless a bound was given (``clip``)."""
-    result = []
-    for schedule in schedules:
-        env = Envelope(x0=x0, x1=x1, columns=columns, label=Path(schedule.source).name or schedule.source)
-        first = max(x0, schedule.first_update) if clip[0] else x0
-        last = min(x1, schedule.last_update) if clip[1] else x1
-        if last >= first:
-            for iters, lrs in iter_chunks(schedule, first, last):
-                env.add(iters, lrs, log_y=log_y)
-        result.append(env)
-    return result
+@dataclass
+class Series:
+    """What one curve draws: a schedule, or a resumed run (``old`` up to ``resume`` updates, ``schedule`` after)."""
+
+    schedule: Schedule
+    label: str
+    old: Schedule | None = None
+    resume: int | None = None
+    state: object = None  #: what the checkpoint restores besides the iteration (Caffe's multistep index)
+
+    @property
+    def first(self) -> int:
+        return (self.old or self.schedule).first_update
+
+    @property
+    def last(self) -> int:
+        return self.schedule.last_update
+
+    def chunks(self, start: int, stop: int, every: int):
+        """``(iterations, rates)`` from ``start`` to ``stop`` (every ``every``-th), as this run trains."""
+        if self.old is None:
+            yield from iter_chunks(self.schedule, start, stop, every=every)
+            return
+        boundary = self.schedule.first_update + self.resume  # the first update after resuming
+        if start < boundary:
+            yield from iter_chunks(self.old, start, min(stop, boundary - 1), every=every)
+        after = max(start, boundary)
+        after += -(after - start) % every  # stay on the same grid of iterations
+        if after <= stop:
+            yield from iter_chunks(self.schedule, after, stop, every=every, resume=(self.resume, self.state))
+
+    def jump(self) -> tuple[float, float] | None:
+        """The rates of the last update before the checkpoint and the first after it (None at 0)."""
+        if self.resume is None or self.resume < 1:
+            return None
+        old = self.old or self.schedule
+        first = self.schedule.first_update
+        state = self.state if self.old is not None else old.arithmetic.state_after(old, self.resume)
+        before = rate_at(old, first + self.resume - 1)
+        after = rate_at(self.schedule, first + self.resume, resume=(self.resume, state))
+        return before, after
 
 
-def _label(schedule) -> str:
+def _label(schedule: Schedule) -> str:
     name = Path(schedule.source).name or schedule.source
     extra = schedule.framework + (f"/{schedule.dialect}" if schedule.dialect else "")
     if schedule.gpus != 1:
         extra += f", x{schedule.gpus} GPUs"
-    return f"{name} ({extra}, {schedule.policy.kind})"
+    return printable(f"{name} ({extra}, {schedule.policy.kind})")
+
+
+def _jump_text(series: Series, at: int) -> str:
+    """The resume mark's legend entry, with the jump of the rate there."""
+    text = f"resume at iteration {at}"
+    jump = series.jump()
+    if jump is None:
+        return text
+    before, after = jump
+    if before == after:
+        return f"{text}: the rate stays {before:.3g}"
+    if before > 0 and after > 0 and math.isfinite(before) and math.isfinite(after):
+        change = f"x{after / before:.3g}" if after > before else f"/{before / after:.3g}"
+        return f"{text}: the rate jumps {change}, from {before:.3g} to {after:.3g}"
+    return f"{text}: the rate goes from {before:.3g} to {after:.3g}"
+
+
+def _stride(x0: int, x1: int) -> int:
+    return max(1, -(-(x1 - x0 + 1) // MAX_POINTS))
+
+
+def _peak(series: list[Series], x0: int, x1: int, every: int) -> float:
+    """The highest finite rate drawn (a first pass, for the floor of a log axis)."""
+    peak = 0.0
+    for one in series:
+        start, stop = max(x0, one.first), min(x1, one.last)
+        for _, lrs in one.chunks(start, stop, every) if stop >= start else ():
+            finite = lrs[np.isfinite(lrs)]
+            if finite.size:
+                peak = max(peak, float(finite.max()))
+    return peak
+
+
+def _envelopes(series: list[Series], x0: int, x1: int, columns: int, log_y: bool, every: int,
+               floor: float, clip: tuple[bool, bool] = (True, True)) -> list[Envelope]:
+    """One envelope per series; each is drawn over its own updates unless a bound was given (``clip``)."""
+    result = []
+    for one in series:
+        env = Envelope(x0=x0, x1=x1, columns=columns, label=one.label)
+        first = max(x0, one.first) if clip[0] else x0
+        last = min(x1, one.last) if clip[1] else x1
+        if last >= first:
+            for iters, lrs in one.chunks(first, last, every):
+                env.add(iters, lrs, log_y=log_y, floor=floor)
+        result.append(env)
+    return result
+
+
+def _load(args: argparse.Namespace) -> tuple[list[Series], int]:
+    """The series to draw, and 2 when a file could not be read (the others are still drawn)."""
+    status = 0
+    series = []
+    for name in args.files:
+        try:
+            loaded, schedule, options = load_schedule(name, args)
+        except LocatedError as exc:
+            print(exc.format(), file=sys.stderr)
+            status = 2
+            continue
+        for note in loaded.framework.schedule_notes(schedule, options):
+            print(printable(f"note: {name}: {note}"), file=sys.stderr)
+        series.append(Series(schedule=schedule, label=_label(schedule), resume=args.resume_from))
+    if args.previous is not None and series:
+        try:
+            _, old, _ = load_schedule(args.previous, args)
+        except LocatedError as exc:
+            print(exc.format(), file=sys.stderr)
+            return [], 2
+        new = series[0]
+        new.old, new.state = old, old.arithmetic.state_after(old, args.resume_from)
+        new.label = printable(f"resumed run: {Path(args.previous).name} up to {args.resume_from} updates, "
+                              f"{Path(new.schedule.source).name} after ({new.schedule.policy.kind})")
+    return series, status
 
 
 def run(args: argparse.Namespace) -> int:
@@ -69,35 +187,36 @@ def run(args: argparse.Namespace) -> int:
     if args.output and suffix not in IMAGE_SUFFIXES:
         print(f"cfgtools plot: error: -o must end in .png, .svg or .pdf, not {args.output!r}", file=sys.stderr)
         return 2
-    schedules = []
-    for name in args.files:
-        try:
-            loaded, schedule, options = load_schedule(name, args)
-        except (InputError, ScheduleError) as exc:
-            print(exc.format(), file=sys.stderr)
-            return 2
-        for note in loaded.framework.schedule_notes(schedule, options):
-            print(f"note: {name}: {note}", file=sys.stderr)
-        schedules.append(schedule)
-    x0 = args.start if args.start is not None else min(s.first_update for s in schedules)
-    x1 = args.stop if args.stop is not None else max(s.last_update for s in schedules)
+    if args.previous is not None and (args.resume_from is None or len(args.files) != 1):
+        print("cfgtools plot: error: --previous needs --resume-from N and exactly one FILE", file=sys.stderr)
+        return 2
+    series, status = _load(args)
+    if not series:
+        return 2
+    x0 = args.start if args.start is not None else min(s.first for s in series)
+    x1 = args.stop if args.stop is not None else max(s.last for s in series)
     if x1 < x0:
         print("cfgtools plot: error: empty iteration range (no max_batches/max_iter? use --to N)", file=sys.stderr)
         return 2
-    if args.output:
-        return _image(schedules, x0, x1, args)
+    every = _stride(x0, x1)
+    if every > 1:
+        print(f"note: {x1 - x0 + 1} iterations: drawn from every {every}th (a spike between two is not seen)",
+              file=sys.stderr)
+    floor = LOG_FLOOR * _peak(series, x0, x1, every) if args.log_y else 0.0
     clip = (args.start is None, args.stop is None)
-    envelopes = _envelopes(schedules, x0, x1, columns_for(args.width), args.log_y, clip)
-    for env, s in zip(envelopes, schedules):
-        env.label = _label(s)
-    vlines = [(args.resume_from, "|")] if args.resume_from is not None else []
+    marks = []
+    if args.resume_from is not None:
+        marks = [(args.resume_from, "|", _jump_text(series[0], args.resume_from))]
+    if args.output:
+        return _image(series, x0, x1, args, every, floor, marks) or status
+    envelopes = _envelopes(series, x0, x1, columns_for(args.width), args.log_y, every, floor, clip)
     title = "learning rate" + (" (log)" if args.log_y else "")
     sys.stdout.write(render(envelopes, width=args.width, height=args.height, log_y=args.log_y,
-                            vlines=vlines, title=title))
-    return 0
+                            vlines=marks, title=title, floor=floor))
+    return status
 
 
-def _image(schedules, x0: int, x1: int, args) -> int:
+def _image(series: list[Series], x0: int, x1: int, args, every: int, floor: float, marks) -> int:
     try:  # lazy: matplotlib is an optional extra, needed only for image output
         import matplotlib
 
@@ -107,21 +226,27 @@ def _image(schedules, x0: int, x1: int, args) -> int:
         print("matplotlib is needed for -o: pip install 'cfgtools[plot]'", file=sys.stderr)
         return 2
     span = x1 - x0 + 1
-    columns = min(IMAGE_COLUMNS, span)
-    envelopes = _envelopes(schedules, x0, x1, columns, args.log_y, (args.start is None, args.stop is None))
+    columns = min(IMAGE_COLUMNS, -(-span // every))
+    envelopes = _envelopes(series, x0, x1, columns, args.log_y, every, floor, (args.start is None, args.stop is None))
     fig, ax = plt.subplots(figsize=(10, 5), dpi=100)
-    for env, schedule in zip(envelopes, schedules):
+    notes = [f"{env.label}{not_drawn(env, args.log_y, floor)}" for env in envelopes if not_drawn(env, args.log_y, floor)]
+    for env in envelopes:
         present = ~np.isnan(env.low)
         cols = np.flatnonzero(present)
+        label = env.label
         if columns == span:  # one iteration per column: draw the exact steps
             xs = x0 + cols
-            ax.step(xs, env.low[cols], where="post", label=_label(schedule), linewidth=1.2)
+            ax.step(xs, env.low[cols], where="post", label=label, linewidth=1.2)
         else:  # envelope: a vertical min..max segment per column keeps spikes and drops visible
             xs = x0 + (cols * span) / columns
             ys = np.column_stack([env.low[cols], env.high[cols]]).reshape(-1)
-            ax.plot(np.repeat(xs, 2), ys, label=_label(schedule), linewidth=1.2)
-    if args.resume_from is not None:
-        ax.axvline(args.resume_from, color="black", linestyle="--", linewidth=1, label=f"resume at {args.resume_from}")
+            ax.plot(np.repeat(xs, 2), ys, label=label, linewidth=1.2)
+    for x, _, text in marks:
+        ax.axvline(x, color="black", linestyle="--", linewidth=1, label=one_line(text))
+        jump = series[0].jump()
+        if jump is not None and all(math.isfinite(v) and (v > 0 or not args.log_y) for v in jump):
+            ax.annotate("", xy=(x, jump[1]), xytext=(x, jump[0]),
+                        arrowprops={"arrowstyle": "->", "color": "red", "linewidth": 1.5})
     if args.log_y:
         ax.set_yscale("log")
     ax.set_xlabel("iteration")
@@ -129,15 +254,17 @@ def _image(schedules, x0: int, x1: int, args) -> int:
     ax.set_xlim(x0, x1)
     ax.grid(True, alpha=0.3)
     ax.legend(loc="best", fontsize="small")
-    fig.tight_layout()
+    if notes:  # below the axes: what the legend would not hold
+        fig.text(0.01, 0.01, "\n".join(notes), fontsize="x-small", va="bottom")
+    fig.tight_layout(rect=(0, 0.04 * len(notes), 1, 1))
     image = io.BytesIO()
     try:
         fig.savefig(image, format=Path(args.output).suffix.lower().lstrip("."))
         atomic_write(args.output, image.getvalue(), force=args.force)
     except WriteRefused as exc:
-        print(f"cfgtools plot: {exc}", file=sys.stderr)
+        print(f"cfgtools plot: {one_line(str(exc))}", file=sys.stderr)
         return 2
     finally:
         plt.close(fig)
-    print(args.output)
+    print(printable(args.output))
     return 0

@@ -20,6 +20,7 @@ from cfgtools.loading import load
 from cfgtools.plugin import LoadedConfig, RunOptions
 from cfgtools.schedule.evaluate import evaluate, iter_chunks
 from cfgtools.schedule.model import Schedule, ScheduleError
+from cfgtools.values import json_safe, printable
 
 FORMATS = ("tsv", "csv", "json")
 
@@ -89,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
         print(exc.format(), file=sys.stderr)
         return 2
     for note in loaded.framework.schedule_notes(schedule, options):
-        print(f"note: {note}", file=sys.stderr)
+        print(printable(f"note: {note}"), file=sys.stderr)
     if schedule.horizon <= 0:
         print("note: no updates to print (use --to N or --at N to evaluate anyway)", file=sys.stderr)
     if args.at is not None and (args.start is not None or args.stop is not None or args.every != 1):
@@ -124,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
             "policy": schedule.policy.kind,
             "horizon": schedule.horizon,
         }
-        out.write(json.dumps(header)[:-1] + ', "rows": [')
+        out.write(json.dumps(json_safe(header))[:-1] + ', "rows": [')
     separator = "\t" if fmt == "tsv" else ","
     first = True
     try:
@@ -141,6 +142,6 @@ def run(args: argparse.Namespace) -> int:
             out.write("]}\n")
             out.flush()
     except (ValueError, ZeroDivisionError) as exc:
-        print(f"{schedule.source}:1:1: {exc}", file=sys.stderr)
+        print(printable(f"{schedule.source}:1:1: {exc}"), file=sys.stderr)
         return 2
     return 0

@@ -10,6 +10,7 @@ from cfgtools.commands._args import add_dialect_argument, bounded_int
 from cfgtools.darknet.network import Network, infer_network
 from cfgtools.errors import InputError
 from cfgtools.loading import load, without_bom
+from cfgtools.values import json_safe, printable
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,14 +28,14 @@ def run(args: argparse.Namespace) -> int:
         print(error.with_path(args.file).format(), file=sys.stderr)
         return 2
     if args.format == "json":
-        json.dump(to_json(network, args.file), sys.stdout, indent=2)
+        json.dump(json_safe(to_json(network, args.file)), sys.stdout, indent=2, allow_nan=False)
         sys.stdout.write("\n")
     else:
         sys.stdout.write(render_text(network))
     for row in network.layers:
         for problem in row.problems:
             span = row.layer.section.span
-            print(f"{args.file}:{span.line}:{span.column}: layer {row.index}: {problem}", file=sys.stderr)
+            print(printable(f"{args.file}:{span.line}:{span.column}: layer {row.index}: {problem}"), file=sys.stderr)
     return 0
 
 
@@ -61,7 +62,7 @@ def render_text(network) -> str:
         text = row.text
         if row.kind in ("convolutional", "maxpool", "local_avgpool") and not text.endswith("BF"):
             text += f" {row.bflops:5.3f} BF"
-        lines.append(f"{row.index:4d} {text}")
+        lines.append(f"{row.index:4d} {printable(text)}")
     lines.append(f"Total BFLOPS {network.total_bflops:5.3f} ")
     return "\n".join(lines) + "\n"
 

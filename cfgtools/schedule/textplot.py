@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 MARKERS = "*o+x#@%&"
+#: a log axis starts at this fraction of the peak rate: a burn-in from rate(1) = lr * (1/burn_in)**4
+#: reaches 1e-15 of the peak, and drawing down to it would squeeze the useful range into a corner
+LOG_FLOOR = 1e-6
 #: characters reserved for the lr tick labels ("%.3g" needs at most 9, e.g. -1.23e-05)
 LABEL_WIDTH = 9
 
@@ -36,6 +39,8 @@ class Envelope:
     high: np.ndarray = field(init=False)
     #: iterations whose rate was NaN or infinite (or <= 0 on a log axis) and could not be drawn
     skipped: int = 0
+    #: iterations whose positive rate was below the floor of a log axis (not drawn, so the useful range fills it)
+    below_floor: int = 0
 
     def __post_init__(self) -> None:
         self.low = np.full(self.columns, np.nan)
@@ -45,8 +50,12 @@ class Envelope:
         span = max(self.x1 - self.x0 + 1, 1)
         return ((iters - self.x0) * self.columns // span).astype(np.int64)
 
-    def add(self, iters: np.ndarray, values: np.ndarray, log_y: bool = False) -> None:
-        """Fold a chunk of sorted iterations and their rates into the envelope."""
+    def add(self, iters: np.ndarray, values: np.ndarray, log_y: bool = False, floor: float = 0.0) -> None:
+        """Fold a chunk of sorted iterations and their rates into the envelope.
+
+        On a log axis, positive rates below ``floor`` are counted in
+        :attr:`below_floor` and not drawn.
+        """
         iters = np.asarray(iters, dtype=np.int64)
         values = np.asarray(values, dtype=np.float64)
         keep = (iters >= self.x0) & (iters <= self.x1)
@@ -54,6 +63,10 @@ class Envelope:
         good = np.isfinite(values) & ((values > 0) if log_y else True)
         self.skipped += int((~good).sum())
         iters, values = iters[good], values[good]
+        if log_y and floor > 0:
+            high = values >= floor
+            self.below_floor += int((~high).sum())
+            iters, values = iters[high], values[high]
         if not iters.size:
             return
         cols = self.column_of(iters)
@@ -115,10 +128,16 @@ def render(
     width: int = 80,
     height: int = 20,
     log_y: bool = False,
-    vlines: list[tuple[int, str]] | None = None,
+    vlines: list[tuple[int, str, str]] | None = None,
     title: str = "",
+    floor: float = 0.0,
 ) -> str:
-    """Draw the envelopes (all sharing x0/x1/columns) on one text canvas."""
+    """Draw the envelopes (all sharing x0/x1/columns) on one text canvas.
+
+    ``vlines``: ``(iteration, marker, legend text)`` of vertical marks (a
+    resume); ``floor``: the bottom of a log axis, said in the legend when
+    rates below it were left out.
+    """
     if not envelopes:
         return "(nothing to plot)\n"
     x0, x1 = envelopes[0].x0, envelopes[0].x1
@@ -155,7 +174,7 @@ def render(
         return np.clip(np.rint(r), 0, rows - 1).astype(int)
 
     grid = [[" "] * plot_width for _ in range(rows)]
-    for x, mark in vlines or []:
+    for x, mark, _ in vlines or []:
         if x0 <= x <= x1:
             c = int((x - x0) * columns // max(x1 - x0 + 1, 1))
             if c < plot_width:
@@ -207,8 +226,17 @@ def render(
     out.append("".join(label_line).rstrip())
     out.append(" " * (label_width + 2) + ("iteration" + ("   (log scale lr)" if log_y else "")))
     for k, env in enumerate(envelopes):
-        extra = f"  ({env.skipped} value(s) not drawn: nan/inf{'/<=0' if log_y else ''})" if env.skipped else ""
-        out.append(f"  {MARKERS[k % len(MARKERS)]} {env.label}{extra}")
-    for x, mark in vlines or []:
-        out.append(f"  {mark} resume at iteration {x}")
+        out.append(f"  {MARKERS[k % len(MARKERS)]} {env.label}{not_drawn(env, log_y, floor)}")
+    for _, mark, text in vlines or []:
+        out.append(f"  {mark} {text}")
     return "\n".join(out) + "\n"
+
+
+def not_drawn(env: Envelope, log_y: bool, floor: float) -> str:
+    """What of a series is not drawn, for its legend entry ("" when everything is)."""
+    parts = []
+    if env.skipped:
+        parts.append(f"{env.skipped} value(s) not drawn: nan/inf{'/<=0' if log_y else ''}")
+    if env.below_floor:
+        parts.append(f"{env.below_floor} value(s) below {_fmt(floor)} ({_fmt(LOG_FLOOR)} of the peak) not drawn")
+    return f"  ({'; '.join(parts)})" if parts else ""

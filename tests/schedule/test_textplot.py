@@ -43,7 +43,7 @@ def test_render_fits_80_columns_with_axes_legend_and_step_drop():
     a = np.where(iters < 250, 0.01, 0.001).astype(np.float32)
     b = np.full(iters.size, 0.005, dtype=np.float32)
     text = render([envelope(iters, a, 1, 500, "first"), envelope(iters, b, 1, 500, "second")],
-                  vlines=[(250, "|")], title="lr")
+                  vlines=[(250, "|", "resume at iteration 250")], title="lr")
     lines = text.splitlines()
     assert all(len(line) <= 80 for line in lines)
     assert "  * first" in lines and "  o second" in lines and "  | resume at iteration 250" in lines
@@ -63,3 +63,14 @@ def test_render_log_and_empty():
     assert "log scale" in text
     empty = render([envelope([1], [np.nan], 1, 1, "nothing")])
     assert "no finite learning rates" in empty
+
+
+def test_log_floor_leaves_out_and_counts_what_lies_below():
+    iters = np.arange(1, 11)
+    values = np.array([1e-12, 1e-10, 1e-9, 1e-6, 1e-3] * 2, dtype=np.float64)
+    env = Envelope(x0=1, x1=10, columns=10)
+    env.add(iters, values, log_y=True, floor=1e-9)
+    assert env.below_floor == 4 and env.skipped == 0
+    assert np.nanmin(env.low) == 1e-9
+    text = render([env], log_y=True, floor=1e-9)
+    assert "4 value(s) below 1e-9 (1e-6 of the peak) not drawn" in text
