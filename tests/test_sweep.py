@@ -37,7 +37,8 @@ def _folders() -> list[Path]:
     return found
 
 
-FILES = sorted(p for folder in _folders() for p in folder.rglob("*") if p.is_file())
+ENABLED = os.environ.get("CFGTOOLS_SWEEP") == "1"
+FILES = sorted(p for folder in _folders() for p in folder.rglob("*") if p.is_file()) if ENABLED else []
 
 COMMANDS = [
     ["show", "--format", "json", "{f}"],
@@ -57,7 +58,7 @@ COMMANDS = [
 
 pytestmark = [
     pytest.mark.corpus,
-    pytest.mark.skipif(os.environ.get("CFGTOOLS_SWEEP") != "1", reason="the sweep runs with CFGTOOLS_SWEEP=1"),
+    pytest.mark.skipif(not ENABLED, reason="the sweep runs with CFGTOOLS_SWEEP=1"),
     pytest.mark.skipif(not FILES, reason="no folder to sweep (the shared corpus and CFGTOOLS_SWEEP_DIRS are absent)"),
 ]
 
