@@ -229,7 +229,8 @@ def _image(series: list[Series], x0: int, x1: int, args, every: int, floor: floa
     columns = min(IMAGE_COLUMNS, -(-span // every))
     envelopes = _envelopes(series, x0, x1, columns, args.log_y, every, floor, (args.start is None, args.stop is None))
     fig, ax = plt.subplots(figsize=(10, 5), dpi=100)
-    notes = [f"{env.label}{not_drawn(env, args.log_y, floor)}" for env in envelopes if not_drawn(env, args.log_y, floor)]
+    notes = [env.label + not_drawn(env, args.log_y, floor) for env in envelopes
+             if not_drawn(env, args.log_y, floor)]
     for env in envelopes:
         present = ~np.isnan(env.low)
         cols = np.flatnonzero(present)

@@ -148,7 +148,8 @@ def view_settings(view: str, seen: frozenset[str] = frozenset()) -> set[str]:
     found = settings_fields(prop)
     callers = [source]  # the view, then each helper: a helper is called by the view or an earlier helper
     for helper in VIEWS[view]:
-        assert any(helper.__name__ in caller for caller in callers), f"LintContext.{view} no longer calls {helper.__name__}"
+        called = any(helper.__name__ in caller for caller in callers)
+        assert called, f"LintContext.{view} no longer calls {helper.__name__}"
         found |= settings_fields(helper)
         callers.append(inspect.getsource(helper))
     for used in set(_VIEWS_USED.findall(source)) - {view} - seen:

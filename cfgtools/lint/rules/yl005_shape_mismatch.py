@@ -100,7 +100,8 @@ class ShapeMismatch(Rule):
                         else:
                             effect = "pjreddie samples with a truncated integer stride (misaligned, silently)"
                     else:
-                        printed = "({:4d} x{:4d} x{:4d}) + ({:4d} x{:4d} x{:4d})".format(*row.input, *rows[index].output)
+                        shapes = (*row.input, *rows[index].output)
+                        printed = "({:4d} x{:4d} x{:4d}) + ({:4d} x{:4d} x{:4d})".format(*shapes)
                         effect = (f"AlexeyAB stops: parse_shortcut asserts \"{_ASSERTION}\" (a build with NDEBUG, "
                                   f"such as CMake's Release, skips the assert, prints \"{printed}\" and adds them "
                                   "by flat index, mixing unrelated positions)")
