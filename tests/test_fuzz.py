@@ -203,7 +203,7 @@ def test_every_command_survives_mutated_configs(traced, workdir, monkeypatch, da
             continue
         outcome = run_cli(argv)
         STATS["runs"] += 1
-        STATS["slowest"] = max(STATS["slowest"], (outcome.seconds, " ".join(argv[:2])))
+        STATS["slowest"] = max(STATS["slowest"], (outcome.seconds, f"{' '.join(argv[:2])} on {len(data)} bytes"))
         STATS["peak"] = max(STATS["peak"], outcome.peak)
         check(outcome, argv)
         if chosen in MULTI:  # the good files around the mutant are still reported
