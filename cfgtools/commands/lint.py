@@ -18,7 +18,7 @@ from cfgtools.values import one_line, printable
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="*", metavar="FILE", help="files or directories to lint")
-    parser.add_argument("--skip-unrecognised", action="store_true",
+    parser.add_argument("--skip-unrecognised", "--skip-unrecognized", action="store_true",
                         help="pass over named files that are not darknet cfgs or Caffe solvers, or are binary, "
                         "without an error (as files found in a directory are); the pre-commit hook uses it")
     parser.add_argument("--format", choices=FORMATS, default=None, help="output format (default: text)")

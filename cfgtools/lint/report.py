@@ -25,7 +25,7 @@ from pathlib import Path, PurePath
 from typing import Any
 from urllib.parse import quote
 
-from cfgtools import __version__
+from cfgtools import __version__, frameworks
 from cfgtools.lint import ruledoc
 from cfgtools.lint.core import Diagnostic, Severity
 from cfgtools.lint.registry import all_rules, applies_to
@@ -79,11 +79,15 @@ def _plural(n: int, word: str, plural: str | None = None) -> str:
     return f"{n} {word if n == 1 else (plural or word + 's')}"
 
 
-def summary_line(diagnostics: list[Diagnostic], unchecked: int = 0) -> str:
-    """ruff's last line; "All checks passed!" only when every file named was checked and nothing was found."""
+def summary_line(diagnostics: list[Diagnostic], unchecked: int = 0, checked: int = 1) -> str:
+    """ruff's last line; "All checks passed!" only when files were checked, every file named was, and
+    nothing was found."""
     not_checked = f"{_plural(unchecked, 'file')} {'was' if unchecked == 1 else 'were'} not checked (see above)"
     if not diagnostics:
-        return f"No problems found, but {not_checked}." if unchecked else "All checks passed!"
+        if unchecked:
+            return f"No problems found, but {not_checked}."
+        nouns = " or ".join(framework.noun for framework in frameworks.all_frameworks())
+        return "All checks passed!" if checked else f"No {nouns} to check."
     counts = {s: sum(1 for d in diagnostics if d.severity is s) for s in Severity}
     found = (
         f"Found {_plural(len(diagnostics), 'problem')} ("
@@ -116,7 +120,7 @@ def render_text(run: LintRun, *, color: bool = False, show_fixes: bool = False) 
                     f"    {paint('dim', 'fix:')} replace {span.line}:{span.column}-{span.end_line}:{span.end_column}"
                     f" with {quoted(d.fix.replacement)}"
                 )
-    lines.append(summary_line(diagnostics, run.unchecked))
+    lines.append(summary_line(diagnostics, run.unchecked, sum(1 for f in run.files if f.kind is not None)))
     return "\n".join(lines) + "\n"
 
 

@@ -102,7 +102,7 @@ def test_skip_unrecognised_passes_over_non_configs_silently(tmp_path, capsys, ba
     checkpoint = tmp_path / "last.pt"
     checkpoint.write_bytes(b"PK\x03\x04\0\0binary")
     assert main(["lint", "--skip-unrecognised", str(setup), str(checkpoint)]) == 0
-    assert capsys.readouterr() == ("All checks passed!\n", "")
+    assert capsys.readouterr() == ("No darknet cfg or Caffe solver to check.\n", "")
     # a config among them is still linted, and a file that cannot be read is still an error
     assert main(["lint", "--skip-unrecognised", str(setup), str(bad_cfg), str(tmp_path / "gone.cfg"),
                  "--select", "DN"]) == 2
