@@ -102,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
         if args.epochs is not None and args.images is None and args.data is None:
             raise SettingsError("--epochs needs --images N or --data FILE.data")
         images = args.images
-        if args.data is not None and images is None:
+        if args.data is not None and images is None and args.epochs is not None:  # only --epochs needs it
             images = _count_images(args.data)
         overrides = {
             "select": args.select,

@@ -212,3 +212,19 @@ def test_json_to_a_file_is_written_and_leaves_nothing_behind(tmp_path, capsys):
     (finding,) = json.loads(report.read_text(encoding="utf-8"))
     assert "st\\xe9ps" in finding["message"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.cfg", "out.json"]
+
+
+def test_data_file_checks_the_classes_without_needing_the_train_list(tmp_path, capsys):
+    """YL011 from the command line: names= is found as darknet finds it, from the current folder."""
+    (tmp_path / "obj.names").write_text("cat\ndog\n")
+    (tmp_path / "obj.data").write_text("classes=2\ntrain=missing/train.txt\nnames=obj.names\n")
+    cfg = tmp_path / "yolo.cfg"
+    cfg.write_text("[net]\nwidth=64\nheight=64\nchannels=3\n\n[convolutional]\nfilters=255\nsize=1\n"
+                   "activation=linear\n\n[yolo]\nmask=0,1,2\nanchors=10,13, 16,30, 33,23\nclasses=80\nnum=3\n")
+    assert main(["lint", "--select", "YL011", "--data", "obj.data", str(cfg)]) == 1
+    out, err = capsys.readouterr()
+    assert err == ""
+    assert "yolo.cfg:14:9: YL011 [error] classes=80 in [yolo] (layer 1), but obj.data has classes=2" in out
+    # --epochs needs the image count: then the train list must be readable
+    assert main(["lint", "--select", "YL011", "--data", "obj.data", "--epochs", "10", str(cfg)]) == 2
+    assert "missing/train.txt:1:1: no such file" in capsys.readouterr().err
