@@ -79,12 +79,17 @@ def _plural(n: int, word: str, plural: str | None = None) -> str:
     return f"{n} {word if n == 1 else (plural or word + 's')}"
 
 
-def summary_line(diagnostics: list[Diagnostic], unchecked: int = 0, checked: int = 1) -> str:
-    """ruff's last line; "All checks passed!" only when files were checked, every file named was, and
-    nothing was found."""
-    not_checked = f"{_plural(unchecked, 'file')} {'was' if unchecked == 1 else 'were'} not checked (see above)"
+def summary_line(diagnostics: list[Diagnostic], unchecked: int = 0, checked: int = 1, partly: int = 0) -> str:
+    """ruff's last line; "All checks passed!" only when files were checked, every file named was (wholly),
+    and nothing was found."""
+    missing = []
+    if unchecked:
+        missing.append(f"{_plural(unchecked, 'file')} {'was' if unchecked == 1 else 'were'} not checked")
+    if partly:
+        missing.append(f"{_plural(partly, 'file')} {'was' if partly == 1 else 'were'} only partly checked")
+    not_checked = f"{' and '.join(missing)} (see above)"
     if not diagnostics:
-        if unchecked:
+        if missing:
             return f"No problems found, but {not_checked}."
         nouns = " or ".join(framework.noun for framework in frameworks.all_frameworks())
         return "All checks passed!" if checked else f"No {nouns} to check."
@@ -94,7 +99,7 @@ def summary_line(diagnostics: list[Diagnostic], unchecked: int = 0, checked: int
         f"{_plural(counts[Severity.ERROR], 'error')}, {_plural(counts[Severity.WARNING], 'warning')}, "
         f"{counts[Severity.INFO]} info)"
     )
-    return f"{found}; {not_checked}." if unchecked else f"{found}."
+    return f"{found}; {not_checked}." if missing else f"{found}."
 
 
 def _span_text(d: Diagnostic) -> str:
@@ -120,7 +125,7 @@ def render_text(run: LintRun, *, color: bool = False, show_fixes: bool = False) 
                     f"    {paint('dim', 'fix:')} replace {span.line}:{span.column}-{span.end_line}:{span.end_column}"
                     f" with {quoted(d.fix.replacement)}"
                 )
-    lines.append(summary_line(diagnostics, run.unchecked, sum(1 for f in run.files if f.kind is not None)))
+    lines.append(summary_line(diagnostics, run.unchecked, run.checked, run.partly_checked))
     return "\n".join(lines) + "\n"
 
 

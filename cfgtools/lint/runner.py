@@ -65,8 +65,17 @@ class LintRun:
 
     @property
     def unchecked(self) -> int:
-        """Files with an error line: not checked (or, after an internal error, not wholly)."""
-        return sum(1 for f in self.files if f.errors)
+        """Files with an error line and no result: not checked at all."""
+        return sum(1 for f in self.files if f.errors and f.kind is None)
+
+    @property
+    def partly_checked(self) -> int:
+        """Files read, but with an error line: a rule could not run (a bad checkpoint, an internal error)."""
+        return sum(1 for f in self.files if f.errors and f.kind is not None)
+
+    @property
+    def checked(self) -> int:
+        return sum(1 for f in self.files if f.kind is not None)
 
     @property
     def exit_code(self) -> int:

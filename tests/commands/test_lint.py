@@ -172,7 +172,7 @@ def test_unreadable_checkpoint_is_one_clean_line(tmp_path, capsys, good_cfg):
     out, err = capsys.readouterr()
     assert code == 2
     assert err.splitlines() == [f"{short}:1:1: not a darknet .weights file: 3 bytes, the version header alone takes 12"]
-    assert out == "No problems found, but 1 file was not checked (see above).\n"
+    assert out == "No problems found, but 1 file was only partly checked (see above).\n"
 
 
 def test_directory_argument_lints_the_configs_below(tmp_path, capsys):
