@@ -168,6 +168,21 @@ def argv_for(template: list[str], files: dict[str, str], huge: bool) -> list[str
     return argv
 
 
+#: bugs this test found in code other engineers own, tolerated here until they are fixed; each has a strict
+#: xfail test below that starts failing once its bug is fixed, so that the entry is removed then
+KNOWN_BUGS = {
+    # cfgtools/caffe/solver.py _parse: protobuf's text_format raises SystemError for an enum value with a byte
+    # that is not UTF-8 (solver_mode: \x80GPU); show, lint, convert, ... report an internal error
+    "caffe-enum-not-utf8": re.compile(r".*internal error.*SystemError: <method 'get' of "
+                                      r"'google\._upb\._message\._ByNameMap' objects>.*"),
+}
+
+
+def known_bug(outcome) -> str | None:
+    return next((name for name, pattern in KNOWN_BUGS.items()
+                 if any(pattern.fullmatch(line) for line in outcome.err.splitlines())), None)
+
+
 @pytest.fixture(scope="module")
 def traced():
     tracemalloc.start()
@@ -183,7 +198,7 @@ def workdir(tmp_path_factory) -> Path:
     return folder
 
 
-STATS = {"cases": 0, "runs": 0, "slowest": (0.0, ""), "peak": 0}
+STATS = {"cases": 0, "runs": 0, "known": 0, "slowest": (0.0, ""), "peak": 0}
 
 
 @settings(max_examples=FUZZ_EXAMPLES, deadline=None, database=None,
@@ -205,6 +220,9 @@ def test_every_command_survives_mutated_configs(traced, workdir, monkeypatch, da
         STATS["runs"] += 1
         STATS["slowest"] = max(STATS["slowest"], (outcome.seconds, f"{' '.join(argv[:2])} on {len(data)} bytes"))
         STATS["peak"] = max(STATS["peak"], outcome.peak)
+        if known_bug(outcome):
+            STATS["known"] += 1
+            continue
         check(outcome, argv)
         if chosen in MULTI:  # the good files around the mutant are still reported
             if argv[0] == "show":
@@ -213,8 +231,20 @@ def test_every_command_survives_mutated_configs(traced, workdir, monkeypatch, da
                 assert "good.cfg:6:8: DN006" in outcome.out and "good.prototxt:2:12: CF004" in outcome.out
 
 
+@pytest.mark.xfail(strict=True, reason="KNOWN_BUGS caffe-enum-not-utf8: fix in cfgtools/caffe/solver.py, then "
+                   "remove the entry and this mark")
+def test_known_bug_caffe_enum_value_not_utf8(tmp_path):
+    solver = tmp_path / "solver.prototxt"
+    solver.write_bytes(b'base_lr: 0.01\nlr_policy: "step"\nsolver_mode: \x80GPU\n')
+    argv = ["show", str(solver)]
+    outcome = run_cli(argv)
+    assert known_bug(outcome) is None
+    check(outcome, argv)
+
+
 def test_fuzz_statistics():
     """Prints what the fuzz run did (``-s`` shows it); runs after the fuzz test in file order."""
     if STATS["cases"]:
-        print(f"\nfuzz: {STATS['cases']} cases, {STATS['runs']} command runs, slowest {STATS['slowest'][0]:.1f} s "
+        print(f"\nfuzz: {STATS['cases']} cases, {STATS['runs']} command runs ({STATS['known']} hit a known bug), "
+              f"slowest {STATS['slowest'][0]:.1f} s "
               f"({STATS['slowest'][1]}), memory peak {STATS['peak'] / 2**20:.0f} MiB")
