@@ -143,8 +143,10 @@ class Darknet(Framework):
         net = loaded.view("net")
         if net is None:
             return None
-        # darknet counts batch//subdivisions * time_steps * subdivisions * ngpus images per update
-        return max(1, net.mini_batch * net.subdivisions.value * options.gpus)
+        # one iteration is batch//subdivisions * time_steps * subdivisions images whatever the GPU count:
+        # with N GPUs each loop trains N such batches and advances the iteration by N (AlexeyAB
+        # train_networks: cur_iteration += n - 1; pjreddie sync_nets adds (n - 1) batches to seen)
+        return max(1, net.mini_batch * net.subdivisions.value)
 
     def schedule_notes(self, schedule: Schedule, options: RunOptions) -> list[str]:
         notes = []
