@@ -170,11 +170,14 @@ def _sgdr_pieces(cutter: Cutter, cycle: int, mult: int, lr_min: float, lr: float
             raise ValueError("darknet's sgdr loop never ends with sgdr_cycle or sgdr_mult <= 0")
         return cutter.monotone(lo, hi, direction)  # batches 0..cycle: the first cycle only
     if mult == 1:
-        # batch b >= 1 has phase ((b - 1) % cycle + 1) * pi / cycle: period ``cycle`` from batch 1 on
+        # batch b >= 1 has phase ((b - 1) % cycle + 1) * pi / cycle: period ``cycle`` from batch 1 on.
+        # The period is cut where it is first whole inside lo..hi or after it, never in burn-in.
         result = cutter.monotone(lo, min(hi, 0), direction)
-        if hi >= max(lo, 1):
-            inner = cutter.monotone(1, cycle, direction)
-            result.append(periodic(max(lo, 1), hi, 1, cycle, inner))
+        lo = max(lo, 1)
+        if lo <= hi:
+            origin = 1 + -(-(lo - 1) // cycle) * cycle
+            inner = cutter.monotone(origin, origin + cycle - 1, direction)
+            result.append(periodic(lo, hi, origin, cycle, inner))
         return result
     result = []
     start, span = 0, cycle

@@ -229,7 +229,9 @@ class Piece:
       (``width`` 1: every update is a block);
     - ``PERIODIC``: ``rate(u) == rate(u - period)`` inside the piece; ``inner``
       are the (non-periodic) pieces of the period ``origin .. origin +
-      period - 1`` (which may lie outside ``start..end``);
+      period - 1``: shifted by any multiple of the period and cut to
+      ``start..end``, they have their shapes there (the analysis evaluates
+      rates inside ``start..end`` only);
     - ``DENSE``: nothing is known, every update is evaluated (a fallback
       whose cost grows with its length).
     """
@@ -327,8 +329,20 @@ class _Repeat:
     shift: int
 
 
+@dataclass(frozen=True)
+class _Part:
+    """A simple piece of a pass whose rates are those ``lag`` updates earlier (a later period's)."""
+
+    piece: Piece
+    lag: int = 0
+
+    @property
+    def monotone(self) -> bool:
+        return self.piece.shape in _MONOTONE
+
+
 def _expand(pieces: Sequence[Piece], lo: int, hi: int) -> list:
-    """The pass items for updates ``lo..hi``: simple pieces, ``_MARK`` and ``_Repeat``.
+    """The pass items for updates ``lo..hi``: :class:`_Part`, ``_MARK`` and ``_Repeat``.
 
     A periodic piece becomes its first ``_EXPLICIT_PERIODS`` periods (clipped),
     a repeat of the last of them, and its final period. Why three: the first
@@ -337,7 +351,9 @@ def _expand(pieces: Sequence[Piece], lo: int, hi: int) -> list:
     same state (same previous rate, same running maximum) and contributes the
     same rises, low rates and counts, shifted by the period; and a first run
     of zeros found in the first two periods ends by the third unless every
-    rate is zero.
+    rate is zero. The rates of a period after the first whole one are taken
+    from that one, so the rate function is never asked about far updates
+    (darknet's SGDR lists every cycle up to the update it evaluates).
     """
     items: list = []
     for piece in pieces:
@@ -345,10 +361,13 @@ def _expand(pieces: Sequence[Piece], lo: int, hi: int) -> list:
             continue
         piece = _clipped(piece, lo, hi)
         if piece.shape != PERIODIC:
-            items.append(piece)
+            items.append(_Part(piece))
             continue
         first_period = (piece.start - piece.origin) // piece.period
         last_period = (piece.end - piece.origin) // piece.period
+        whole = first_period if piece.origin + first_period * piece.period == piece.start else first_period + 1
+        if piece.origin + (whole + 1) * piece.period - 1 > piece.end:
+            whole = None  # no whole period: rates are taken where they are
         repeats = max(0, last_period - first_period + 1 - _EXPLICIT_PERIODS - 1)
         explicit = range(first_period, last_period + 1)
         if repeats:
@@ -358,10 +377,11 @@ def _expand(pieces: Sequence[Piece], lo: int, hi: int) -> list:
             if template:
                 items.append(_MARK)
             offset = period_index * piece.period
+            lag = 0 if whole is None else max(0, period_index - whole) * piece.period
             for inner in piece.inner:
                 shifted = _shifted(inner, offset)
                 if shifted.end >= piece.start and shifted.start <= piece.end:
-                    items.append(_clipped(shifted, piece.start, piece.end))
+                    items.append(_Part(_clipped(shifted, piece.start, piece.end), lag))
             if template:
                 items.append(_Repeat(repeats, piece.period))
     return items
@@ -384,22 +404,25 @@ class _Samples:
 
 
 def _group(items: list, rates: "_Rates") -> list:
-    """``items`` with each run of consecutive constant pieces turned into one :class:`_Samples`."""
-    constant_starts = [item.start for item in items if isinstance(item, Piece) and item.shape == CONSTANT]
-    values = dict(zip(constant_starts, rates.at(constant_starts)))
+    """``items`` with each run of consecutive constant parts turned into one :class:`_Samples`."""
+
+    def is_constant(item) -> bool:
+        return isinstance(item, _Part) and item.piece.shape == CONSTANT
+
+    sources = [item.piece.start - item.lag for item in items if is_constant(item)]
+    values = iter(rates.at(sources))
     grouped: list = []
-    run: list[Piece] = []
+    run: list[_Part] = []
 
     def flush() -> None:
         if run:
-            starts = np.asarray([piece.start for piece in run], dtype=np.int64)
-            ends = np.asarray([piece.end for piece in run], dtype=np.int64)
-            grouped.append(_Samples(starts, ends, np.asarray([values[piece.start] for piece in run],
-                                                               dtype=np.float32)))
+            starts = np.asarray([part.piece.start for part in run], dtype=np.int64)
+            ends = np.asarray([part.piece.end for part in run], dtype=np.int64)
+            grouped.append(_Samples(starts, ends, np.asarray([next(values) for _ in run], dtype=np.float32)))
             run.clear()
 
     for item in items:
-        if isinstance(item, Piece) and item.shape == CONSTANT:
+        if is_constant(item):
             run.append(item)
         else:
             flush()
@@ -409,19 +432,24 @@ def _group(items: list, rates: "_Rates") -> list:
 
 
 def _samples(item, rates: "_Rates") -> Iterator[_Samples]:
-    """A group of constant pieces, or a dense piece chunk by chunk."""
+    """A group of constant pieces, or a dense part chunk by chunk."""
     if isinstance(item, _Samples):
         yield item
         return
-    for iters, lrs in iter_chunks(rates.schedule, item.start, item.end, resume=rates.resume):
-        yield _Samples(iters, iters, lrs)
+    lag = item.lag
+    for iters, lrs in iter_chunks(rates.schedule, item.piece.start - lag, item.piece.end - lag,
+                                  resume=rates.resume):
+        yield _Samples(iters + lag, iters + lag, lrs)
 
 
 # ----------------------------------------------------------------------------- evaluation helpers
 
 
 class _Rates:
-    """The schedule's rates at chosen updates, each evaluated once."""
+    """The schedule's rates at chosen updates; a few at a time are remembered (piece boundaries)."""
+
+    #: larger requests (a level of the rise search) are evaluated without the memo
+    MEMO_LIMIT = 64
 
     def __init__(self, schedule: Schedule, resume: tuple[int, int] | None):
         self.schedule = schedule
@@ -429,23 +457,23 @@ class _Rates:
         self.known: dict[int, np.float32] = {}
 
     def at(self, updates) -> np.ndarray:
-        """float32 rates at ``updates`` (an iterable of ints)."""
-        updates = [int(u) for u in updates]
-        missing = sorted({u for u in updates if u not in self.known})
+        """float32 rates at ``updates`` (ints)."""
+        updates = np.asarray(updates, dtype=np.int64)
+        if updates.size > self.MEMO_LIMIT:
+            return evaluate(self.schedule, updates, resume=self.resume)
+        keys = updates.tolist()
+        missing = sorted({u for u in keys if u not in self.known})
         if missing:
             values = evaluate(self.schedule, np.asarray(missing, dtype=np.int64), resume=self.resume)
             self.known.update(zip(missing, values))
-        return np.asarray([self.known[u] for u in updates], dtype=np.float32)
-
-    def one(self, update: int) -> np.float32:
-        return self.at([update])[0]
+        return np.asarray([self.known[u] for u in keys], dtype=np.float32)
 
     def prefetch(self, items: list) -> None:
-        """Evaluate the first and last update of every monotone piece in one call."""
+        """Evaluate the first and last update of every monotone part in one call."""
         points = []
         for item in items:
-            if isinstance(item, Piece) and item.shape in _MONOTONE:
-                points += [item.start, item.end]
+            if isinstance(item, _Part) and item.monotone:
+                points += [item.piece.start - item.lag, item.piece.end - item.lag]
         self.at(points)
 
 
@@ -483,10 +511,11 @@ def first_true(lo: int, hi: int, test: Callable[[np.ndarray], np.ndarray]) -> in
 
 
 class _Blocks:
-    """A monotone piece seen as its blocks ``first..last`` (block ``k`` starts at ``origin + k * width``)."""
+    """A monotone part seen as its blocks ``first..last`` (block ``k`` starts at ``origin + k * width``)."""
 
-    def __init__(self, piece: Piece, rates: _Rates):
-        self.piece = piece
+    def __init__(self, part: _Part, rates: _Rates):
+        piece = self.piece = part.piece
+        self.lag = part.lag
         self.rates = rates
         self.up = piece.shape == NONDECREASING
         self.first = (piece.start - piece.origin) // piece.width
@@ -502,7 +531,7 @@ class _Blocks:
         return (update - self.piece.origin) // self.piece.width
 
     def values(self, ks) -> np.ndarray:
-        return self.rates.at(np.atleast_1d(self.start_of(ks)))
+        return self.rates.at(np.atleast_1d(self.start_of(ks)) - self.lag)
 
     def value(self, k: int) -> np.float32:
         return self.values([k])[0]
@@ -588,15 +617,16 @@ def _zero_run(profile: RateProfile, items: list, rates: _Rates) -> None:
             # a repeated period changes nothing: if it holds a zero, the first run started in
             # the first two periods; still open after the third means every rate is zero
             continue
-        if isinstance(item, Piece) and item.shape in _MONOTONE:
+        if isinstance(item, _Part) and item.monotone:
+            blocks = _Blocks(item, rates)
             if not open_run:
-                start = _first_zero(_Blocks(item, rates))
+                start = _first_zero(blocks)
                 if start is None:
                     continue
                 profile.first_zero, open_run = start, True
             else:
-                start = item.start
-            end = _first_nonzero(_Blocks(item, rates), start)
+                start = item.piece.start
+            end = _first_nonzero(blocks, start)
             if end is not None:
                 profile.zero_end = end - 1
                 return
@@ -649,10 +679,10 @@ class _RiseState:
         before = np.asarray(before, dtype=np.float64)
         lr = np.asarray(lr, dtype=np.float32)
         jump = _rise_mask(before, lr, np.asarray(peak_before, dtype=np.float64), self.rise_factor, self.ceiling)
-        for index in np.flatnonzero(jump):
-            self.profile.rise_count += 1
-            if len(self.profile.rises) < MAX_RISES:
-                self.profile.rises.append((int(updates[index]), float(before[index]), float(lr[index])))
+        hits = np.flatnonzero(jump)
+        self.profile.rise_count += int(hits.size)
+        for index in hits[: MAX_RISES - len(self.profile.rises)]:
+            self.profile.rises.append((int(updates[index]), float(before[index]), float(lr[index])))
 
     def samples(self, samples: _Samples) -> None:
         """Transitions into every sample (inside a sample the rate does not change: no rise)."""
@@ -682,11 +712,11 @@ def _peak_and_rises(profile: RateProfile, items: list, rates: _Rates, ceiling: f
                 for update, before, lr in template[: MAX_RISES - len(profile.rises)]:
                     profile.rises.append((update + repeat * item.shift, before, lr))
                 repeat += 1
-        elif isinstance(item, Piece) and item.shape in _MONOTONE:
+        elif isinstance(item, _Part) and item.monotone:
             blocks = _Blocks(item, rates)
             value = blocks.value(blocks.first)
             if state.previous is not None:  # the transition into the piece
-                state.test([item.start], [state.previous], [value], [state.running_max])
+                state.test([item.piece.start], [state.previous], [value], [state.running_max])
             if blocks.up:
                 _rises_nondecreasing(state, blocks)
             # nonincreasing: no rise inside, a rise needs lr > before * rise_factor >= before
@@ -694,7 +724,7 @@ def _peak_and_rises(profile: RateProfile, items: list, rates: _Rates, ceiling: f
             highest = blocks.highest()
             if highest is not None:
                 state.running_max = max(state.running_max, _finite_or_minus_inf(highest[1]))
-            state.previous = float(rates.one(item.end))
+            state.previous = float(blocks.value(blocks.last))
         else:
             for samples in _samples(item, rates):
                 state.samples(samples)
@@ -722,31 +752,24 @@ def _rises_nondecreasing(state: _RiseState, blocks: "_Blocks") -> None:
     depth (31 for 2^31 updates), whatever the number of updates.
     """
     before_piece = state.running_max
-    factor = state.rise_factor
-    intervals = [(blocks.first, blocks.last)] if blocks.last > blocks.first else []
-    candidates: list[int] = []
-    while intervals:
-        ends = sorted({k for interval in intervals for k in interval})
-        known = dict(zip(ends, blocks.values(ends)))
-        split = []
-        for a, b in intervals:
-            low, high = known[a], known[b]
-            if high <= 0 or low == np.inf:
-                continue
-            if 0 < low and np.isfinite(high) and float(high) <= float(low) * factor:
-                continue
-            if float(low) >= before_piece and high <= state.ceiling:
-                continue
-            if b == a + 1:
-                candidates.append(b)
-            else:
-                middle = (a + b) // 2
-                split += [(a, middle), (middle, b)]
-        intervals = split
-    if not candidates:
+    a = np.asarray([blocks.first] if blocks.last > blocks.first else [], dtype=np.int64)
+    b = np.asarray([blocks.last] if blocks.last > blocks.first else [], dtype=np.int64)
+    candidates = [np.zeros(0, dtype=np.int64)]
+    while a.size:
+        low, high = blocks.values(a), blocks.values(b)
+        low64 = low.astype(np.float64)
+        done = (high <= 0) | (low == np.inf)
+        done |= (0 < low) & np.isfinite(high) & (high.astype(np.float64) <= low64 * state.rise_factor)
+        done |= (low64 >= before_piece) & (high <= state.ceiling)
+        a, b = a[~done], b[~done]
+        adjacent = b == a + 1
+        candidates.append(b[adjacent])
+        a, b = a[~adjacent], b[~adjacent]
+        middle = (a + b) // 2
+        a, b = np.concatenate((a, middle)), np.concatenate((middle, b))
+    ks = np.unique(np.concatenate(candidates))
+    if not ks.size:
         return
-    candidates.sort()
-    ks = np.asarray(candidates, dtype=np.int64)
     lr = blocks.values(ks)
     before = blocks.values(ks - 1).astype(np.float64)
     peak_before = np.maximum(before_piece, np.where(np.isfinite(before), before, -np.inf))
@@ -771,7 +794,7 @@ def _low_rates(profile: RateProfile, items: list, rates: _Rates, floor: float) -
             if per_period:
                 profile.low_count += per_period * item.times
                 profile.last_low += item.times * item.shift
-        elif isinstance(item, Piece) and item.shape in _MONOTONE:
+        elif isinstance(item, _Part) and item.monotone:
             blocks = _Blocks(item, rates)
             # monotone: the finite rates below the floor are one run of blocks
             if blocks.up:  # -inf first, then rising: from the first finite block to the last one below
@@ -809,8 +832,8 @@ def piecewise_extremes(
                 mark = result.count
             elif isinstance(item, _Repeat):  # repeated values: nothing new, nothing earlier
                 result.count += (result.count - mark) * item.times
-            elif isinstance(item, Piece) and item.shape in _MONOTONE:
-                result.count += len(item)
+            elif isinstance(item, _Part) and item.monotone:
+                result.count += len(item.piece)
                 for kind, update, value in _monotone_extremes(_Blocks(item, rates)):
                     _merge(result, kind, update, value)
             else:
