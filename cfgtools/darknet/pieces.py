@@ -60,7 +60,8 @@ def pieces(schedule: Schedule, first: int, last: int) -> list[Piece] | None:
     if first < 0:
         raise ValueError(f"darknet batch numbers are not negative: {first}")
     cutter = Cutter(schedule)
-    lr = float(np.float32(np.float32(schedule.base_lr) * np.float32(schedule.gpus)))
+    with np.errstate(over="ignore"):  # learning_rate * ngpus stored in a float may overflow to inf
+        lr = float(np.float32(np.float32(schedule.base_lr) * np.float32(schedule.gpus)))
     result: list[Piece] = []
     policy_from = first
     burn = schedule.burn_in
