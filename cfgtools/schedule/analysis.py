@@ -31,8 +31,8 @@ update ``k`` uses ``rate(k)``, Caffe's uses ``lr(k)``.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
-from typing import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Callable, Iterator, NamedTuple, Sequence
 
 import numpy as np
 
@@ -215,8 +215,7 @@ def dense_extremes(schedule: Schedule, first: int, last: int, resume: tuple[int,
 # ----------------------------------------------------------------------------- pieces
 
 
-@dataclass(frozen=True)
-class Piece:
+class Piece(NamedTuple):
     """Updates ``start..end`` (inclusive) whose rates have a known shape.
 
     ``shape`` is one of:
@@ -244,7 +243,9 @@ class Piece:
     period: int = 0
     inner: tuple["Piece", ...] = ()
 
-    def __len__(self) -> int:
+    @property
+    def size(self) -> int:
+        """How many updates the piece covers."""
         return self.end - self.start + 1
 
 
@@ -271,11 +272,13 @@ def dense(start: int, end: int) -> Piece:
 
 
 def _shifted(piece: Piece, offset: int) -> Piece:
-    return replace(piece, start=piece.start + offset, end=piece.end + offset, origin=piece.origin + offset)
+    return piece._replace(start=piece.start + offset, end=piece.end + offset, origin=piece.origin + offset)
 
 
 def _clipped(piece: Piece, lo: int, hi: int) -> Piece:
-    return replace(piece, start=max(piece.start, lo), end=min(piece.end, hi))
+    if lo <= piece.start and piece.end <= hi:
+        return piece
+    return piece._replace(start=max(piece.start, lo), end=min(piece.end, hi))
 
 
 def check_pieces(pieces: Sequence[Piece], first: int, last: int) -> None:
@@ -329,20 +332,17 @@ class _Repeat:
     shift: int
 
 
-@dataclass(frozen=True)
-class _Part:
-    """A simple piece of a pass whose rates are those ``lag`` updates earlier (a later period's)."""
+# A part is a pair ``(piece, lag)``: a simple piece whose rates are those ``lag``
+# updates earlier (0, or a later period's taken from an earlier one).
+_Part = tuple
 
-    piece: Piece
-    lag: int = 0
 
-    @property
-    def monotone(self) -> bool:
-        return self.piece.shape in _MONOTONE
+def _is_monotone(item) -> bool:
+    return type(item) is tuple and item[0].shape in _MONOTONE
 
 
 def _expand(pieces: Sequence[Piece], lo: int, hi: int) -> list:
-    """The pass items for updates ``lo..hi``: :class:`_Part`, ``_MARK`` and ``_Repeat``.
+    """The pass items for updates ``lo..hi``: parts, ``_MARK`` and ``_Repeat``.
 
     A periodic piece becomes its first ``_EXPLICIT_PERIODS`` periods (clipped),
     a repeat of the last of them, and its final period. Why three: the first
@@ -361,7 +361,7 @@ def _expand(pieces: Sequence[Piece], lo: int, hi: int) -> list:
             continue
         piece = _clipped(piece, lo, hi)
         if piece.shape != PERIODIC:
-            items.append(_Part(piece))
+            items.append((piece, 0))
             continue
         first_period = (piece.start - piece.origin) // piece.period
         last_period = (piece.end - piece.origin) // piece.period
@@ -381,7 +381,7 @@ def _expand(pieces: Sequence[Piece], lo: int, hi: int) -> list:
             for inner in piece.inner:
                 shifted = _shifted(inner, offset)
                 if shifted.end >= piece.start and shifted.start <= piece.end:
-                    items.append(_Part(_clipped(shifted, piece.start, piece.end), lag))
+                    items.append((_clipped(shifted, piece.start, piece.end), lag))
             if template:
                 items.append(_Repeat(repeats, piece.period))
     return items
@@ -404,26 +404,37 @@ class _Samples:
 
 
 def _group(items: list, rates: "_Rates") -> list:
-    """``items`` with each run of consecutive constant parts turned into one :class:`_Samples`."""
+    """``items`` with each run of consecutive constant parts turned into one :class:`_Samples`.
 
-    def is_constant(item) -> bool:
-        return isinstance(item, _Part) and item.piece.shape == CONSTANT
-
-    sources = [item.piece.start - item.lag for item in items if is_constant(item)]
-    values = iter(rates.at(sources))
+    Evaluates, in one call, the first rate of every constant part and both end
+    rates of every monotone part.
+    """
+    points = []
+    for item in items:
+        if type(item) is tuple:
+            piece, lag = item
+            points.append(piece.start - lag)
+            if piece.shape != CONSTANT:
+                points.append(piece.end - lag)
+    rates.remember(points)
+    known = rates.known
     grouped: list = []
-    run: list[_Part] = []
+    run: list[Piece] = []
+    values: list = []
 
     def flush() -> None:
         if run:
-            starts = np.asarray([part.piece.start for part in run], dtype=np.int64)
-            ends = np.asarray([part.piece.end for part in run], dtype=np.int64)
-            grouped.append(_Samples(starts, ends, np.asarray([next(values) for _ in run], dtype=np.float32)))
+            starts = np.fromiter((piece.start for piece in run), dtype=np.int64, count=len(run))
+            ends = np.fromiter((piece.end for piece in run), dtype=np.int64, count=len(run))
+            grouped.append(_Samples(starts, ends, np.asarray(values, dtype=np.float32)))
             run.clear()
+            values.clear()
 
     for item in items:
-        if is_constant(item):
-            run.append(item)
+        if type(item) is tuple and item[0].shape == CONSTANT:
+            piece, lag = item
+            run.append(piece)
+            values.append(known[piece.start - lag])
         else:
             flush()
             grouped.append(item)
@@ -436,8 +447,8 @@ def _samples(item, rates: "_Rates") -> Iterator[_Samples]:
     if isinstance(item, _Samples):
         yield item
         return
-    lag = item.lag
-    for iters, lrs in iter_chunks(rates.schedule, item.piece.start - lag, item.piece.end - lag,
+    piece, lag = item
+    for iters, lrs in iter_chunks(rates.schedule, piece.start - lag, piece.end - lag,
                                   resume=rates.resume):
         yield _Samples(iters + lag, iters + lag, lrs)
 
@@ -462,19 +473,15 @@ class _Rates:
         if updates.size > self.MEMO_LIMIT:
             return evaluate(self.schedule, updates, resume=self.resume)
         keys = updates.tolist()
-        missing = sorted({u for u in keys if u not in self.known})
+        self.remember(keys)
+        return np.asarray([self.known[u] for u in keys], dtype=np.float32)
+
+    def remember(self, updates: list[int]) -> None:
+        """Evaluate ``updates`` in one call and remember them all, however many."""
+        missing = sorted({u for u in updates if u not in self.known})
         if missing:
             values = evaluate(self.schedule, np.asarray(missing, dtype=np.int64), resume=self.resume)
             self.known.update(zip(missing, values))
-        return np.asarray([self.known[u] for u in keys], dtype=np.float32)
-
-    def prefetch(self, items: list) -> None:
-        """Evaluate the first and last update of every monotone part in one call."""
-        points = []
-        for item in items:
-            if isinstance(item, _Part) and item.monotone:
-                points += [item.piece.start - item.lag, item.piece.end - item.lag]
-        self.at(points)
 
 
 def first_true(lo: int, hi: int, test: Callable[[np.ndarray], np.ndarray]) -> int:
@@ -514,8 +521,8 @@ class _Blocks:
     """A monotone part seen as its blocks ``first..last`` (block ``k`` starts at ``origin + k * width``)."""
 
     def __init__(self, part: _Part, rates: _Rates):
-        piece = self.piece = part.piece
-        self.lag = part.lag
+        piece, self.lag = part
+        self.piece = piece
         self.rates = rates
         self.up = piece.shape == NONDECREASING
         self.first = (piece.start - piece.origin) // piece.width
@@ -593,20 +600,14 @@ def piecewise_profile(
         return profile
     rates = _Rates(schedule, resume)
     with np.errstate(all="ignore"):  # comparisons with thresholds beyond the float32 range
-        _zero_run(profile, _items(pieces, first, last, rates), rates)
+        _zero_run(profile, _group(_expand(pieces, first, last), rates), rates)
         if warm <= last:
-            after = _items(pieces, warm, last, rates)
+            after = _group(_expand(pieces, warm, last), rates)
             running_max = _peak_and_rises(profile, after, rates, _ceiling(schedule), rise_factor)
             profile.peak = max(running_max, 0.0)
             if profile.peak > 0:
                 _low_rates(profile, after, rates, floor_fraction * profile.peak)
     return profile
-
-
-def _items(pieces: Sequence[Piece], lo: int, hi: int, rates: _Rates) -> list:
-    items = _expand(pieces, lo, hi)
-    rates.prefetch(items)
-    return _group(items, rates)
 
 
 def _zero_run(profile: RateProfile, items: list, rates: _Rates) -> None:
@@ -617,7 +618,7 @@ def _zero_run(profile: RateProfile, items: list, rates: _Rates) -> None:
             # a repeated period changes nothing: if it holds a zero, the first run started in
             # the first two periods; still open after the third means every rate is zero
             continue
-        if isinstance(item, _Part) and item.monotone:
+        if _is_monotone(item):
             blocks = _Blocks(item, rates)
             if not open_run:
                 start = _first_zero(blocks)
@@ -625,7 +626,7 @@ def _zero_run(profile: RateProfile, items: list, rates: _Rates) -> None:
                     continue
                 profile.first_zero, open_run = start, True
             else:
-                start = item.piece.start
+                start = blocks.piece.start
             end = _first_nonzero(blocks, start)
             if end is not None:
                 profile.zero_end = end - 1
@@ -712,11 +713,11 @@ def _peak_and_rises(profile: RateProfile, items: list, rates: _Rates, ceiling: f
                 for update, before, lr in template[: MAX_RISES - len(profile.rises)]:
                     profile.rises.append((update + repeat * item.shift, before, lr))
                 repeat += 1
-        elif isinstance(item, _Part) and item.monotone:
+        elif _is_monotone(item):
             blocks = _Blocks(item, rates)
             value = blocks.value(blocks.first)
             if state.previous is not None:  # the transition into the piece
-                state.test([item.piece.start], [state.previous], [value], [state.running_max])
+                state.test([blocks.piece.start], [state.previous], [value], [state.running_max])
             if blocks.up:
                 _rises_nondecreasing(state, blocks)
             # nonincreasing: no rise inside, a rise needs lr > before * rise_factor >= before
@@ -794,7 +795,7 @@ def _low_rates(profile: RateProfile, items: list, rates: _Rates, floor: float) -
             if per_period:
                 profile.low_count += per_period * item.times
                 profile.last_low += item.times * item.shift
-        elif isinstance(item, _Part) and item.monotone:
+        elif _is_monotone(item):
             blocks = _Blocks(item, rates)
             # monotone: the finite rates below the floor are one run of blocks
             if blocks.up:  # -inf first, then rising: from the first finite block to the last one below
@@ -827,13 +828,13 @@ def piecewise_extremes(
     rates = _Rates(schedule, resume)
     mark = None
     with np.errstate(all="ignore"):
-        for item in _items(pieces, first, last, rates):
+        for item in _group(_expand(pieces, first, last), rates):
             if item is _MARK:
                 mark = result.count
             elif isinstance(item, _Repeat):  # repeated values: nothing new, nothing earlier
                 result.count += (result.count - mark) * item.times
-            elif isinstance(item, _Part) and item.monotone:
-                result.count += len(item.piece)
+            elif _is_monotone(item):
+                result.count += item[0].size
                 for kind, update, value in _monotone_extremes(_Blocks(item, rates)):
                     _merge(result, kind, update, value)
             else:

@@ -38,8 +38,9 @@ MAX_ALTERNATING_STEPS = 1024
 
 
 def f32(x) -> np.ndarray:
-    """Round doubles to float32, as C does when it stores a double in a float."""
-    return np.asarray(x, dtype=np.float64).astype(np.float32)
+    """Round doubles to float32, as C does when it stores a double in a float (overflowing to inf)."""
+    with np.errstate(over="ignore"):
+        return np.asarray(x, dtype=np.float64).astype(np.float32)
 
 
 def sign(x: float) -> int:
