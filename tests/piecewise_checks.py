@@ -20,8 +20,8 @@ import numpy as np
 from hypothesis import strategies as st
 
 from cfgtools.schedule.analysis import (
+    ALTERNATING,
     CONSTANT,
-    DENSE,
     NONDECREASING,
     NONINCREASING,
     PERIODIC,
@@ -80,21 +80,27 @@ def assert_piece_holds(schedule: Schedule, piece: Piece, resume=None) -> None:
     if piece.shape == PERIODIC:
         _assert_periodic_holds(schedule, piece, resume)
         return
-    if piece.shape == DENSE:
-        return
     for lo, hi in _windows(piece.start, piece.end):
         updates = np.arange(lo, hi + 1, dtype=np.int64)
         rates = evaluate(schedule, updates, resume=resume)
         if piece.shape == CONSTANT:
             assert np.isnan(rates).all() or (rates == rates[0]).all(), f"{piece}: not constant {rates[:5]}"
             continue
-        assert not np.isnan(rates).any(), f"{piece}: NaN in a monotone piece"
-        wrong = rates[1:] < rates[:-1] if piece.shape == NONDECREASING else rates[1:] > rates[:-1]
-        assert piece.shape in (NONDECREASING, NONINCREASING)
-        assert not wrong.any(), f"{piece}: not {piece.shape} after update {updates[np.argmax(wrong)]}"
+        assert piece.shape in (NONDECREASING, NONINCREASING, ALTERNATING), piece
+        assert not np.isnan(rates).any(), f"{piece}: NaN in a {piece.shape} piece"
         blocks = (updates - piece.origin) // piece.width
         same_block = blocks[1:] == blocks[:-1]
         assert (rates[1:][same_block] == rates[:-1][same_block]).all(), f"{piece}: a block is not constant"
+        if piece.shape == ALTERNATING:
+            assert np.isfinite(rates).all() and (rates != 0).all(), f"{piece}: zero or infinite"
+            signs = np.sign(rates[np.r_[True, ~same_block]])
+            assert (signs[1:] == -signs[:-1]).all(), f"{piece}: the sign does not alternate"
+            for parity in (0, 1):
+                one_sign = np.abs(rates[blocks % 2 == parity])
+                assert (one_sign[1:] <= one_sign[:-1]).all() or (one_sign[1:] >= one_sign[:-1]).all(), piece
+            continue
+        wrong = rates[1:] < rates[:-1] if piece.shape == NONDECREASING else rates[1:] > rates[:-1]
+        assert not wrong.any(), f"{piece}: not {piece.shape} after update {updates[np.argmax(wrong)]}"
 
 
 def _assert_periodic_holds(schedule: Schedule, piece: Piece, resume) -> None:

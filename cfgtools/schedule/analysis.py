@@ -13,7 +13,7 @@ Two ways to answer them, with identical results:
   Their cost grows with the number of updates; they are the test oracle.
 - ``piecewise_profile`` / ``piecewise_extremes`` take the schedule cut into a
   short list of :class:`Piece` objects whose shape is known (constant,
-  monotone, a monotone staircase, periodic) and evaluate the framework's exact
+  monotone, a monotone staircase, alternating, periodic) and evaluate the framework's exact
   arithmetic (``cfgtools.schedule.evaluate.evaluate``) only at the updates
   that decide an answer: piece boundaries, and crossings found by searching a
   monotone piece. Their cost grows with the number of pieces, not updates.
@@ -48,9 +48,10 @@ CEILING_MARGIN = 1e-6
 CONSTANT = "constant"
 NONINCREASING = "nonincreasing"
 NONDECREASING = "nondecreasing"
+ALTERNATING = "alternating"
 PERIODIC = "periodic"
-DENSE = "dense"
-_MONOTONE = (NONINCREASING, NONDECREASING)
+#: shapes made of blocks of equal rates
+_BLOCKWISE = (NONINCREASING, NONDECREASING, ALTERNATING)
 
 #: points evaluated per round of a search (one call of the rate function per round)
 _FANOUT = 32
@@ -226,13 +227,14 @@ class Piece(NamedTuple):
       each block of ``width`` updates (blocks begin at ``origin + k * width``)
       and monotone from block to block, as IEEE comparisons order it
       (``width`` 1: every update is a block);
+    - ``ALTERNATING``: blocks as above whose rates are finite, nonzero, of
+      opposite signs from one block to the next, and monotone among the blocks
+      of one sign (a negative ratio to a power: ``gamma < 0``);
     - ``PERIODIC``: ``rate(u) == rate(u - period)`` inside the piece; ``inner``
       are the (non-periodic) pieces of the period ``origin .. origin +
       period - 1``: shifted by any multiple of the period and cut to
       ``start..end``, they have their shapes there (the analysis evaluates
-      rates inside ``start..end`` only);
-    - ``DENSE``: nothing is known, every update is evaluated (a fallback
-      whose cost grows with its length).
+      rates inside ``start..end`` only).
     """
 
     start: int
@@ -267,8 +269,9 @@ def periodic(start: int, end: int, origin: int, period: int, inner: Sequence[Pie
     return Piece(start, end, PERIODIC, origin=origin, period=period, inner=tuple(inner))
 
 
-def dense(start: int, end: int) -> Piece:
-    return Piece(start, end, DENSE)
+def alternating(start: int, end: int, width: int = 1, origin: int = 0) -> Piece:
+    """Blocks of ``width`` updates from ``origin`` on, changing sign from block to block."""
+    return Piece(start, end, ALTERNATING if start < end else CONSTANT, width=width, origin=origin)
 
 
 def _shifted(piece: Piece, offset: int) -> Piece:
@@ -289,10 +292,10 @@ def check_pieces(pieces: Sequence[Piece], first: int, last: int) -> None:
             raise ValueError(f"pieces must cover {first}..{last} in order: {piece} does not start at {position}")
         if piece.shape == PERIODIC:
             _check_period(piece)
-        elif piece.shape in _MONOTONE:
+        elif piece.shape in _BLOCKWISE:
             if piece.width < 1:
                 raise ValueError(f"block width must be positive: {piece}")
-        elif piece.shape not in (CONSTANT, DENSE):
+        elif piece.shape != CONSTANT:
             raise ValueError(f"unknown shape {piece.shape!r}")
         position = piece.end + 1
     if last < first and pieces:
@@ -337,8 +340,8 @@ class _Repeat:
 _Part = tuple
 
 
-def _is_monotone(item) -> bool:
-    return type(item) is tuple and item[0].shape in _MONOTONE
+def _is_blockwise(item) -> bool:
+    return type(item) is tuple and item[0].shape in _BLOCKWISE
 
 
 def _expand(pieces: Sequence[Piece], lo: int, hi: int) -> list:
@@ -391,8 +394,8 @@ def _expand(pieces: Sequence[Piece], lo: int, hi: int) -> list:
 class _Samples:
     """Stretches ``starts[i]..ends[i]`` of one rate each, consecutive.
 
-    A run of constant pieces (one sample per piece: equal rates inside a piece
-    change no answer) or a chunk of a dense piece (one sample per update).
+    A run of constant pieces: one sample per piece, since equal rates inside a
+    piece change no answer.
     """
 
     starts: np.ndarray
@@ -407,7 +410,7 @@ def _group(items: list, rates: "_Rates") -> list:
     """``items`` with each run of consecutive constant parts turned into one :class:`_Samples`.
 
     Evaluates, in one call, the first rate of every constant part and both end
-    rates of every monotone part.
+    rates of every other part.
     """
     points = []
     for item in items:
@@ -440,17 +443,6 @@ def _group(items: list, rates: "_Rates") -> list:
             grouped.append(item)
     flush()
     return grouped
-
-
-def _samples(item, rates: "_Rates") -> Iterator[_Samples]:
-    """A group of constant pieces, or a dense part chunk by chunk."""
-    if isinstance(item, _Samples):
-        yield item
-        return
-    piece, lag = item
-    for iters, lrs in iter_chunks(rates.schedule, piece.start - lag, piece.end - lag,
-                                  resume=rates.resume):
-        yield _Samples(iters + lag, iters + lag, lrs)
 
 
 # ----------------------------------------------------------------------------- evaluation helpers
@@ -518,12 +510,13 @@ def first_true(lo: int, hi: int, test: Callable[[np.ndarray], np.ndarray]) -> in
 
 
 class _Blocks:
-    """A monotone part seen as its blocks ``first..last`` (block ``k`` starts at ``origin + k * width``)."""
+    """A blockwise part seen as its blocks ``first..last`` (block ``k`` starts at ``origin + k * width``)."""
 
     def __init__(self, part: _Part, rates: _Rates):
         piece, self.lag = part
         self.piece = piece
         self.rates = rates
+        self.shape = piece.shape
         self.up = piece.shape == NONDECREASING
         self.first = (piece.start - piece.origin) // piece.width
         self.last = (piece.end - piece.origin) // piece.width
@@ -544,11 +537,27 @@ class _Blocks:
         return self.values([k])[0]
 
     def first_where(self, test: Callable[[np.ndarray], np.ndarray], lo: int | None = None,
-                    hi: int | None = None) -> int:
-        """First block in ``lo..hi`` whose rate passes ``test`` (monotone over the blocks)."""
+                    hi: int | None = None, step: int = 1) -> int:
+        """First block of ``lo, lo + step, ... <= hi`` whose rate passes ``test`` (monotone there).
+
+        Returns the block after the last one tried when none passes.
+        """
         lo = self.first if lo is None else lo
         hi = self.last if hi is None else hi
-        return first_true(lo, hi, lambda ks: test(self.values(ks)))
+        j = first_true(0, (hi - lo) // step, lambda js: test(self.values(lo + step * js)))
+        return lo + step * j
+
+    def first_equal(self, k: int, lo: int, step: int = 1) -> int:
+        """The first of blocks ``lo, lo + step, ..., k`` whose rate compares equal to block ``k``'s.
+
+        Those blocks' rates are monotone; the block just before ``k`` is tried first.
+        """
+        value = self.value(k)
+        if k == lo or self.value(k - step) != value:
+            return k
+        if self.value(lo) <= value:  # rising up to k
+            return self.first_where(lambda v: v >= value, lo=lo, hi=k, step=step)
+        return self.first_where(lambda v: v <= value, lo=lo, hi=k, step=step)
 
     def highest(self) -> tuple[int, np.float32] | None:
         """The last block (nondecreasing) or first block (nonincreasing) whose rate is not +inf."""
@@ -565,6 +574,33 @@ class _Blocks:
             return None if k > self.last else (k, self.value(k))
         k = self.first_where(lambda v: v == -np.inf) - 1
         return None if k < self.first else (k, self.value(k))
+
+    # -- alternating parts: the blocks of one sign, every other block
+
+    def of_sign(self, positive: bool) -> tuple[int, int] | None:
+        """The first and last block of the given sign (alternating part), or None."""
+        k0 = self.first if (self.value(self.first) > 0) == positive else self.first + 1
+        k1 = self.last if (self.value(self.last) > 0) == positive else self.last - 1
+        return (k0, k1) if k0 <= k1 else None
+
+    def updates_in(self, k0: int, k1: int) -> int:
+        """How many updates the blocks ``k0, k0 + 2, ..., k1`` cover (the end blocks may be cut)."""
+        width, origin = self.piece.width, self.piece.origin
+        covered = ((k1 - k0) // 2 + 1) * width
+        covered -= int(self.start_of(k0)) - (origin + k0 * width)
+        covered -= origin + (k1 + 1) * width - 1 - int(self.end_of(k1))
+        return covered
+
+    def class_extremes(self, k0: int, k1: int) -> tuple[tuple[int, np.float32], tuple[int, np.float32]]:
+        """``(block, rate)`` of the smallest and largest rate among blocks ``k0, k0 + 2, ..., k1``.
+
+        Their rates are monotone, so the extremes are at the ends; each is
+        reported at the first block comparing equal to it.
+        """
+        a = self.value(k0)
+        k = self.first_equal(k1, k0, step=2)
+        b = self.value(k)
+        return ((k0, a), (k, b)) if a <= b else ((k, b), (k0, a))
 
 
 def _finite_or_minus_inf(value) -> float:
@@ -590,7 +626,7 @@ def piecewise_profile(
 
     ``warm`` (the first update after burn-in) must not be before ``first``.
     The cost grows with the number of pieces (and periods' inner pieces), not
-    with ``last - first``, except inside ``DENSE`` pieces.
+    with ``last - first``.
     """
     if warm < first:
         raise ValueError(f"warm ({warm}) must not be before first ({first})")
@@ -618,37 +654,41 @@ def _zero_run(profile: RateProfile, items: list, rates: _Rates) -> None:
             # a repeated period changes nothing: if it holds a zero, the first run started in
             # the first two periods; still open after the third means every rate is zero
             continue
-        if _is_monotone(item):
-            blocks = _Blocks(item, rates)
-            if not open_run:
-                start = _first_zero(blocks)
-                if start is None:
-                    continue
-                profile.first_zero, open_run = start, True
-            else:
-                start = blocks.piece.start
-            end = _first_nonzero(blocks, start)
-            if end is not None:
-                profile.zero_end = end - 1
-                return
-            continue
-        for samples in _samples(item, rates):
-            values, skip = samples.values, 0
+        if isinstance(item, _Samples):
+            values, skip = item.values, 0
             if not open_run:
                 zeros = np.flatnonzero(values == 0)
                 if not zeros.size:
                     continue
                 skip = int(zeros[0])
-                profile.first_zero, open_run = int(samples.starts[skip]), True
+                profile.first_zero, open_run = int(item.starts[skip]), True
             ends = np.flatnonzero(values[skip:] != 0)
             if ends.size:
-                profile.zero_end = int(samples.starts[skip + ends[0]]) - 1
+                profile.zero_end = int(item.starts[skip + ends[0]]) - 1
                 return
+            continue
+        blocks = _Blocks(item, rates)
+        if blocks.shape == ALTERNATING:  # no zero inside
+            if open_run:
+                profile.zero_end = blocks.piece.start - 1
+                return
+            continue
+        if not open_run:
+            start = _first_zero(blocks)
+            if start is None:
+                continue
+            profile.first_zero, open_run = start, True
+        else:
+            start = blocks.piece.start
+        end = _first_nonzero(blocks, start)
+        if end is not None:
+            profile.zero_end = end - 1
+            return
     if open_run:
         profile.zero_end = profile.last
 
 
-def _first_zero(blocks: "_Blocks") -> int | None:
+def _first_zero(blocks: _Blocks) -> int | None:
     # monotone: the zeros, if any, are the blocks from the first one on the far side of 0
     k = blocks.first_where((lambda v: v >= 0) if blocks.up else (lambda v: v <= 0))
     if k <= blocks.last and blocks.value(k) == 0:
@@ -656,8 +696,8 @@ def _first_zero(blocks: "_Blocks") -> int | None:
     return None
 
 
-def _first_nonzero(blocks: "_Blocks", start: int) -> int | None:
-    """The first update at or after ``start`` whose rate is not 0."""
+def _first_nonzero(blocks: _Blocks, start: int) -> int | None:
+    """The first update at or after ``start`` whose rate is not 0 (monotone part)."""
     k0 = blocks.block_of(start)
     if blocks.value(k0) != 0:
         return start
@@ -685,13 +725,12 @@ class _RiseState:
         for index in hits[: MAX_RISES - len(self.profile.rises)]:
             self.profile.rises.append((int(updates[index]), float(before[index]), float(lr[index])))
 
-    def samples(self, samples: _Samples) -> None:
-        """Transitions into every sample (inside a sample the rate does not change: no rise)."""
-        values = samples.values
+    def run(self, starts: np.ndarray, values: np.ndarray) -> None:
+        """Consecutive stretches beginning at ``starts`` with one rate each (no rise inside a stretch)."""
         finite = np.where(np.isfinite(values), values, -np.inf)
         before = np.concatenate(([np.nan if self.previous is None else self.previous], values[:-1]))
         peak_before = np.maximum.accumulate(np.concatenate(([self.running_max], finite[:-1])))
-        self.test(samples.starts, before, values, peak_before)
+        self.test(starts, before, values, peak_before)
         self.previous = float(values[-1])
         self.running_max = max(self.running_max, float(finite.max()))
 
@@ -713,8 +752,13 @@ def _peak_and_rises(profile: RateProfile, items: list, rates: _Rates, ceiling: f
                 for update, before, lr in template[: MAX_RISES - len(profile.rises)]:
                     profile.rises.append((update + repeat * item.shift, before, lr))
                 repeat += 1
-        elif _is_monotone(item):
+        elif isinstance(item, _Samples):
+            state.run(item.starts, item.values)
+        else:
             blocks = _Blocks(item, rates)
+            if blocks.shape == ALTERNATING:
+                _rises_alternating(state, blocks)
+                continue
             value = blocks.value(blocks.first)
             if state.previous is not None:  # the transition into the piece
                 state.test([blocks.piece.start], [state.previous], [value], [state.running_max])
@@ -726,13 +770,10 @@ def _peak_and_rises(profile: RateProfile, items: list, rates: _Rates, ceiling: f
             if highest is not None:
                 state.running_max = max(state.running_max, _finite_or_minus_inf(highest[1]))
             state.previous = float(blocks.value(blocks.last))
-        else:
-            for samples in _samples(item, rates):
-                state.samples(samples)
     return state.running_max
 
 
-def _rises_nondecreasing(state: _RiseState, blocks: "_Blocks") -> None:
+def _rises_nondecreasing(state: _RiseState, blocks: _Blocks) -> None:
     """The rises between consecutive blocks of a nondecreasing piece, by bisection.
 
     The transitions inside blocks ``a..b`` (into ``a+1 .. b``) hold no counted
@@ -777,15 +818,40 @@ def _rises_nondecreasing(state: _RiseState, blocks: "_Blocks") -> None:
     state.test(blocks.start_of(ks), before, lr, peak_before)
 
 
+def _rises_alternating(state: _RiseState, blocks: _Blocks) -> None:
+    """The transition into the piece and the rises between its blocks of alternating sign.
+
+    Only a move from a negative to a positive block can be a rise (a rise needs
+    a positive rate), and every such move is one (``before * rise_factor < 0 <
+    lr``) unless it is the excluded warm-up climb, which needs ``before``, a
+    negative rate, to be the highest rate so far: impossible once a positive
+    block has passed. So the first blocks are tested one by one, enough to hold
+    a positive block and ``MAX_RISES`` rises, and the moves into the positive
+    blocks after them are only counted.
+    """
+    head_last = min(blocks.last, blocks.first + 2 * MAX_RISES + 2)
+    head = np.arange(blocks.first, head_last + 1, dtype=np.int64)
+    state.run(blocks.start_of(head), blocks.values(head))
+    positive = blocks.of_sign(True)
+    if positive is not None and head_last < blocks.last:
+        k0, k1 = positive
+        after_head = k0 + 2 * ((head_last - k0) // 2 + 1)  # the first positive block after the head
+        if after_head <= k1:
+            state.profile.rise_count += (k1 - after_head) // 2 + 1
+        _, top = blocks.class_extremes(k0, k1)
+        state.running_max = max(state.running_max, float(top[1]))
+    state.previous = float(blocks.value(blocks.last))
+
+
 def _low_rates(profile: RateProfile, items: list, rates: _Rates, floor: float) -> None:
     """``low_count``, ``first_low``, ``last_low``: finite rates below ``floor``."""
     mark = None
 
     def add(count: int, low_first: int, low_last: int) -> None:
         profile.low_count += count
-        if profile.first_low is None:
+        if profile.first_low is None or low_first < profile.first_low:
             profile.first_low = low_first
-        profile.last_low = low_last
+        profile.last_low = low_last if profile.last_low is None else max(profile.last_low, low_last)
 
     for item in items:
         if item is _MARK:
@@ -795,23 +861,43 @@ def _low_rates(profile: RateProfile, items: list, rates: _Rates, floor: float) -
             if per_period:
                 profile.low_count += per_period * item.times
                 profile.last_low += item.times * item.shift
-        elif _is_monotone(item):
-            blocks = _Blocks(item, rates)
-            # monotone: the finite rates below the floor are one run of blocks
-            if blocks.up:  # -inf first, then rising: from the first finite block to the last one below
-                k1 = blocks.first_where(lambda v: v != -np.inf)
-                k2 = blocks.first_where(lambda v: ~(v < floor), lo=k1) - 1
-            else:  # +inf first, then falling to -inf: from the first below the floor to the last finite
-                k1 = blocks.first_where(lambda v: v < floor)
-                k2 = blocks.first_where(lambda v: v == -np.inf, lo=k1) - 1
-            if k1 <= k2:
-                low_first, low_last = int(blocks.start_of(k1)), int(blocks.end_of(k2))
-                add(low_last - low_first + 1, low_first, low_last)
+        elif isinstance(item, _Samples):
+            low = _is_low(item.values, floor)
+            if low.any():
+                add(int(item.lengths()[low].sum()), int(item.starts[low][0]), int(item.ends[low][-1]))
         else:
-            for samples in _samples(item, rates):
-                low = _is_low(samples.values, floor)
-                if low.any():
-                    add(int(samples.lengths()[low].sum()), int(samples.starts[low][0]), int(samples.ends[low][-1]))
+            blocks = _Blocks(item, rates)
+            for k0, k1, step in _low_blocks(blocks, floor):
+                add(blocks.updates_in(k0, k1) if step == 2 else int(blocks.end_of(k1) - blocks.start_of(k0)) + 1,
+                    int(blocks.start_of(k0)), int(blocks.end_of(k1)))
+
+
+def _low_blocks(blocks: _Blocks, floor: float) -> Iterator[tuple[int, int, int]]:
+    """Blocks ``k0, k0 + step, ..., k1`` whose rates are finite and below ``floor``."""
+    if blocks.shape == ALTERNATING:
+        # the floor is positive (a fraction of a positive peak): every negative block is below it;
+        # the positive blocks below it are a run at one end of theirs (their rates are monotone)
+        negative = blocks.of_sign(False)
+        if negative is not None:
+            yield negative[0], negative[1], 2
+        positive = blocks.of_sign(True)
+        if positive is not None:
+            k0, k1 = positive
+            low_first, low_last = _is_low(blocks.values([k0, k1]), floor)
+            if low_first:
+                yield k0, (k1 if low_last else blocks.first_where(lambda v: ~(v < floor), k0, k1, 2) - 2), 2
+            elif low_last:
+                yield blocks.first_where(lambda v: v < floor, k0, k1, 2), k1, 2
+        return
+    # monotone: the finite rates below the floor are one run of blocks
+    if blocks.up:  # -inf first, then rising: from the first finite block to the last one below
+        k1 = blocks.first_where(lambda v: v != -np.inf)
+        k2 = blocks.first_where(lambda v: ~(v < floor), lo=k1) - 1
+    else:  # +inf first, then falling to -inf: from the first below the floor to the last finite
+        k1 = blocks.first_where(lambda v: v < floor)
+        k2 = blocks.first_where(lambda v: v == -np.inf, lo=k1) - 1
+    if k1 <= k2:
+        yield k1, k2, 1
 
 
 # ----------------------------------------------------------------------------- piecewise extremes
@@ -833,13 +919,14 @@ def piecewise_extremes(
                 mark = result.count
             elif isinstance(item, _Repeat):  # repeated values: nothing new, nothing earlier
                 result.count += (result.count - mark) * item.times
-            elif _is_monotone(item):
-                result.count += item[0].size
-                for kind, update, value in _monotone_extremes(_Blocks(item, rates)):
-                    _merge(result, kind, update, value)
+            elif isinstance(item, _Samples):
+                _samples_extremes(result, item)
             else:
-                for samples in _samples(item, rates):
-                    _samples_extremes(result, samples)
+                result.count += item[0].size
+                blocks = _Blocks(item, rates)
+                found = _alternating_extremes(blocks) if blocks.shape == ALTERNATING else _monotone_extremes(blocks)
+                for kind, update, value in found:
+                    _merge(result, kind, update, value)
     return result
 
 
@@ -873,7 +960,7 @@ def _samples_extremes(result: Extremes, samples: _Samples) -> None:
         _merge(result, "max", int(starts[k]), values[k])
 
 
-def _monotone_extremes(blocks: "_Blocks") -> Iterator[tuple[str, int, np.float32 | None]]:
+def _monotone_extremes(blocks: _Blocks) -> Iterator[tuple[str, int, np.float32 | None]]:
     """Candidates ``(kind, update, rate)`` of a monotone piece."""
     # infinities sit at the ends: -inf first and +inf last when rising, the reverse when falling
     if np.isinf(blocks.value(blocks.first)):
@@ -888,11 +975,16 @@ def _monotone_extremes(blocks: "_Blocks") -> Iterator[tuple[str, int, np.float32
     # ``early`` is the first finite block, ``late`` the last one; an extreme's first update is the
     # first block comparing equal to it (the sign of a zero is that block's)
     k_late, late_value = late
-    if blocks.up:
-        k_first = blocks.first_where(lambda v: v >= late_value, hi=k_late)
-        yield "min", int(blocks.start_of(early[0])), early[1]
-        yield "max", int(blocks.start_of(k_first)), blocks.value(k_first)
-    else:
-        k_first = blocks.first_where(lambda v: v <= late_value, hi=k_late)
-        yield "max", int(blocks.start_of(early[0])), early[1]
-        yield "min", int(blocks.start_of(k_first)), blocks.value(k_first)
+    k_first = blocks.first_equal(k_late, early[0])
+    yield ("min" if blocks.up else "max"), int(blocks.start_of(early[0])), early[1]
+    yield ("max" if blocks.up else "min"), int(blocks.start_of(k_first)), blocks.value(k_first)
+
+
+def _alternating_extremes(blocks: _Blocks) -> Iterator[tuple[str, int, np.float32]]:
+    """Candidates of an alternating piece: the extremes of each sign (no tie across signs)."""
+    for positive in (True, False):
+        found = blocks.of_sign(positive)
+        if found is not None:
+            (k_min, smallest), (k_max, largest) = blocks.class_extremes(*found)
+            yield "min", int(blocks.start_of(k_min)), smallest
+            yield "max", int(blocks.start_of(k_max)), largest

@@ -29,13 +29,9 @@ from typing import Callable
 
 import numpy as np
 
-from cfgtools.schedule.analysis import Piece, constant, dense, first_true, monotone, periodic
+from cfgtools.schedule.analysis import Piece, alternating, constant, first_true, monotone, periodic
 from cfgtools.schedule.evaluate import evaluate
 from cfgtools.schedule.model import Schedule
-
-#: an alternating staircase is cut into one piece per step up to this many steps, else evaluated densely
-MAX_ALTERNATING_STEPS = 1024
-
 
 def f32(x) -> np.ndarray:
     """Round doubles to float32, as C does when it stores a double in a float (overflowing to inf)."""
@@ -180,33 +176,25 @@ class Cutter:
         """``gamma <= -0``: the sign flips from block to block while the magnitude is monotone.
 
         ``gamma == -1`` repeats two values. Otherwise the magnitude reaches 0 or
-        infinity (or the rate is NaN) and stays there; before that, one
-        constant piece per block (a dense piece when there are more than
-        ``MAX_ALTERNATING_STEPS`` of them). Caffe rejects a negative gamma since
-        2017; darknet accepts a negative ``scale``.
+        infinity (or the rate becomes NaN) and stays there; before that, one
+        alternating piece. ``pow(gamma, n)`` has the sign of ``(-1)^n`` and
+        ``|gamma|^n`` changes by at least a float32 step per block, far more than
+        pow's error, so the blocks of one sign are monotone. Caffe rejects a
+        negative gamma since 2017; darknet accepts a negative ``scale``.
         """
 
         def two_blocks(a: int, b: int) -> list[Piece]:
-            block = a // width
-            origin = block * width
+            origin = a // width * width
             return [periodic(a, b, origin, 2 * width, [constant(origin, origin + width - 1),
                                                         constant(origin + width, origin + 2 * width - 1)])]
 
         if gamma == -1:
             return two_blocks(lo, hi)
         saturated = self.first_update(lo, hi, lambda v: ~np.isfinite(v) | (v == 0))
-        result: list[Piece] = []
-        if saturated > lo:
-            first_block, last_block = lo // width, (saturated - 1) // width
-            if last_block - first_block + 1 > MAX_ALTERNATING_STEPS:
-                result.append(dense(lo, saturated - 1))
-            else:
-                for block in range(first_block, last_block + 1):
-                    result.append(constant(max(lo, block * width), min(saturated - 1, (block + 1) * width - 1)))
-        if saturated <= hi:
-            # zeros of either sign compare equal (constant); infinities alternate (two blocks)
-            result += self.split_nan(
-                saturated, hi,
-                lambda a, b: [constant(a, b)] if self.rates([a])[0] == 0 else two_blocks(a, b),
-            )
+        result = [alternating(lo, saturated - 1, width)] if saturated > lo else []
+        # zeros of either sign compare equal (constant); infinities alternate (two blocks)
+        result += self.split_nan(
+            saturated, hi,
+            lambda a, b: [constant(a, b)] if self.rates([a])[0] == 0 else two_blocks(a, b),
+        )
         return result

@@ -21,7 +21,6 @@ from cfgtools.schedule.analysis import (
     Piece,
     check_pieces,
     constant,
-    dense,
     dense_extremes,
     dense_profile,
     first_true,
@@ -136,12 +135,6 @@ def test_periodic_piece_equals_dense_over_many_periods_and_a_cut_start():
         assert piecewise_extremes(schedule, pieces, first, 5000) == dense_extremes(schedule, first, 5000)
 
 
-def test_a_dense_piece_is_evaluated_update_by_update():
-    schedule = steps([10, 5, 30], [0.0, 3.0, 100.0], horizon=100)
-    both(schedule, [dense(1, 100)], 1, 100, 1)
-    both(schedule, [constant(1, 9), dense(10, 40), constant(41, 100)], 1, 100, 20)
-
-
 def test_empty_range():
     schedule = steps([10], [0.1])
     profile = piecewise_profile(schedule, [], 5, 4, 5, 1e-3, 2.0)
@@ -225,14 +218,12 @@ def test_piecewise_equals_dense_on_densely_cut_pieces(data, framework, setting):
 
 @settings(max_examples=60, deadline=None)
 @given(data=st.data(), setting=settings_st)
-def test_one_dense_piece_or_one_constant_piece_per_update(data, setting):
+def test_one_constant_piece_per_update(data, setting):
     schedule = data.draw(caffe_schedules().filter(lambda s: s.horizon <= 2000))
     first, last = data.draw(analysed_ranges(schedule))
     floor, rise = setting
-    if last >= first:
-        assert_matches_dense(schedule, [dense(first, last)], first, last, floor=floor, rise=rise)
-        singles = [constant(u, u) for u in range(first, last + 1)]
-        assert_matches_dense(schedule, singles, first, last, floor=floor, rise=rise)
+    singles = [constant(u, u) for u in range(first, last + 1)]
+    assert_matches_dense(schedule, singles, first, last, floor=floor, rise=rise)
 
 
 def test_rises_in_a_long_nondecreasing_piece_are_found_without_evaluating_every_update():
