@@ -257,8 +257,8 @@ def darknet_schedules(draw, large: bool = False) -> Schedule:
     if draw(st.booleans()):
         burn_in = BurnIn(iterations=draw(st.integers(1, 3000) | st.integers(-10, -1) | st.just(horizon)),
                          power=draw(powers))
-    return Schedule(framework="darknet", dialect=dialect, base_lr=draw(rates_st), gpus=draw(st.sampled_from([1, 1, 4])),
-                    burn_in=burn_in, policy=policy, horizon=horizon)
+    return Schedule(framework="darknet", dialect=dialect, base_lr=draw(rates_st),
+                    gpus=draw(st.sampled_from([1, 1, 4])), burn_in=burn_in, policy=policy, horizon=horizon)
 
 
 @st.composite

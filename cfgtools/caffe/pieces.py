@@ -112,7 +112,8 @@ def _inv_pieces(cutter: Cutter, gamma: float, power: float, lr: float, lo: int, 
         return [constant(a, b) for a, b in ((lo, min(hi, 0)), (max(lo, 1), hi)) if a <= b]
     gamma64 = np.float64(gamma)
 
-    def base(i: np.ndarray) -> np.ndarray:  # 1.0f + gamma * (float)iter, in float
+    def base(i: np.ndarray) -> np.ndarray:
+        # 1.0f + gamma * (float)iter in float: correctly rounded steps, monotone in iter
         return f32(1.0 + f32(gamma64 * f32(i).astype(np.float64)).astype(np.float64))
 
     return cutter.powers(lo, hi, base, sign(gamma), -power, lr)
@@ -124,7 +125,8 @@ def _poly_pieces(cutter: Cutter, max_iter: int, power: float, lr: float, lo: int
         return [constant(a, b) for a, b in ((lo, min(hi, 0)), (max(lo, 1), hi)) if a <= b]
     denominator = np.float64(np.float32(max_iter))
 
-    def base(i: np.ndarray) -> np.ndarray:  # 1.0f - (float)iter / (float)max_iter, in float
+    def base(i: np.ndarray) -> np.ndarray:
+        # 1.0f - (float)iter / (float)max_iter in float: correctly rounded steps, falling with iter
         ratio = f32(f32(i).astype(np.float64) / denominator)
         return f32(1.0 - ratio.astype(np.float64))
 
@@ -136,7 +138,9 @@ def _sigmoid_pieces(cutter: Cutter, stepsize: int, gamma: float, lr: float, lo: 
     # the iterations whose float is below, equal to, above (float)stepsize ((float)iter is monotone)
     equal_from = first_true(lo, hi, lambda i: f32(i) >= center)
     above_from = first_true(lo, hi, lambda i: f32(i) > center)
-    # -gamma * t rises with t for gamma < 0; 1 / (1 + expf(.)) falls as it rises
+    # t = (float)iter - (float)stepsize and -gamma * t are correctly rounded, so monotone; expf
+    # (assumed monotone, see cfgtools.schedule.decompose), 1 + e and 1 / d too: the rate rises
+    # with iter for gamma > 0
     direction = sign(gamma) * sign(lr)
     result: list[Piece] = []
     for a, b in ((lo, equal_from - 1), (equal_from, above_from - 1), (above_from, hi)):

@@ -78,7 +78,9 @@ def pieces(schedule: Schedule, first: int, last: int) -> list[Piece] | None:
         if first <= burn_end:
             n_float = np.float64(np.float32(n))
 
-            def quotient(b: np.ndarray) -> np.ndarray:  # (float)b / burn_in, in float
+            def quotient(b: np.ndarray) -> np.ndarray:
+                # (float)b / burn_in in float: a conversion and a division, both correctly
+                # rounded, so monotone in b (rising for a positive burn_in)
                 return f32(f32(b).astype(np.float64) / n_float)
 
             result += cutter.powers(first, burn_end, quotient, sign(n), float(burn.power), lr)
@@ -135,7 +137,8 @@ def _poly_pieces(cutter: Cutter, max_batches: int, power: float, lr: float, lo: 
         return [constant(a, b) for a, b in ((lo, min(hi, 0)), (max(lo, 1), hi)) if a <= b]
     denominator = np.float64(np.float32(max_batches))
 
-    def base(b: np.ndarray) -> np.ndarray:  # 1 - (float)b / max_batches, in float
+    def base(b: np.ndarray) -> np.ndarray:
+        # 1 - (float)b / max_batches in float: correctly rounded steps, falling with b
         ratio = f32(f32(b).astype(np.float64) / denominator)
         return f32(1.0 - ratio.astype(np.float64))
 
@@ -144,7 +147,9 @@ def _poly_pieces(cutter: Cutter, max_batches: int, power: float, lr: float, lo: 
 
 def _sigmoid_pieces(cutter: Cutter, step: int, gamma: float, pjreddie: bool, lr: float, lo: int,
                     hi: int) -> list[Piece]:
-    # 1 / (1 + exp(gamma * (b - step))) falls with b for gamma > 0
+    # (float)(b - step), gamma times it rounded to float, 1 + exp(.) and 1 / (.) are monotone
+    # (exp assumed, see cfgtools.schedule.decompose): 1 / (1 + exp(gamma (b - step))) falls with b
+    # for gamma > 0
     direction = -sign(gamma) * sign(lr)
     result: list[Piece] = []
     if pjreddie and step > 0 and lo < step:
@@ -161,7 +166,8 @@ def _sgdr_pieces(cutter: Cutter, cycle: int, mult: int, lr_min: float, lr: float
     """Cycles ``[0, c]``, ``(c, c + c*m]``, ...: ``lr_min + (lr - lr_min)/2 * (1 + cos(pi (b - start) / span))``.
 
     The phase grows with ``b`` inside a cycle (``(float)(b - start)`` times
-    constants) and stays below pi (3.14159265 < pi), where cos falls, so a
+    constants, correctly rounded) and stays below pi (3.14159265 < pi), where
+    cos falls (cos assumed monotone, see cfgtools.schedule.decompose), so a
     cycle is monotone: falling when ``lr - lr_min`` (a float) is positive.
     """
     amplitude = float(np.float32(np.float32(lr) - np.float32(lr_min)))

@@ -13,10 +13,11 @@ Two ways to answer them, with identical results:
   Their cost grows with the number of updates; they are the test oracle.
 - ``piecewise_profile`` / ``piecewise_extremes`` take the schedule cut into a
   short list of :class:`Piece` objects whose shape is known (constant,
-  monotone, a monotone staircase, alternating, periodic) and evaluate the framework's exact
-  arithmetic (``cfgtools.schedule.evaluate.evaluate``) only at the updates
-  that decide an answer: piece boundaries, and crossings found by searching a
-  monotone piece. Their cost grows with the number of pieces, not updates.
+  monotone, a monotone staircase, alternating in sign, periodic) and
+  evaluate the framework's exact arithmetic
+  (``cfgtools.schedule.evaluate.evaluate``) only at the updates that decide
+  an answer: piece boundaries, and crossings found by searching a monotone
+  piece. Their cost grows with the number of pieces, not updates.
 
 This module knows no framework: each framework cuts its own schedules
 (``cfgtools.darknet.pieces``, ``cfgtools.caffe.pieces``), because only it
@@ -316,10 +317,11 @@ def _check_period(piece: Piece) -> None:
         raise ValueError(f"the inner pieces of {piece} must cover one period exactly")
 
 
-# A pass walks a list of items: simple pieces (constant, monotone, dense) in
-# order, plus two markers a periodic piece expands into. ``_MARK`` precedes one
-# full period whose effect every later full period repeats; ``_Repeat`` then
-# stands for ``times`` more copies of it, each ``shift`` updates later.
+# A pass walks a list of items: parts (below) in order, plus two markers a
+# periodic piece expands into. ``_MARK`` precedes one full period whose effect
+# every later full period repeats; ``_Repeat`` then stands for ``times`` more
+# copies of it, each ``shift`` updates later. Runs of constant parts are then
+# grouped into :class:`_Samples`.
 
 
 class _Mark:
@@ -335,13 +337,9 @@ class _Repeat:
     shift: int
 
 
-# A part is a pair ``(piece, lag)``: a simple piece whose rates are those ``lag``
-# updates earlier (0, or a later period's taken from an earlier one).
+#: A part is a pair ``(piece, lag)``: a non-periodic piece whose rates are those
+#: ``lag`` updates earlier (0, or a later period's taken from an earlier one).
 _Part = tuple
-
-
-def _is_blockwise(item) -> bool:
-    return type(item) is tuple and item[0].shape in _BLOCKWISE
 
 
 def _expand(pieces: Sequence[Piece], lo: int, hi: int) -> list:
@@ -522,10 +520,14 @@ class _Blocks:
         self.last = (piece.end - piece.origin) // piece.width
 
     def start_of(self, k):
-        return np.maximum(self.piece.start, self.piece.origin + np.asarray(k, dtype=np.int64) * self.piece.width)
+        """The first update of block(s) ``k`` inside the piece."""
+        nominal = self.piece.origin + np.asarray(k, dtype=np.int64) * self.piece.width
+        return np.maximum(self.piece.start, nominal)
 
     def end_of(self, k):
-        return np.minimum(self.piece.end, self.piece.origin + (np.asarray(k, dtype=np.int64) + 1) * self.piece.width - 1)
+        """The last update of block(s) ``k`` inside the piece."""
+        nominal = self.piece.origin + (np.asarray(k, dtype=np.int64) + 1) * self.piece.width - 1
+        return np.minimum(self.piece.end, nominal)
 
     def block_of(self, update: int) -> int:
         return (update - self.piece.origin) // self.piece.width

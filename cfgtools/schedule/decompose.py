@@ -5,16 +5,19 @@
 (a rate times a power of a float32 quantity that is monotone in the update,
 a geometric staircase) are cut here. Every claim of monotonicity rests on:
 
-- IEEE addition, subtraction, multiplication and division, and conversions
-  between int, float and double, are correctly rounded, hence monotone: if
-  ``x <= y`` then ``x op c <= y op c`` (``c >= 0`` for products and quotients);
-- the libm functions (double ``pow``, ``exp``, ``cos``; float ``powf``,
-  ``expf`` as correctly rounded float results) are monotone where the
-  mathematical function is. They are not all correctly rounded (numpy's
-  vectorised ``exp``/``pow`` differ from glibc's by an ulp now and then), but
-  consecutive float32 arguments differ by far more than that error except where
-  the results are so flat that the final rounding to float32 gives equal
-  values anyway.
+- proved: IEEE addition, subtraction, multiplication, division and the
+  conversions between int, float and double are correctly rounded, hence
+  monotone (``x <= y`` implies ``x op c <= y op c``, with ``c >= 0`` for
+  products and quotients); so are the roundings of a double to float;
+- assumed: the libm functions (double ``pow``, ``exp``, ``cos``; ``powf``,
+  ``expf``) are monotone where the mathematical function is. A correctly
+  rounded function is; numpy's vectorised ``exp``/``pow`` are not (they differ
+  from glibc's by an ulp for a few percent of arguments). Why it holds in
+  practice: the arguments are float32 values or integers, and two consecutive
+  distinct ones move the exact result by far more than an ulp of double unless
+  the function is nearly flat there, and then the final rounding to float32
+  gives equal rates (a float32 step is 2^29 double ulps). The tests compare
+  every piece with dense evaluation (corpus, fixtures, random schedules).
 
 Where the rate can be NaN, the NaN updates of a monotone stretch are at one of
 its ends (the arithmetic makes NaN only as ``0 * inf``, ``inf - inf`` or a
@@ -32,6 +35,7 @@ import numpy as np
 from cfgtools.schedule.analysis import Piece, alternating, constant, first_true, monotone, periodic
 from cfgtools.schedule.evaluate import evaluate
 from cfgtools.schedule.model import Schedule
+
 
 def f32(x) -> np.ndarray:
     """Round doubles to float32, as C does when it stores a double in a float (overflowing to inf)."""
