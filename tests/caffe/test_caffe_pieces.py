@@ -29,6 +29,7 @@ from piecewise_checks import (
 from cfgtools.caffe.pieces import advance_times, pieces
 from cfgtools.errors import InputError
 from cfgtools.schedule.analysis import (
+    ALTERNATING,
     CONSTANT,
     NONDECREASING,
     NONINCREASING,
@@ -125,6 +126,33 @@ def test_step_gamma_zero():
     profile = profile_of(schedule, found)
     assert (profile.first_zero, profile.zero_end) == (100, 999)
     assert_matches_dense(schedule, found, 0, 999)
+
+
+def test_a_negative_gamma_alternates_until_the_rate_underflows():
+    lr = float(f32(0.01))
+    schedule = ca(Exp(gamma=-0.5), horizon=400)
+    found = cut(schedule)
+    assert spans(found) == [(0, found[0].end, ALTERNATING), (found[0].end + 1, 399, CONSTANT)]
+    # lr * (-0.5)^i is exact in double; it rounds to a zero (of either sign) below 2^-150
+    zero = next(i for i in range(400) if f32(lr * 0.5**i) == 0)
+    profile = profile_of(schedule, found)
+    assert (profile.first_zero, profile.zero_end) == (zero, 399)
+    # every move from a negative rate (odd i) to a positive one (even i) is a rise
+    assert profile.rise_count == len(range(2, zero, 2))
+    assert profile.rises[0] == (2, float(f32(-lr / 2)), float(f32(lr / 4)))
+    # below 1e-3 of the peak (lr at 0): every negative rate and the small positive ones
+    low = [i for i in range(400) if f32(lr * (-0.5) ** i) < f32(1e-3 * lr)]
+    assert (profile.low_count, profile.first_low, profile.last_low) == (len(low), low[0], low[-1])
+    assert_matches_dense(schedule, found, 0, 399)
+
+
+def test_a_negative_gamma_close_to_minus_one_over_2_31_iterations():
+    schedule = ca(Exp(gamma=-0.9999), horizon=2**31 - 1)
+    found = cut(schedule)
+    assert [p.shape for p in found] == [ALTERNATING, CONSTANT]
+    profile = profile_of(schedule, found)
+    assert profile.rise_count == (profile.first_zero - 1) // 2  # into every even iteration from 2 on
+    assert_consistent_far(schedule, found, lambda a, b: pieces(schedule, a, b), 0, 2**31 - 2)
 
 
 # ----------------------------------------------------------------------------- poly, inv, sigmoid
