@@ -22,6 +22,8 @@ import time
 
 import numpy as np
 
+from cfgtools.caffe.schedule import caffe_schedule
+from cfgtools.darknet.schedule import darknet_schedule
 from cfgtools.caffe.pieces import pieces as caffe_pieces
 from cfgtools.darknet.pieces import pieces as darknet_pieces
 from cfgtools.schedule.analysis import dense_extremes, dense_profile, piecewise_extremes, piecewise_profile
@@ -39,24 +41,24 @@ def many_steps(count: int, horizon: int) -> Schedule:
     rng = np.random.default_rng(15)
     values = sorted(rng.choice(np.arange(1, horizon), size=count, replace=False).tolist())
     scales = [f32(s) for s in rng.choice([0.5, 0.9, 1.1, 2.0], size=count)]
-    return Schedule(framework="darknet", dialect="alexeyab", base_lr=f32(0.001),
-                    policy=Steps(steps=values, scales=scales), horizon=horizon)
+    return darknet_schedule(dialect="alexeyab", base_lr=f32(0.001),
+                            policy=Steps(steps=values, scales=scales), horizon=horizon)
 
 
 SCHEDULES = {
-    "(a) yolov4-like steps, 500,500 batches": Schedule(
-        framework="darknet", dialect="alexeyab", base_lr=f32(0.0013), burn_in=BurnIn(iterations=1000, power=4.0),
+    "(a) yolov4-like steps, 500,500 batches": darknet_schedule(
+        dialect="alexeyab", base_lr=f32(0.0013), burn_in=BurnIn(iterations=1000, power=4.0),
         policy=Steps(steps=[400000, 450000], scales=[f32(0.1)] * 2), horizon=500_500),
-    "(b) Caffe poly, 10,000,000 iterations": Schedule(
-        framework="caffe", base_lr=f32(0.01), policy=Poly(power=f32(0.9), max_iter=10_000_000), horizon=10_000_000),
-    "(b') Caffe poly, 1,000 iterations": Schedule(
-        framework="caffe", base_lr=f32(0.01), policy=Poly(power=f32(0.9), max_iter=1000), horizon=1000),
+    "(b) Caffe poly, 10,000,000 iterations": caffe_schedule(
+        base_lr=f32(0.01), policy=Poly(power=f32(0.9), max_iter=10_000_000), horizon=10_000_000),
+    "(b') Caffe poly, 1,000 iterations": caffe_schedule(
+        base_lr=f32(0.01), policy=Poly(power=f32(0.9), max_iter=1000), horizon=1000),
     "(c) darknet, 2,000 steps, 2,000,000 batches": many_steps(2000, 2_000_000),
-    "(d) SGDR cycle 1 mult 1, 2^31-1 batches": Schedule(
-        framework="darknet", dialect="alexeyab", base_lr=f32(0.01), policy=Sgdr(cycle=1, mult=1, lr_min=f32(1e-5)),
+    "(d) SGDR cycle 1 mult 1, 2^31-1 batches": darknet_schedule(
+        dialect="alexeyab", base_lr=f32(0.01), policy=Sgdr(cycle=1, mult=1, lr_min=f32(1e-5)),
         horizon=H31),
-    "(e) Caffe step, stepsize 1, 2^31-1 iterations": Schedule(
-        framework="caffe", base_lr=f32(0.01), policy=Step(step=1, gamma=f32(0.9999)), horizon=H31),
+    "(e) Caffe step, stepsize 1, 2^31-1 iterations": caffe_schedule(
+        base_lr=f32(0.01), policy=Step(step=1, gamma=f32(0.9999)), horizon=H31),
 }
 PIECEWISE_ONLY = {"(d) SGDR cycle 1 mult 1, 2^31-1 batches", "(e) Caffe step, stepsize 1, 2^31-1 iterations"}
 

@@ -19,6 +19,8 @@ import math
 import numpy as np
 from hypothesis import strategies as st
 
+from cfgtools.darknet.schedule import darknet_schedule
+from cfgtools.caffe.schedule import caffe_schedule
 from cfgtools.schedule.analysis import (
     ALTERNATING,
     CONSTANT,
@@ -257,7 +259,7 @@ def darknet_schedules(draw, large: bool = False) -> Schedule:
     if draw(st.booleans()):
         burn_in = BurnIn(iterations=draw(st.integers(1, 3000) | st.integers(-10, -1) | st.just(horizon)),
                          power=draw(powers))
-    return Schedule(framework="darknet", dialect=dialect, base_lr=draw(rates_st),
+    return darknet_schedule(dialect=dialect, base_lr=draw(rates_st),
                     gpus=draw(st.sampled_from([1, 1, 4])), burn_in=burn_in, policy=policy, horizon=horizon)
 
 
@@ -283,7 +285,7 @@ def caffe_schedules(draw, large: bool = False) -> Schedule:
     else:
         policy = Sigmoid(gamma=draw(st.sampled_from([0.01, 0.001, 1.0, 0.0, -0.01]).map(f32) | gammas),
                          step=draw(place))
-    return Schedule(framework="caffe", base_lr=draw(rates_st), policy=policy, horizon=horizon)
+    return caffe_schedule(base_lr=draw(rates_st), policy=policy, horizon=horizon)
 
 
 @st.composite

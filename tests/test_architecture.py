@@ -41,6 +41,8 @@ READERS = {
 #: imports of cfgtools modules allowed inside a function, with the reason
 LAZY_OWN_IMPORTS = {
     ("cfgtools.caffe.solver", "cfgtools.caffe.caffe_pb2"): "the generated module imports protobuf",
+    ("cfgtools.darknet.rate", "cfgtools.darknet.pieces"): "it imports numpy, which show must not",
+    ("cfgtools.caffe.rate", "cfgtools.caffe.pieces"): "it imports numpy, which show must not",
 }
 
 

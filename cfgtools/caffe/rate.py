@@ -94,6 +94,11 @@ class CaffeArithmetic(Arithmetic):
         """``current_step_`` saved in a .solverstate after ``updates`` updates (what resume restores)."""
         return restored_step(schedule, updates)
 
+    def pieces(self, schedule: Schedule, first: int, last: int, resume: tuple[int, Any] | None = None) -> Any:
+        from cfgtools.caffe import pieces  # lazy: it imports numpy, which reading a solver does not need
+
+        return pieces.pieces(schedule, first, last, resume)
+
 
 #: the arithmetic every Caffe schedule carries
 ARITHMETIC = CaffeArithmetic()

@@ -160,6 +160,11 @@ class DarknetArithmetic(Arithmetic):
         # darknet restores nothing but the iteration: a resumed run evaluates the same formula
         return rates(schedule, iterations)
 
+    def pieces(self, schedule: Schedule, first: int, last: int, resume: tuple[int, Any] | None = None) -> Any:
+        from cfgtools.darknet import pieces  # lazy: it imports numpy, which reading a cfg does not need
+
+        return pieces.pieces(schedule, first, last)
+
 
 #: the arithmetic every darknet schedule carries
 ARITHMETIC = DarknetArithmetic()

@@ -990,3 +990,26 @@ def _alternating_extremes(blocks: _Blocks) -> Iterator[tuple[str, int, np.float3
             (k_min, smallest), (k_max, largest) = blocks.class_extremes(*found)
             yield "min", int(blocks.start_of(k_min)), smallest
             yield "max", int(blocks.start_of(k_max)), largest
+
+
+# ----------------------------------------------------------------------------- the entry points
+
+
+def profile(schedule: Schedule, first: int, last: int, warm: int, floor_fraction: float, rise_factor: float,
+            resume: tuple[int, int] | None = None) -> RateProfile:
+    """The rate profile of ``first..last``: by pieces when the schedule's arithmetic can cut it, else densely."""
+    pieces = schedule.arithmetic.pieces(schedule, first, last, resume)
+    if pieces is None:
+        return dense_profile(schedule, first, last, warm, floor_fraction, rise_factor, resume)
+    return piecewise_profile(schedule, pieces, first, last, warm, floor_fraction, rise_factor, resume)
+
+
+def extremes(schedule: Schedule, first: int | None = None, last: int | None = None,
+             resume: tuple[int, int] | None = None) -> Extremes:
+    """Min, max, first NaN and first infinity of ``first..last`` (default: every update of a run)."""
+    first = schedule.first_update if first is None else first
+    last = schedule.last_update if last is None else last
+    pieces = schedule.arithmetic.pieces(schedule, first, last, resume)
+    if pieces is None:
+        return dense_extremes(schedule, first, last, resume)
+    return piecewise_extremes(schedule, pieces, first, last, resume)

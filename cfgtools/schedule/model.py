@@ -138,6 +138,14 @@ class Arithmetic(ABC):
         """What a checkpoint written after ``updates`` updates stores besides the iteration (None: nothing)."""
         return None
 
+    def pieces(self, schedule: "Schedule", first: int, last: int, resume: tuple[int, Any] | None = None) -> Any:
+        """``schedule`` over ``first..last`` cut into pieces of known shape (``cfgtools.schedule.analysis.Piece``).
+
+        The analysis then costs what the number of pieces costs, not the number
+        of updates. None: no cut known (the analysis evaluates every update).
+        """
+        return None
+
     def __eq__(self, other: object) -> bool:
         return type(self) is type(other)
 

@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import FIXTURES, corpus_files
-from piecewise_checks import (
+from tests.conftest import FIXTURES, corpus_files
+from tests.piecewise_checks import (
     analysed_ranges,
     assert_consistent_far,
     assert_matches_dense,
@@ -26,6 +26,7 @@ from piecewise_checks import (
     rate,
     settings_st,
 )
+from cfgtools.caffe.schedule import caffe_schedule
 from cfgtools.caffe.pieces import advance_times, pieces
 from cfgtools.errors import InputError
 from cfgtools.schedule.analysis import (
@@ -36,15 +37,16 @@ from cfgtools.schedule.analysis import (
     piecewise_extremes,
     piecewise_profile,
 )
-from cfgtools.schedule.build import load_schedule
+from cfgtools.loading import load_schedule
 from cfgtools.schedule.model import Exp, Inv, MultiStep, Poly, Schedule, ScheduleError, Sigmoid, Step
-from cfgtools.sources import detect_kind, read_source
+from cfgtools.frameworks import recognise
+from cfgtools.sources import read_source
 
 f32 = np.float32
 
 
 def ca(policy, base_lr=0.01, horizon=1000) -> Schedule:
-    return Schedule(framework="caffe", base_lr=float(f32(base_lr)), policy=policy, horizon=horizon)
+    return caffe_schedule(base_lr=float(f32(base_lr)), policy=policy, horizon=horizon)
 
 
 def cut(schedule: Schedule, first: int = 0, last: int | None = None, resume=None):
@@ -241,7 +243,7 @@ def test_every_corpus_solver():
         pytest.skip("shared corpus (next to the repository) is absent")
     compared = 0
     for path in files:
-        if detect_kind(read_source(path)) != "caffe-solver":
+        if getattr(recognise(read_source(path)), "name", None) != "caffe":
             continue
         schedule = load_schedule(path)
         found = pieces(schedule, schedule.first_update, schedule.last_update)

@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import FIXTURES, corpus_files
-from piecewise_checks import (
+from tests.conftest import FIXTURES, corpus_files
+from tests.piecewise_checks import (
     analysed_ranges,
     assert_consistent_far,
     assert_matches_dense,
@@ -27,6 +27,7 @@ from piecewise_checks import (
     settings_st,
     warm_of,
 )
+from cfgtools.darknet.schedule import darknet_schedule
 from cfgtools.darknet.pieces import pieces
 from cfgtools.errors import InputError
 from cfgtools.schedule.analysis import (
@@ -37,7 +38,7 @@ from cfgtools.schedule.analysis import (
     piecewise_extremes,
     piecewise_profile,
 )
-from cfgtools.schedule.build import load_schedule
+from cfgtools.loading import load_schedule
 from cfgtools.schedule.model import (
     BurnIn,
     Constant,
@@ -51,14 +52,15 @@ from cfgtools.schedule.model import (
     Step,
     Steps,
 )
-from cfgtools.sources import detect_kind, read_source
+from cfgtools.frameworks import recognise
+from cfgtools.sources import read_source
 
 f32 = np.float32
 H31 = 2**31 - 1
 
 
 def dn(policy, base_lr=0.01, horizon=1000, burn_in=None, dialect="alexeyab", gpus=1) -> Schedule:
-    return Schedule(framework="darknet", dialect=dialect, base_lr=float(f32(base_lr)), gpus=gpus,
+    return darknet_schedule(dialect=dialect, base_lr=float(f32(base_lr)), gpus=gpus,
                     burn_in=burn_in, policy=policy, horizon=horizon)
 
 
@@ -311,7 +313,7 @@ def test_every_corpus_cfg():
         pytest.skip("shared corpus (next to the repository) is absent")
     compared = 0
     for path in files:
-        if detect_kind(read_source(path)) != "darknet":
+        if getattr(recognise(read_source(path)), "name", None) != "darknet":
             continue
         dialect = "pjreddie" if "pjreddie" in path.parts else "alexeyab"
         schedule = load_schedule(path, dialect=dialect)

@@ -17,7 +17,8 @@ from cfgtools.darknet.document import read_cfg
 from cfgtools.darknet.net import read_net
 from cfgtools.darknet.schedule import darknet_schedule, schedule_from_net
 from cfgtools.loading import load_schedule
-from cfgtools.schedule.evaluate import all_updates, evaluate, extremes, first_index_where, iter_chunks
+from cfgtools.schedule.analysis import dense_extremes, extremes
+from cfgtools.schedule.evaluate import all_updates, evaluate, first_index_where, iter_chunks
 from cfgtools.schedule.model import BurnIn, Schedule, ScheduleError, Sgdr, Sigmoid, Steps
 
 FIX = Path(__file__).resolve().parents[2] / "fixtures" / "darknet"
@@ -229,7 +230,8 @@ def test_chunks_every_and_helpers():
     got = list(iter_chunks(s, 0, 50, every=7, chunk=2))
     assert np.array_equal(np.concatenate([i for i, _ in got]), np.arange(0, 51, 7))
     assert first_index_where(s, lambda it, lr: lr < f32(0.001) * 0.5, start=11) == 20
-    e = extremes(s, chunk=4)
+    e = dense_extremes(s, 1, 50)
+    assert e == extremes(s)  # the same answer by pieces
     assert e.max == float(f32(0.001))  # burn-in ends at 10; the later x10 only restores 0.0001
     assert e.argmax == 10 and e.argmin == 1 and e.count == 50
 

@@ -15,7 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from piecewise_checks import analysed_ranges, assert_matches_dense, caffe_schedules, darknet_schedules, settings_st
+from tests.piecewise_checks import analysed_ranges, assert_matches_dense, caffe_schedules, darknet_schedules, settings_st
+from cfgtools.darknet.schedule import darknet_schedule
+from cfgtools.caffe.schedule import caffe_schedule
 from cfgtools.schedule.analysis import (
     MAX_RISES,
     Piece,
@@ -38,7 +40,7 @@ SGDR_PI = 3.14159265  # darknet's constant (darknet.md section c, SGDR)
 
 
 def darknet(policy, base_lr=0.01, horizon=1000, burn_in=None, dialect="alexeyab") -> Schedule:
-    return Schedule(framework="darknet", dialect=dialect, base_lr=float(f32(base_lr)), burn_in=burn_in,
+    return darknet_schedule(dialect=dialect, base_lr=float(f32(base_lr)), burn_in=burn_in,
                     policy=policy, horizon=horizon)
 
 
@@ -230,7 +232,7 @@ def test_rises_in_a_long_nondecreasing_piece_are_found_without_evaluating_every_
     from cfgtools.schedule.model import Exp
 
     # lr * 1.5^b climbs from 1e-30 to infinity in about 240 updates; with factor 1.2 every update rises
-    schedule = Schedule(framework="caffe", base_lr=float(f32(1e-30)), policy=Exp(gamma=1.5), horizon=H31)
+    schedule = caffe_schedule(base_lr=float(f32(1e-30)), policy=Exp(gamma=1.5), horizon=H31)
     profile = piecewise_profile(schedule, [monotone(0, H31 - 1, +1)], 0, H31 - 1, 0, 1e-3, 1.2)
     with np.errstate(over="ignore"):
         values = [float(f32(float(f32(1e-30)) * 1.5**b)) for b in range(400)]
