@@ -144,7 +144,7 @@ class DarknetLog:
                 counted = start
                 end = data.find(b"\n", start)
                 raw = data[start:] if end < 0 else data[start:end]
-                if start not in other_lines and start != continuation:
+                if start not in other_lines and start != continuation and b"\r" not in raw:
                     row = _row(raw, number)  # the common case: an iteration line and nothing else
                     if row is not None:
                         yield row
@@ -166,9 +166,11 @@ class DarknetLog:
                                 insort(starts, continuation, lo=index)
                                 wanted.add(continuation)
                     yield from _weights_events(raw, number)
-                record = _line(raw, line_number, number)
-                if record is not None:
-                    yield record
+                # a carriage return ends what a terminal shows as a line (progress output, CR-only files)
+                for piece in raw.split(b"\r") if b"\r" in raw else (raw,):
+                    record = _line(piece, line_number, number)
+                    if record is not None:
+                        yield record
         if pending is not None:
             row = _row(pending, pending_line)
             if row is not None:

@@ -194,7 +194,10 @@ def _rate_finding(check: SegmentCheck, segment: Segment, explanation: Explanatio
         said = f"{where}; no single change fits every logged rate (tried: {tried})"
         return Finding(RATE_UNEXPLAINED, first.line, said, first.iteration, numbers)
     numbers["explanation"] = hypothesis.kind
-    numbers.update((name, value if isinstance(value, (int, float)) else str(value)) for name, value in hypothesis.changes)
+    numbers.update((name, value if isinstance(value, (int, float)) else _value(value)) for name, value in hypothesis.changes)
+    if hypothesis.kind == GPU_COUNT:
+        numbers["images_confirm"] = hypothesis.confirmed
+        numbers["gpu_sync_rows"] = hypothesis.sync_gpus > 1
     if explanation.also:
         numbers["also_fits"] = ", ".join(h.kind for h in explanation.also)
     kind, said = _describe(hypothesis, schedule, segment, check)

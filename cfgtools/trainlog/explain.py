@@ -21,7 +21,7 @@ Each candidate is fitted from a bounded sample of the logged rates
 (:class:`~cfgtools.trainlog.compare.Anchors`) in closed form where one exists
 (an offset by binary search on the monotone pieces of the schedule; a
 parameter from the printed value's interval), so the work does not grow with
-``max_iter``; the caller checks the survivors against every logged rate and :func:`choose`\ s.
+``max_iter``; the caller checks the survivors against every logged rate, and :func:`choose` picks the first that fits.
 """
 
 from __future__ import annotations

@@ -43,6 +43,9 @@ RATE_UNEXPLAINED = "rate-unexplained"
 
 Number = float | int | bool | str | None
 
+#: a rate more than this many times the previous one rose (less than its inverse: fell)
+RATE_STEP = 1.1
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -57,7 +60,7 @@ class Finding:
 
 @dataclass(frozen=True)
 class Thresholds:
-    #: a rate this many times the lowest of the last ``window`` rows is unusual (and a resume this much higher a spike)
+    #: a rate this many times the median of the last ``window`` rows is unusual (and a resume this much higher a spike)
     spike_ratio: float = 2.0
     #: rows looked back over (NaN's rate, explosion)
     window: int = 100
@@ -180,19 +183,23 @@ class LossWatcher:
         numbers: dict[str, Number] = {"loss": str(loss), "rate": row.rate}
         said = [f"the loss is {spelled} from iteration {row.iteration} on (the run still writes its weights)"]
         if row.rate is not None:
-            recent = [r for r in run.rates if math.isfinite(r)]
-            lowest = min(recent) if recent else None
-            rise = _ratio(row.rate, lowest)
+            recent = sorted(r for r in run.rates if math.isfinite(r))
+            level = recent[len(recent) // 2] if recent else None
+            rise = _ratio(row.rate, level)
+            highest = not recent or row.rate >= recent[-1]
             expected, agrees = self._expected(row)
             unusual = (agrees is False) or (rise is not None and rise >= self.t.spike_ratio)
-            numbers.update(expected_rate=expected, rate_agrees=agrees, rate_rise=rise, rate_unusual=unusual)
+            numbers.update(expected_rate=expected, rate_agrees=agrees, rate_rise=rise, rate_highest=highest,
+                           rate_unusual=unusual)
             detail = f"the rate there is {format_rate(row.rate)}"
             if agrees is False:
                 detail += f", not the config's {format_rate(expected)}"
             if rise is not None and rise >= self.t.spike_ratio:
-                detail += f", {format_ratio(rise)} the lowest of the last {len(recent)} rows"
+                detail += f", {format_ratio(rise)} the median of the last {len(recent)} rows"
             elif not unusual:
                 detail += " (not unusual" + (": the config's rate" if agrees else "") + ")"
+            if highest and recent:
+                detail += "; the run's highest rate so far"
             said.append(detail)
         self.findings.append(Finding(LOSS_NONFINITE, row.line, "; ".join(said), row.iteration, numbers))
         self._explosion(row, run)
@@ -262,22 +269,24 @@ class LossWatcher:
                 f"{loss:.6g} (initial level {level:.6g}; it had fallen to {self._lowest:.6g})")
         if row.rate is not None and before is not None and before.rate is not None:
             ratio = _ratio(row.rate, before.rate)
-            changed = ratio is None or abs(math.log(ratio)) > math.log(1.1)
+            rose = ratio is None or ratio > RATE_STEP
             expected, agrees = self._expected(row)
-            expected_before, _ = self._expected(before)
-            schedule_ratio = _ratio(expected, expected_before)
-            numbers.update(rate_before=before.rate, rate=row.rate, rate_ratio=ratio, rate_changed=changed,
+            numbers.update(rate_before=before.rate, rate=row.rate, rate_ratio=ratio, rate_rose=rose,
                            expected_rate=expected, rate_agrees=agrees)
-            move = (f"the rate {'changed' if changed else 'changed smoothly'} from {format_rate(before.rate)} "
-                    f"(iteration {before.iteration}) to {format_rate(row.rate)} ({format_ratio(ratio)})")
-            if agrees and not changed:
-                said += f"; {move} and is the config's: the schedule did not cause this"
-            elif agrees:
-                said += f"; {move}, as the config's schedule says ({format_ratio(schedule_ratio)})"
-            elif agrees is False:
-                said += f"; {move}, and the config's rate there is {format_rate(expected)}"
+            if rose:
+                move = "rose"
+            elif ratio is not None and ratio < 1 / RATE_STEP:
+                move = "fell"
             else:
-                said += f"; {move}"
+                move = "changed smoothly"
+            said += (f"; the rate {move} from {format_rate(before.rate)} (iteration {before.iteration}) "
+                     f"to {format_rate(row.rate)} ({format_ratio(ratio)})")
+            if agrees is False:
+                said += f", not the config's {format_rate(expected)}"
+            elif agrees and not rose:
+                said += " and is the config's: the schedule did not cause this"
+            elif agrees:
+                said += ", as the config says"
         self.findings.append(Finding(LOSS_RETURNED, row.line, said, row.iteration, numbers))
 
     # -- the rate at or near 0 ----------------------------------------------------------------

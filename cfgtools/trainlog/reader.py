@@ -4,9 +4,10 @@ Real logs are ``> run.log 2>&1`` captures of a terminal program: they carry
 ANSI escapes (AlexeyAB clears the screen before every iteration line, hank-ai
 colours its numbers and sets the window title), BEL bytes, carriage returns,
 invalid UTF-8 and stderr text glued into the middle of stdout lines. The reader
-therefore works on bytes: lines are split on ``\\n`` only (so line numbers are
-the ones an editor shows), nothing is decoded, and :func:`clean_line` strips the
-terminal noise from the few lines a parser is interested in.
+therefore works on bytes: lines are split on ``\\n`` only, so line numbers are
+the ones an editor shows (a file with no ``\\n`` at all is split on ``\\r``);
+nothing is decoded, and :func:`clean_line` strips the terminal noise from the
+few lines a parser is interested in.
 
 Memory stays constant whatever the file: it is read in blocks of
 :data:`BLOCK_SIZE` bytes, and a line that spans blocks keeps only its last
@@ -95,6 +96,8 @@ class LogLines:
                 raise InputError(f"not a readable gzip file: {_reason(exc)}", self.path) from None
         if not head:
             raise InputError("empty file: no training log lines", self.path)
+        #: lines end with a bare carriage return (no newline at all in the first block): split on it instead
+        self.carriage_returns = b"\n" not in head and b"\r" in head
         if _looks_binary(head):
             what = "compressed data" if self.compressed else "data"
             raise InputError(f"binary {what}, not a text training log", self.path)
@@ -109,6 +112,8 @@ class LogLines:
                 data = stream.read(size + 1)
             except (OSError, EOFError, zlib.error) as exc:
                 raise InputError(f"gzip stream broken: {_reason(exc)}", self.path) from None
+        if self.carriage_returns:
+            data = data.replace(b"\r", b"\n")
         lines = data.split(b"\n")
         if len(data) > size:
             lines.pop()  # cut at the size limit: not a whole line
@@ -133,6 +138,8 @@ class LogLines:
                     ) from None
                 if not block:
                     break
+                if self.carriage_returns:
+                    block = block.replace(b"\r", b"\n")
                 data = carry + block
                 cut = data.rfind(b"\n") + 1
                 if cut == 0:  # no line ends in this block: keep the end of the line only

@@ -115,18 +115,21 @@ class Segmenter:
         #: the first row of a log that starts above iteration 1, held until the next row tells
         #: a resume (101, 102, ...) from a fresh multi-GPU run (darknet on k GPUs prints k, 2k, ...)
         held: Row | None = None
+        multistep: list[Event] = []
         for record in records:
             if type(record) is Event:
                 kind = record.kind
                 if kind in RUN_START_KINDS or kind in WEIGHTS_KINDS:
                     new_run = True
+                elif kind == MULTISTEP_STATUS:
+                    # Caffe prints it among the lines of the iteration it belongs to, before that row is complete
+                    if len(multistep) < MAX_EVENTS:
+                        multistep.append(record)
                 elif current is not None and not new_run:
                     if kind == TRAINING_DONE:
                         current.done = True
                     elif kind == STOPPED_EARLY:
                         current.stopped = True
-                    elif kind == MULTISTEP_STATUS and len(current.multistep) < MAX_EVENTS:
-                        current.multistep.append(record)
                 if len(events) < MAX_EVENTS:
                     events.append(record)
                 continue
@@ -150,6 +153,9 @@ class Segmenter:
                     current.gaps += 1
                     events.append(Event(GAP, row.line, row.iteration))
             row.segment = current.index
+            if multistep:
+                current.multistep.extend(multistep[: MAX_EVENTS - len(current.multistep)])
+                multistep = []
             if events:
                 row.events = tuple(events)
                 events = []
