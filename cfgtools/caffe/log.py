@@ -10,7 +10,8 @@ solvers/sgd_solver.cpp at 9b89154, tools/caffe.cpp):
   3ba20549, January 2017) or ``Iteration N, loss = L`` (before, in the SSD and
   py-faster-rcnn forks, and for the extra forward pass after the last update);
   printed when ``N % display == 0``; L is smoothed over ``average_loss``;
-- ``    Train net output #K: NAME = V (* W = V*W loss)``;
+- ``    Train net output #K: NAME = V (* W = V*W loss)`` (not kept: the last
+  forward pass, not smoothed);
 - ``Iteration N, lr = R`` (``SGDSolver::ApplyUpdate``, same condition, six
   significant digits; forks append ``, m = ..., wd = ...``);
 - ``Iteration N, Testing net (#I)`` then ``    Test net output #K: NAME = V ...``
@@ -25,7 +26,7 @@ solvers/sgd_solver.cpp at 9b89154, tools/caffe.cpp):
   (``--weights``: the schedule starts again at 0), ``Snapshotting to binary
   proto file F``, ``Optimization Done.``, ``Optimization stopped early.``.
 
-The lines of one iteration (test outputs, loss, train outputs, lr) become one
+The lines of one iteration (test outputs, loss, lr) become one
 :class:`~cfgtools.trainlog.model.Row`. NaN and infinity print as ``nan``,
 ``-nan``, ``inf``.
 """
@@ -51,7 +52,7 @@ from cfgtools.trainlog.model import (
     Record,
     Row,
 )
-from cfgtools.trainlog.reader import LogLines, lines_of
+from cfgtools.trainlog.reader import LogLines
 
 _NUM = rb"[-+]?(?:nan|inf|(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)"
 _GLOG = re.compile(rb"[IWEF]\d{4}(?:\d{4})? \d\d:\d\d:\d\d\.\d+ +\d+ [^\s:\]]+:\d+\] ")
@@ -60,7 +61,7 @@ _ITERATION = re.compile(
     + rb")| \((?:" + _NUM + rb") iter/s, (?P<lapse>" + _NUM + rb")s/\d+ iters?\), loss = (?P<loss>" + _NUM
     + rb")|, Testing net \(#(?P<test_net>\d+)\))"
 )
-_OUTPUT = re.compile(rb"    (Train|Test) net output #\d+: (.+?) = (" + _NUM + rb")")
+_TEST_OUTPUT = re.compile(rb"    Test net output #\d+: (.+?) = (" + _NUM + rb")")
 _MULTISTEP = re.compile(rb"MultiStep Status: Iteration (\d+), step = (\d+)")
 #: messages only Caffe prints, for telling a Caffe log from other glog users
 _SNIFF_MESSAGES = (
@@ -91,90 +92,93 @@ class CaffeLog:
 
     def parse(self, chunks: Iterable[tuple[int, bytes]]) -> Iterator[Record]:
         row: Row | None = None  # the iteration being read (several lines)
-        train_outputs: list[Output] = []
         test_outputs: list[Output] = []
         solver: list[bytes] | None = None  # the solver text being collected
         solver_line = solver_size = 0
         test_net = 0
-        names: dict[bytes, str] = {}  # output names repeat on every iteration: decode each once
-        for number, raw in enumerate(lines_of(chunks), 1):
-            if solver is not None:
-                if _GLOG.match(raw) is None:
-                    if solver_size < MAX_SOLVER_TEXT:
-                        solver.append(raw)
-                        solver_size += len(raw) + 1
+        names: dict[bytes, str] = {}  # output names repeat on every test pass: decode each once
+        for first_line, data in chunks:
+            lines = data.split(b"\n")
+            if data.endswith(b"\n"):
+                lines.pop()
+            number = first_line - 1
+            for raw in lines:
+                number += 1
+                if solver is not None:
+                    if _GLOG.match(raw) is None:
+                        if solver_size < MAX_SOLVER_TEXT:
+                            solver.append(raw)
+                            solver_size += len(raw) + 1
+                        continue
+                    yield Event(SOLVER, solver_line, detail=_text(b"\n".join(solver)) + "\n")
+                    solver = None
+                close = raw.find(b"] ")
+                if close < 0:
                     continue
-                yield Event(SOLVER, solver_line, detail=_text(b"\n".join(solver)) + "\n")
-                solver = None
-            close = raw.find(b"] ")
-            if close < 0:
-                continue
-            start = close + 2
-            head = raw[start:start + 4]
-            if head == b"Iter":
-                match = _ITERATION.match(raw, start)
-                if match is None:
-                    continue
-                iteration, lr, old_loss, lapse, loss, net = match.groups()
-                iteration = int(iteration)
-                if row is None or row.iteration != iteration:
-                    if row is not None:
-                        yield _finish(row, train_outputs, test_outputs)
-                        train_outputs, test_outputs = [], []
-                    row = Row(number, iteration)
-                if lr is not None:
-                    row.rate = to_float(lr)
-                    row.rate_line = number
-                    row.precision = SIGNIFICANT_6
-                elif loss is not None:
-                    row.loss = to_float(loss)
-                    row.seconds = to_float(lapse)
-                elif old_loss is not None:
-                    row.loss = to_float(old_loss)
-                else:
-                    test_net = int(net)
-            elif head == b"    ":
-                match = _OUTPUT.match(raw, start)
-                if match is None or row is None:
-                    continue
-                test, name, value = match.groups()
-                outputs = test_outputs if test == b"Test" else train_outputs
-                if len(outputs) < MAX_OUTPUTS:
+                start = close + 2
+                head = raw[start:start + 4]
+                if head == b"Iter":
+                    match = _ITERATION.match(raw, start)
+                    if match is None:
+                        continue
+                    iteration, lr, old_loss, lapse, loss, net = match.groups()
+                    iteration = int(iteration)
+                    if row is None or row.iteration != iteration:
+                        if row is not None:
+                            yield _finish(row, test_outputs)
+                            test_outputs = []
+                        row = Row(number, iteration)
+                    if lr is not None:
+                        row.rate = to_float(lr)
+                        row.rate_line = number
+                        row.precision = SIGNIFICANT_6
+                    elif loss is not None:
+                        row.loss = to_float(loss)
+                        row.seconds = to_float(lapse)
+                    elif old_loss is not None:
+                        row.loss = to_float(old_loss)
+                    else:
+                        test_net = int(net)
+                elif head == b"    ":
+                    # "    Test net output #K: NAME = V": train outputs (the last forward pass) are not kept
+                    match = _TEST_OUTPUT.match(raw, start)
+                    if match is None or row is None or len(test_outputs) >= MAX_OUTPUTS:
+                        continue
+                    name, value = match.groups()
                     label = names.get(name)
                     if label is None:
                         label = _text(name)
                         if len(names) < MAX_OUTPUTS:
                             names[name] = label
-                    outputs.append(Output(test_net if test == b"Test" else 0, label, to_float(value)))
-            elif head == b"Mult":
-                match = _MULTISTEP.match(raw, start)
-                if match:
-                    yield Event(MULTISTEP_STATUS, number, iteration=int(match[1]), values=(("step", float(match[2])),))
-            else:
-                message = raw[start:]
-                event = _event(message, number)
-                if event is None and not message.startswith(b"Initializing solver from parameters:"):
-                    continue
-                if row is not None:  # these lines come between iterations: the row is complete
-                    yield _finish(row, train_outputs, test_outputs)
-                    train_outputs, test_outputs = [], []
-                    row = None
-                if event is not None:
-                    yield event
-                    continue
-                solver, solver_line, solver_size = [], number, 0
-                rest = message[len(b"Initializing solver from parameters:"):].strip()
-                if rest:
-                    solver.append(rest)
+                    test_outputs.append(Output(test_net, label, to_float(value)))
+                elif head == b"Mult":
+                    match = _MULTISTEP.match(raw, start)
+                    if match:
+                        yield Event(MULTISTEP_STATUS, number, iteration=int(match[1]),
+                                    values=(("step", float(match[2])),))
+                else:
+                    message = raw[start:]
+                    event = _event(message, number)
+                    if event is None and not message.startswith(b"Initializing solver from parameters:"):
+                        continue
+                    if row is not None:  # these lines come between iterations: the row is complete
+                        yield _finish(row, test_outputs)
+                        test_outputs = []
+                        row = None
+                    if event is not None:
+                        yield event
+                        continue
+                    solver, solver_line, solver_size = [], number, 0
+                    rest = message[len(b"Initializing solver from parameters:"):].strip()
+                    if rest:
+                        solver.append(rest)
         if solver is not None:
             yield Event(SOLVER, solver_line, detail=_text(b"\n".join(solver)) + "\n")
         if row is not None:
-            yield _finish(row, train_outputs, test_outputs)
+            yield _finish(row, test_outputs)
 
 
-def _finish(row: Row, train_outputs: list[Output], test_outputs: list[Output]) -> Row:
-    if train_outputs:
-        row.train_outputs = tuple(train_outputs)
+def _finish(row: Row, test_outputs: list[Output]) -> Row:
     if test_outputs:
         row.test_outputs = tuple(test_outputs)
     return row

@@ -65,7 +65,7 @@ SIGNIFICANT_6 = Precision("significant", 6)
 
 
 class Output(NamedTuple):
-    """One value of a Caffe ``Train net output #k`` / ``Test net output #k`` line (net: the test net's index)."""
+    """One value of a Caffe ``Test net output #k`` line (net: the test net's index)."""
 
     net: int
     name: str
@@ -123,7 +123,6 @@ class Row:
     images: int | None = None
     epoch: float | None = None
     test_outputs: tuple[Output, ...] = ()
-    train_outputs: tuple[Output, ...] = ()
     rate_line: int | None = None
     precision: Precision | None = None
     segment: int = -1

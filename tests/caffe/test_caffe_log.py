@@ -49,7 +49,7 @@ def test_the_2016_lines_of_issue_12():
         PREFIX + "sgd_solver.cpp:106] Iteration 119000, lr = 0.000922632",
     ])
     assert (row.iteration, row.loss, row.rate, row.line, row.rate_line) == (119000, 2.70265, 0.000922632, 1, 3)
-    assert row.train_outputs == (Output(0, "loss1/loss1", 2.9),) and row.precision == SIGNIFICANT_6
+    assert row.test_outputs == () and row.precision == SIGNIFICANT_6  # train outputs are not kept
 
 
 def test_the_2017_lines_and_the_year_in_newer_glog():
