@@ -71,7 +71,7 @@ _SNIFF_MESSAGES = (
 )
 #: at most this many outputs are kept per iteration, and this many bytes of solver text
 MAX_OUTPUTS = 1024
-MAX_SOLVER_TEXT = 1 << 20
+MAX_SOLVER_TEXT = 1 << 18
 
 
 def to_float(text: bytes) -> float:

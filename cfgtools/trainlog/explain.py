@@ -107,20 +107,12 @@ def candidates(check: SegmentCheck, segment: Segment, images_per_update: int | N
     points = check.anchors.points()
     if schedule is None or precision is None or not points:
         return []
-    sample = _Sample(points, precision)
-    fitters = (
-        lambda: _gpu_count(schedule, check, segment, sample, images_per_update),
-        lambda: _offset(schedule, check, sample),
-        lambda: _base_lr(schedule, check, sample),
-        lambda: _horizon(schedule, check, sample),
-        lambda: _steps(schedule, check, segment, sample),
-        lambda: _power(schedule, check, sample),
-    )
+    fit = _Fit(schedule, check, segment, _Sample(points, precision), images_per_update)
     found: list[Hypothesis] = []
-    for fitter in fitters:
-        for hypothesis in fitter():
-            if hypothesis.fits(sample.iterations, sample.logged, precision):
-                found.append(hypothesis)
+    for fitter in (_gpu_count, _offset, _base_lr, _horizon, _steps, _power):
+        for hypothesis in fitter(fit):
+            if hypothesis.fits(fit.sample.iterations, fit.sample.logged, precision):
+                found.append(hypothesis)  # the first variant that fits the sample
                 break
     return found
 
@@ -141,11 +133,23 @@ class _Sample:
             self.usable = np.isfinite(self.logged) & (self.logged > self.tolerance)
 
 
+@dataclass(frozen=True)
+class _Fit:
+    """What every fitter looks at: the configured schedule, the segment, its comparison and sampled rates."""
+
+    schedule: Schedule
+    check: SegmentCheck
+    segment: Segment
+    sample: _Sample
+    #: darknet's batch x subdivisions per GPU, when the caller knows it
+    images_per_update: int | None
+
+
 # -- 1. GPU count -------------------------------------------------------------------------------
 
 
-def _gpu_count(schedule: Schedule, check: SegmentCheck, segment: Segment, sample: _Sample,
-               images_per_update: int | None) -> list[Hypothesis]:
+def _gpu_count(fit: _Fit) -> list[Hypothesis]:
+    schedule, sample = fit.schedule, fit.sample
     if schedule.framework != "darknet":
         return []
     with np.errstate(all="ignore"):
@@ -158,7 +162,7 @@ def _gpu_count(schedule: Schedule, check: SegmentCheck, segment: Segment, sample
     gpus = round(total)
     if gpus < 1 or gpus == schedule.gpus or gpus > MAX_GPUS or abs(total - gpus) > 0.01 * total:
         return []
-    confirmed = _images_confirm(check, segment, images_per_update, gpus, schedule.gpus)
+    confirmed = _images_confirm(fit, gpus)
     if confirmed is False:
         return []  # the images column says the run had the configured GPU count
     changed = schedule.model_copy(update={"gpus": gpus})
@@ -167,13 +171,14 @@ def _gpu_count(schedule: Schedule, check: SegmentCheck, segment: Segment, sample
             for sync in forms]
 
 
-def _images_confirm(check: SegmentCheck, segment: Segment, images_per_update: int | None, gpus: int,
-                    configured: int) -> bool | None:
-    """True: images per iteration = batch x ``gpus``; False: = batch x ``configured``; None: cannot tell."""
-    per_iteration = check.images.per_iteration if check.images.consistent else None
-    batch = images_per_update
+def _images_confirm(fit: _Fit, gpus: int) -> bool | None:
+    """True: images per iteration = batch x ``gpus``; False: = batch x the configured count; None: cannot tell."""
+    images = fit.check.images
+    per_iteration = images.per_iteration if images.consistent else None
+    configured = fit.schedule.gpus
+    batch = fit.images_per_update
     if batch is None:
-        info = segment.event(BATCH_INFO)  # AlexeyAB prints batch x subdivisions once per GPU
+        info = fit.segment.event(BATCH_INFO)  # AlexeyAB prints batch x subdivisions once per GPU
         batch = int(info.value("batch") or 0) if info is not None else None
     if not per_iteration or not batch:
         return None
@@ -187,7 +192,8 @@ def _images_confirm(check: SegmentCheck, segment: Segment, images_per_update: in
 # -- 2. iteration offset ------------------------------------------------------------------------
 
 
-def _offset(schedule: Schedule, check: SegmentCheck, sample: _Sample) -> list[Hypothesis]:
+def _offset(fit: _Fit) -> list[Hypothesis]:
+    schedule, check, sample = fit.schedule, fit.check, fit.sample
     low = 0
     high = max(schedule.last_update, int(sample.iterations.max()))
     if schedule.policy.kind == "poly":
@@ -195,7 +201,7 @@ def _offset(schedule: Schedule, check: SegmentCheck, sample: _Sample) -> list[Hy
     pieces = monotone_pieces(schedule, low, high)
     if pieces is None:
         return []
-    chosen = _offset_points(check, sample)
+    chosen = _offset_points(check)
     offsets: list[tuple[int, int]] | None = None
     for point in chosen:
         found = preimage(schedule, point.rate, sample.precision, pieces, check.resume)
@@ -215,7 +221,7 @@ def _offset(schedule: Schedule, check: SegmentCheck, sample: _Sample) -> list[Hy
     return hypotheses
 
 
-def _offset_points(check: SegmentCheck, sample: _Sample) -> list[RatePoint]:
+def _offset_points(check: SegmentCheck) -> list[RatePoint]:
     """A few telling points: where the printed rate changes, the first disagreement, the ends."""
     anchors = check.anchors
     chosen: dict[int, RatePoint] = {}
@@ -336,7 +342,8 @@ def _peak_rate(schedule: Schedule) -> float:
     return float(np.float32(np.float32(schedule.base_lr) * np.float32(schedule.gpus)))
 
 
-def _base_lr(schedule: Schedule, check: SegmentCheck, sample: _Sample) -> list[Hypothesis]:
+def _base_lr(fit: _Fit) -> list[Hypothesis]:
+    schedule, check, sample = fit.schedule, fit.check, fit.sample
     with np.errstate(all="ignore"):
         use = sample.usable & np.isfinite(sample.expected) & (sample.expected > 0)
         if not use.any():
@@ -372,7 +379,8 @@ def _policy_points(schedule: Schedule, sample: _Sample) -> np.ndarray:
     return sample.iterations >= schedule.burn_in.iterations
 
 
-def _horizon(schedule: Schedule, check: SegmentCheck, sample: _Sample) -> list[Hypothesis]:
+def _horizon(fit: _Fit) -> list[Hypothesis]:
+    schedule, check, sample = fit.schedule, fit.check, fit.sample
     policy = schedule.policy
     if policy.kind != "poly" or policy.power == 0:
         return []
@@ -400,7 +408,8 @@ def _horizon(schedule: Schedule, check: SegmentCheck, sample: _Sample) -> list[H
     return hypotheses
 
 
-def _steps(schedule: Schedule, check: SegmentCheck, segment: Segment, sample: _Sample) -> list[Hypothesis]:
+def _steps(fit: _Fit) -> list[Hypothesis]:
+    schedule, check, segment, sample = fit.schedule, fit.check, fit.segment, fit.sample
     policy = schedule.policy
     if policy.kind not in ("steps", "multistep", "step"):
         return []
@@ -446,7 +455,8 @@ def _steps(schedule: Schedule, check: SegmentCheck, segment: Segment, sample: _S
                        changes=changes)]
 
 
-def _power(schedule: Schedule, check: SegmentCheck, sample: _Sample) -> list[Hypothesis]:
+def _power(fit: _Fit) -> list[Hypothesis]:
+    schedule, check, sample = fit.schedule, fit.check, fit.sample
     policy = schedule.policy
     peak = _peak_rate(schedule)
     intervals: list[np.ndarray] = []

@@ -60,6 +60,8 @@ class Finding:
 
 @dataclass(frozen=True)
 class Thresholds:
+    """The numbers that decide what counts as a finding (the defaults suit real logs)."""
+
     #: a rate this many times the median of the last ``window`` rows is unusual (and a resume this much higher a spike)
     spike_ratio: float = 2.0
     #: rows looked back over (NaN's rate, explosion)
@@ -153,6 +155,8 @@ class LossWatcher:
 
     def add(self, row: Row) -> None:
         if row.segment != self._segment:
+            self._run.losses.clear()  # the windows serve the current run only
+            self._run.rates.clear()
             self._segment = row.segment
             self._run = _RunState(self.t.window)
             self._runs[row.segment] = self._run

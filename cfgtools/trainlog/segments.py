@@ -20,6 +20,7 @@ is a ``gap`` event, not a new run.
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
@@ -41,8 +42,13 @@ from cfgtools.trainlog.model import (
     Row,
 )
 
-#: Events kept between two rows, and MultiStep Status events kept per segment (a bound for hostile logs).
+# Bounds that keep memory constant on hostile logs (real ones stay far below them):
+#: the last events kept between two rows, and MultiStep Status events kept per segment
 MAX_EVENTS = 256
+#: the last events before a segment's first row kept as its preamble (its start lines are the last ones)
+MAX_PREAMBLE = 32
+#: segments kept; later runs are counted into the last one
+MAX_SEGMENTS = 256
 
 
 @dataclass
@@ -59,6 +65,8 @@ class Segment:
     #: the usual difference between consecutive iterations (Caffe: ``display``)
     step: int | None = None
     gaps: int = 0
+    #: runs after the :data:`MAX_SEGMENTS`-th, counted into this last segment
+    merged_runs: int = 0
     #: the program said it finished (``Optimization Done.``, darknet's final weights)
     done: bool = False
     #: Caffe's ``Optimization stopped early.``
@@ -109,7 +117,7 @@ class Segmenter:
         self.trailing: tuple[Event, ...] = ()
 
     def rows(self, records: Iterable[Record]) -> Iterator[Row]:
-        events: list[Event] = []
+        events: deque[Event] = deque(maxlen=MAX_EVENTS)
         new_run = False
         current: Segment | None = None
         #: the first row of a log that starts above iteration 1, held until the next row tells
@@ -130,11 +138,14 @@ class Segmenter:
                         current.done = True
                     elif kind == STOPPED_EARLY:
                         current.stopped = True
-                if len(events) < MAX_EVENTS:
-                    events.append(record)
+                events.append(record)
                 continue
             row: Row = record  # type: ignore[assignment]
-            if current is None or new_run or row.iteration <= current.last_iteration:
+            if current is not None and len(self.segments) >= MAX_SEGMENTS and (
+                    new_run or row.iteration <= current.last_iteration):
+                current.merged_runs += 1
+                new_run = False
+            elif current is None or new_run or row.iteration <= current.last_iteration:
                 if held is not None:
                     yield held
                     held = None
@@ -158,7 +169,7 @@ class Segmenter:
                 multistep = []
             if events:
                 row.events = tuple(events)
-                events = []
+                events.clear()
             current.last_iteration = row.iteration
             current.last_line = row.line
             current.rows += 1
@@ -175,10 +186,10 @@ class Segmenter:
             yield held
         self.trailing = tuple(events)
 
-    def _open(self, row: Row, previous: Segment | None, events: list[Event]) -> Segment:
+    def _open(self, row: Row, previous: Segment | None, events: deque[Event]) -> Segment:
         segment = Segment(
             index=len(self.segments), kind="start", line=row.line, first_iteration=row.iteration,
-            last_iteration=row.iteration, last_line=row.line, preamble=tuple(events),
+            last_iteration=row.iteration, last_line=row.line, preamble=tuple(events)[-MAX_PREAMBLE:],
         )
         if previous is not None:
             segment.previous_rate = previous.last_rate

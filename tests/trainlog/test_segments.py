@@ -96,3 +96,18 @@ def test_flags_and_bounds():
     (segment,) = segmenter.segments
     assert segment.stopped and len(segment.multistep) == MAX_EVENTS
     assert len(rows[1].events) == MAX_EVENTS
+
+
+def test_a_log_restarting_on_every_row_keeps_a_bounded_number_of_segments():
+    from cfgtools.trainlog.segments import MAX_SEGMENTS
+
+    segmenter, rows = split([row(i % 2 + 1, line=i) for i in range(3 * MAX_SEGMENTS)])
+    assert len(segmenter.segments) == MAX_SEGMENTS and len(rows) == 3 * MAX_SEGMENTS
+    assert segmenter.segments[-1].merged_runs > 0
+
+
+def test_the_preamble_keeps_the_start_lines_after_many_events():
+    records = [row(1), *(Event("checkpoint-saved", 2) for _ in range(1000)), Event(LOADING_WEIGHTS, 3, detail="w"),
+               Event(RATE_HEADER, 4), row(2)]
+    segmenter, _ = split(records)
+    assert segmenter.segments[1].weights.detail == "w" and segmenter.segments[1].rate_header is not None
