@@ -5,11 +5,12 @@ Candidates, from the simplest:
 1. a GPU count (darknet multiplies ``learning_rate`` by ``-gpus N`` right
    after loading, burn-in included): an integer ratio between the logged and
    the configured rate, confirmed when the detector's images column is
-   ``iteration x batch x N``. AlexeyAB's ``train_networks``
-   (src/network_kernels.cu:664-672 at 59596d7) adds ``4 * (N - 1)`` batches to
-   ``seen`` on every fourth iteration to sync the GPUs, and the rate printed on
-   that iteration is computed from that ``seen``: those rows show
-   ``rate(iteration + 4 * (N - 1))``; both forms are tried;
+   ``iteration x batch x N``. AlexeyAB's ``train_networks`` counts N
+   iterations per step and, when the count is a multiple of 4, ``sync_nets``
+   adds ``4 * (N - 1)`` batches to ``seen`` (src/network_kernels.cu:629, 664-668
+   at 59596d7); the rate printed then is computed from that ``seen``
+   (``get_current_rate`` uses ``get_current_batch``, src/network.c:131), so
+   those rows show ``rate(iteration + 4 * (N - 1))``; both forms are tried;
 2. an iteration offset: every logged rate is the config's rate ``d``
    iterations later or earlier (resumed from another checkpoint, a batch
    changed between runs, a ``-clear`` or fine-tune restart);
@@ -21,7 +22,8 @@ Each candidate is fitted from a bounded sample of the logged rates
 (:class:`~cfgtools.trainlog.compare.Anchors`) in closed form where one exists
 (an offset by binary search on the monotone pieces of the schedule; a
 parameter from the printed value's interval), so the work does not grow with
-``max_iter``; the caller checks the survivors against every logged rate, and :func:`choose` picks the first that fits.
+``max_iter``. The caller checks the survivors against every logged rate, and
+:func:`choose` picks the first that fits.
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ STOPPED_EARLY = "stopped-early"  # Caffe "Optimization stopped early." (a reques
 #: Kinds the segmenter derives from the sequence of iterations (not printed by the program).
 RESUME = "resume"
 RESTART = "restart"
-GAP = "gap"
+ITERATION_JUMP = "iteration-jump"  # forward, inside a run: lines missing or multi-GPU
 
 #: A new process starts writing to the log: the next row opens a new segment.
 RUN_START_KINDS = frozenset({RATE_HEADER, SOLVER})

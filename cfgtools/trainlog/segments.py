@@ -14,8 +14,10 @@ A segment is a ``start`` (from scratch, or fine-tuning from weights: darknet's
 first row is 1, Caffe's 0), a ``resume`` (a checkpoint's iteration + 1 in
 darknet, the snapshot's iteration in Caffe), or a ``restart`` (back at the
 start after an earlier segment: ``-clear``, a fine-tune, a new run). A
-forward jump inside a segment (lines missing, or darknet's multi-GPU counter)
-is a ``gap`` event, not a new run.
+forward jump inside a segment is an ``iteration-jump`` event, not a new run:
+lines are missing (an excerpt, a log filtered with grep), or darknet trains on
+several GPUs (pjreddie's ``sync_nets`` adds ``4 * (n - 1)`` batches to ``seen``
+every 4 iterations: src/network.c:1078, 1111 at f6afaab).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from typing import Iterable, Iterator
 
 from cfgtools.trainlog.model import (
     FINETUNING_FROM,
-    GAP,
+    ITERATION_JUMP,
     MULTISTEP_STATUS,
     RATE_HEADER,
     RESTART,
@@ -64,7 +66,8 @@ class Segment:
     rows: int = 0
     #: the usual difference between consecutive iterations (Caffe: ``display``)
     step: int | None = None
-    gaps: int = 0
+    #: forward jumps of the iteration counter
+    jumps: int = 0
     #: runs after the :data:`MAX_SEGMENTS`-th, counted into this last segment
     merged_runs: int = 0
     #: the program said it finished (``Optimization Done.``, darknet's final weights)
@@ -161,8 +164,8 @@ class Segmenter:
                         current.kind = "start"
                         held.events = tuple(event for event in held.events if event.kind != RESUME)
                 elif difference > current.step:
-                    current.gaps += 1
-                    events.append(Event(GAP, row.line, row.iteration))
+                    current.jumps += 1
+                    events.append(Event(ITERATION_JUMP, row.line, row.iteration))
             row.segment = current.index
             if multistep:
                 current.multistep.extend(multistep[: MAX_EVENTS - len(current.multistep)])

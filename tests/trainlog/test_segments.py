@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cfgtools.trainlog.model import (
     FINETUNING_FROM,
-    GAP,
+    ITERATION_JUMP,
     LOADING_WEIGHTS,
     MULTISTEP_STATUS,
     RATE_HEADER,
@@ -85,8 +85,8 @@ def test_darknet_on_k_gpus_starts_at_k():
 def test_forward_jumps_are_gaps_not_runs():
     segmenter, rows = split([row(0), row(40), row(80), row(118160), row(118200)])
     (segment,) = segmenter.segments
-    assert (segment.step, segment.gaps) == (40, 1)
-    assert [e.kind for e in rows[3].events] == [GAP]
+    assert (segment.step, segment.jumps) == (40, 1)
+    assert [e.kind for e in rows[3].events] == [ITERATION_JUMP]
 
 
 def test_flags_and_bounds():
