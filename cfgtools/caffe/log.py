@@ -55,6 +55,7 @@ from cfgtools.trainlog.model import (
 from cfgtools.trainlog.reader import LogLines
 
 _NUM = rb"[-+]?(?:nan|inf|(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)"
+_SEVERITIES = frozenset(b"IWEF")
 _GLOG = re.compile(rb"[IWEF]\d{4}(?:\d{4})? \d\d:\d\d:\d\d\.\d+ +\d+ [^\s:\]]+:\d+\] ")
 _ITERATION = re.compile(
     rb"Iteration (?P<iteration>\d+)(?:, lr = (?P<lr>" + _NUM + rb")|, loss = (?P<old_loss>" + _NUM
@@ -112,10 +113,15 @@ class CaffeLog:
                         continue
                     yield Event(SOLVER, solver_line, detail=_text(b"\n".join(solver)) + "\n")
                     solver = None
-                close = raw.find(b"] ")
-                if close < 0:
-                    continue
-                start = close + 2
+                if raw and raw[0] in _SEVERITIES:  # a glog line: the message follows the first "] "
+                    start = raw.find(b"] ") + 2
+                    if start == 1:
+                        continue
+                else:  # something else (another program's output) may be glued before the glog prefix
+                    prefix = _GLOG.search(raw)
+                    if prefix is None:
+                        continue
+                    start = prefix.end()
                 head = raw[start:start + 4]
                 if head == b"Iter":
                     match = _ITERATION.match(raw, start)

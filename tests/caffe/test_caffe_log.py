@@ -162,3 +162,9 @@ def test_corpus_logs_lose_no_iteration_line_and_agree_with_their_solver(shared, 
         assert {r.iteration for r in parsed} == set(count_lines(path, rb"\] Iteration (\d+)[ ,]")), path
         report = analyse_log(log, configured)
         assert report.rates_agree and report.compared == sum(r.rate is not None for r in parsed), path
+
+
+def test_a_glog_line_glued_after_other_output_is_read():
+    (row,) = rows(["[rank 0] progress 50%" + PREFIX + "solver.cpp:228] Iteration 40, loss = 2.5",
+                   PREFIX + "sgd_solver.cpp:106] Iteration 40, lr = 0.01"])
+    assert (row.iteration, row.loss, row.rate) == (40, 2.5, 0.01)
