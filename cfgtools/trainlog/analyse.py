@@ -37,7 +37,7 @@ from cfgtools.trainlog.findings import (
     format_rate,
     run_findings,
 )
-from cfgtools.trainlog.model import Event
+from cfgtools.trainlog.model import Event, Precision
 from cfgtools.trainlog.segments import Segment, Segmenter
 from cfgtools.trainlog.source import TrainingLog
 
@@ -118,10 +118,12 @@ def analyse_log(
     else:
         schedule_for = schedule
     segmenter = Segmenter()
-    comparator = RateComparator(segmenter.segments, schedule_for)
+    comparator = RateComparator(segmenter.segments, schedule_for, framework=log.framework)
 
     def schedule_of(index: int) -> Schedule | None:
-        return comparator.check(index).schedule
+        """The segment's schedule, if its rates can be compared with it."""
+        check = comparator.check(index)
+        return check.schedule if check.skipped is None else None
 
     watcher = LossWatcher(schedule_of, thresholds)
     for row in segmenter.rows(log.records()):
@@ -147,7 +149,8 @@ def analyse_log(
     )
 
 
-def _verify(log: TrainingLog, proposals: dict[int, list[Hypothesis]], precisions) -> dict[int, list[bool]]:
+def _verify(log: TrainingLog, proposals: dict[int, list[Hypothesis]],
+            precisions: dict[int, Precision | None]) -> dict[int, list[bool]]:
     """Check every proposed hypothesis against every logged rate of its segment (a second pass over the log)."""
     verdicts = {index: [True] * len(hypotheses) for index, hypotheses in proposals.items()}
     pending: dict[int, tuple[list[int], list[float]]] = {index: ([], []) for index in proposals}

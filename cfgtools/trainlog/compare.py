@@ -152,6 +152,7 @@ def multistep_resume(segment: Segment, earlier: Sequence[Segment]) -> tuple[int,
 class RateComparator:
     """Feeds rows in chunks to the schedule engine and keeps a :class:`SegmentCheck` per segment.
 
+    ``framework`` (the log's) skips a schedule of another framework.
     ``on_chunk(rows, expected)`` (optional) receives every row in log order
     with the schedule's rate for it (None when the row has no rate or the
     segment has no schedule), e.g. for an export.
@@ -162,9 +163,11 @@ class RateComparator:
         segments: list[Segment],
         schedule_for: ScheduleFor | None,
         on_chunk: Callable[[list[Row], list[float | None]], None] | None = None,
+        framework: str | None = None,
     ):
         self.segments = segments
         self.schedule_for = schedule_for
+        self.framework = framework
         self.on_chunk = on_chunk
         self.checks: dict[int, SegmentCheck] = {}
         self._rows: list[Row] = []
@@ -184,6 +187,8 @@ class RateComparator:
             found = SegmentCheck(index, schedule)
             if schedule is None:
                 found.skipped = "no schedule to compare with"
+            elif self.framework is not None and schedule.framework != self.framework:
+                found.skipped = f"the config is {schedule.framework}'s, the log {self.framework}'s"
             elif schedule.is_random:
                 found.skipped = "policy=random: darknet draws every rate from rand()"
             elif schedule.framework == "caffe" and schedule.policy.kind == "multistep":

@@ -44,7 +44,7 @@ def export_rows(log: TrainingLog, out: TextIO, fmt: str = "csv",
         schedule_for = schedule
     writer = _JsonWriter(out) if fmt == "json" else _DelimitedWriter(out, "\t" if fmt == "tsv" else ",")
     segmenter = Segmenter()
-    comparator = RateComparator(segmenter.segments, schedule_for, on_chunk=writer.write)
+    comparator = RateComparator(segmenter.segments, schedule_for, on_chunk=writer.write, framework=log.framework)
     for row in segmenter.rows(log.records()):
         comparator.add(row)
     comparator.flush()

@@ -37,10 +37,16 @@ WEIGHTS_KINDS = frozenset({LOADING_WEIGHTS, RESUMING_FROM, FINETUNING_FROM})
 
 @dataclass(frozen=True, slots=True)
 class Precision:
-    """How a program prints a rate: a fixed number of decimals (C ``%f``) or of significant digits (``%g``)."""
+    """How a program prints a rate: a fixed number of decimals (C ``%f``) or of significant digits (``%g``).
+
+    ``float_ulps``: how many float32 ulps the program's rate may differ from
+    the schedule engine's before printing (hank-ai's compiler contractions,
+    see the class constants).
+    """
 
     kind: Literal["decimals", "significant"]
     digits: int
+    float_ulps: int = 0
 
     def text(self, value: float) -> str:
         """``value`` as the program prints it (C's and Python's conversions are both correctly rounded)."""
@@ -58,8 +64,9 @@ class Precision:
 
 #: darknet (AlexeyAB, pjreddie): ``%f``
 FIXED_6 = Precision("decimals", 6)
-#: hank-ai darknet: ``std::fixed << std::setprecision(8)``
-FIXED_8 = Precision("decimals", 8)
+#: hank-ai darknet: ``std::fixed << std::setprecision(8)``; its -Ofast build differs from AlexeyAB's
+#: arithmetic by 1 float32 ulp in poly, burn-in, sgdr and sigmoid rates (darknet-hankai.md C)
+FIXED_8 = Precision("decimals", 8, float_ulps=1)
 #: Caffe: ``LOG(INFO) << rate`` with the stream's default precision
 SIGNIFICANT_6 = Precision("significant", 6)
 

@@ -323,3 +323,10 @@ def test_analysing_100_mb_keeps_memory_flat(tmp_path):
     analysed, compared, agree, growth_mib = result.stdout.split()
     assert (int(analysed), int(compared), agree) == (rows, rows, "True")
     assert int(growth_mib) < 40
+
+
+def test_a_config_of_the_other_framework_is_not_compared():
+    report = analyse_log(open_log(FIXTURES / "pj_detector.log", FORMATS),
+                         load_schedule(FIXTURES / "caffe_multistep.solver.prototxt"))
+    assert report.compared == 0 and report.checks[0].skipped == "the config is caffe's, the log darknet's"
+    assert report.findings == []

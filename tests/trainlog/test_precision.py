@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from cfgtools.trainlog.model import FIXED_6, FIXED_8, SIGNIFICANT_6
+from cfgtools.trainlog.model import FIXED_6, FIXED_8, SIGNIFICANT_6, Precision
 from cfgtools.trainlog.precision import agree
 
 
@@ -49,3 +49,12 @@ def test_printed_text():
     assert SIGNIFICANT_6.text(0.0009226318) == "0.000922632"
     assert SIGNIFICANT_6.text(1e-05) == "1e-05"
     assert str(FIXED_6) == "6 decimals" and str(SIGNIFICANT_6) == "6 significant digits"
+
+
+def test_hank_ai_allows_one_float32_ulp():
+    # darknet-hankai.md C: burn-in poly power 2, batch 1: AlexeyAB 0.00039999999, hank-ai 0.000400000019;
+    # a value 1 ulp under a printing boundary of 8 decimals prints one digit lower in the other build
+    boundary = 0.000400005
+    ulp = 2.0**-23 * boundary
+    assert bool(agree([0.00040001], [boundary - 0.4 * ulp], FIXED_8)[0])
+    assert not bool(agree([0.00040001], [boundary - 0.4 * ulp], Precision("decimals", 8))[0])
