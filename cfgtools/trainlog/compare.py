@@ -133,6 +133,30 @@ class SegmentCheck:
         return self.compared - self.agreed
 
 
+#: AlexeyAB syncs the GPUs every 4 iterations (train_detector calls train_networks(nets, ngpus, train, 4))
+SYNC_INTERVAL = 4
+
+
+def printed_batches(iterations: np.ndarray, sync_gpus: int = 1) -> np.ndarray:
+    """The batch number whose rate darknet prints on each logged iteration.
+
+    The logged iteration itself, except for AlexeyAB trained on ``sync_gpus``
+    GPUs: ``train_networks`` counts the GPUs' iterations and, when the count is
+    a multiple of 4, ``sync_nets`` adds ``4 * (gpus - 1)`` batches to ``seen``
+    (src/network_kernels.cu:629, 664-668 at 59596d7), and ``get_current_rate``
+    reads ``seen`` (src/network.c:131): those rows show the rate that many
+    batches on.
+    """
+    if sync_gpus <= 1:
+        return iterations
+    return np.where(iterations % SYNC_INTERVAL == 0, iterations + SYNC_INTERVAL * (sync_gpus - 1), iterations)
+
+
+def _syncs_gpus(schedule: Schedule, segment: Segment) -> bool:
+    """AlexeyAB on several GPUs (a GPU build: its counter steps by the GPU count; a CPU build steps by 1)."""
+    return schedule.dialect == "alexeyab" and schedule.gpus > 1 and segment.step == schedule.gpus
+
+
 #: Gives the schedule a segment ran with (or None): the configured one, or one read from the log's solver text.
 ScheduleFor = Callable[[Segment], "Schedule | None"]
 
@@ -212,7 +236,10 @@ class RateComparator:
             if check.skipped is None:
                 assert check.schedule is not None
                 logged = np.array(rates, dtype=np.float64)
-                computed = evaluate(check.schedule, iterations, resume=check.resume).astype(np.float64)
+                segment = self.segments[check.segment]
+                sync = check.schedule.gpus if _syncs_gpus(check.schedule, segment) else 1
+                computed = evaluate(check.schedule, printed_batches(iterations, sync),
+                                    resume=check.resume).astype(np.float64)
                 self._compare(check, rated, logged, computed)
             images = [row.images for row in rated]
             if None not in images and rated[0].epoch is None:  # detector rows (the classifier prints seen)

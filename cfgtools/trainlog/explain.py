@@ -5,12 +5,9 @@ Candidates, from the simplest:
 1. a GPU count (darknet multiplies ``learning_rate`` by ``-gpus N`` right
    after loading, burn-in included): an integer ratio between the logged and
    the configured rate, confirmed when the detector's images column is
-   ``iteration x batch x N``. AlexeyAB's ``train_networks`` counts N
-   iterations per step and, when the count is a multiple of 4, ``sync_nets``
-   adds ``4 * (N - 1)`` batches to ``seen`` (src/network_kernels.cu:629, 664-668
-   at 59596d7); the rate printed then is computed from that ``seen``
-   (``get_current_rate`` uses ``get_current_batch``, src/network.c:131), so
-   those rows show ``rate(iteration + 4 * (N - 1))``; both forms are tried;
+   ``iteration x batch x N``. AlexeyAB GPU builds print some rows with the
+   rate 4 * (N - 1) batches on (:func:`~cfgtools.trainlog.compare.printed_batches`),
+   its CPU builds do not: both forms are tried;
 2. an iteration offset: every logged rate is the config's rate ``d``
    iterations later or earlier (resumed from another checkpoint, a batch
    changed between runs, a ``-clear`` or fine-tune restart);
@@ -36,7 +33,7 @@ import numpy as np
 
 from cfgtools.schedule.evaluate import evaluate
 from cfgtools.schedule.model import Schedule
-from cfgtools.trainlog.compare import RatePoint, SegmentCheck
+from cfgtools.trainlog.compare import RatePoint, SegmentCheck, printed_batches
 from cfgtools.trainlog.model import BATCH_INFO, Precision
 from cfgtools.trainlog.precision import agree, half_unit
 from cfgtools.trainlog.segments import Segment
@@ -48,8 +45,6 @@ HORIZON = "horizon"
 STEPS = "steps"
 POWER = "power"
 
-#: AlexeyAB syncs the GPUs every 4 iterations (train_detector calls train_networks(nets, ngpus, train, 4))
-SYNC_INTERVAL = 4
 MAX_GPUS = 1024
 #: more monotone pieces than this (sgdr with sgdr_mult=1 over a long run) and no offset is searched
 MAX_PIECES = 256
@@ -76,9 +71,7 @@ class Hypothesis:
     span: tuple[float, float] | None = None
 
     def expected(self, iterations: np.ndarray) -> np.ndarray:
-        batches = iterations + self.offset
-        if self.sync_gpus > 1:
-            batches = np.where(iterations % SYNC_INTERVAL == 0, batches + SYNC_INTERVAL * (self.sync_gpus - 1), batches)
+        batches = printed_batches(iterations, self.sync_gpus) + self.offset
         return evaluate(self.schedule, batches, resume=self.resume).astype(np.float64)
 
     def fits(self, iterations: np.ndarray, logged: np.ndarray, precision: Precision) -> bool:

@@ -330,3 +330,13 @@ def test_a_config_of_the_other_framework_is_not_compared():
                          load_schedule(FIXTURES / "caffe_multistep.solver.prototxt"))
     assert report.compared == 0 and report.checks[0].skipped == "the config is caffe's, the log darknet's"
     assert report.findings == []
+
+
+def test_alexeyab_on_the_configured_gpus_agrees_once_the_sync_is_counted(tmp_path):
+    def change(f):
+        n = int(f["iteration"]) * 2
+        batch = n + 4 if n % 4 == 0 else n
+        return {**f, "iteration": str(n), "rate": f"{ab_detector_rate(batch, 2):f}", "images": str(n * 32)}
+
+    report = analyse_text(tmp_path, edit_rows(AB_LOG, change), ab_schedule().model_copy(update={"gpus": 2}))
+    assert report.rates_agree and report.compared == 40
