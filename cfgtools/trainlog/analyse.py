@@ -256,19 +256,26 @@ def _describe(hypothesis: Hypothesis, schedule: Schedule, segment: Segment, chec
             said += ": the run's schedule is behind its counter (resumed from another checkpoint, or the batch changed)"
         return RATE_ITERATION_OFFSET, said
     name = setting_name(schedule, hypothesis.kind)
-    value = _value(hypothesis.changes[0][1])
-    configured = {
-        BASE_LR: lambda: f"{schedule.base_lr:.6g}",
-        HORIZON: lambda: str(schedule.horizon),
-        STEPS: lambda: _value(_configured_steps(schedule)),
-        POWER: lambda: f"{getattr(schedule.policy, 'power', None) or (schedule.burn_in.power if schedule.burn_in else 0):.6g}",
-    }[hypothesis.kind]()
-    said = f"{every} fits {name}={value} (the config says {configured})"
+    said = f"{every} fits {name}={_value(hypothesis.changes[0][1])} (the config says {_configured(schedule, hypothesis.kind)})"
     if hypothesis.kind == HORIZON and hypothesis.span is not None and hypothesis.span[0] != hypothesis.span[1]:
         said += f"; any {name} from {int(hypothesis.span[0])} to {int(hypothesis.span[1])} fits"
     return RATE_DIFFERENT_CONFIG, said
 
 
-def _configured_steps(schedule: Schedule) -> object:
+def _configured(schedule: Schedule, kind: str) -> str:
+    """The config's value of the setting a hypothesis changes."""
     policy = schedule.policy
-    return getattr(policy, "steps", None) or getattr(policy, "stepvalues", None) or getattr(policy, "step", None)
+    if kind == BASE_LR:
+        return _value(schedule.base_lr)
+    if kind == HORIZON:
+        return str(schedule.horizon)
+    if kind == STEPS:
+        for field_name in ("steps", "stepvalues", "step"):
+            if hasattr(policy, field_name):
+                return _value(getattr(policy, field_name))
+    if kind == POWER:
+        power = getattr(policy, "power", None)
+        if power is None and schedule.burn_in is not None:
+            power = schedule.burn_in.power
+        return _value(power)
+    raise ValueError(f"no setting for {kind!r}")

@@ -122,6 +122,7 @@ class _RunState:
 
 
 def _loss(row: Row) -> float | None:
+    """The loss the findings watch: darknet's loss of the iteration, Caffe's smoothed loss (avg loss if none)."""
     return row.loss if row.loss is not None else row.avg_loss
 
 
@@ -168,7 +169,7 @@ class LossWatcher:
                 run.peak = rate
             elif 0 <= rate < run.peak * self.t.near_zero_ratio:
                 self._near_zero(row, run)
-        loss = row.loss if row.loss is not None else row.avg_loss
+        loss = row.loss if row.loss is not None else row.avg_loss  # _loss(row), inline: it runs once per row
         if loss is not None:
             if -math.inf < loss < math.inf:
                 run.losses.append(row)
@@ -185,7 +186,7 @@ class LossWatcher:
     def _nonfinite(self, row: Row, loss: float, run: _RunState) -> None:
         spelled = "NaN" if math.isnan(loss) else "infinite"
         numbers: dict[str, Number] = {"loss": str(loss), "rate": row.rate}
-        said = [f"the loss is {spelled} from iteration {row.iteration} on (the run still writes its weights)"]
+        said = [f"the loss turns {spelled} at iteration {row.iteration} (the program goes on and saves its weights)"]
         if row.rate is not None:
             recent = sorted(r for r in run.rates if math.isfinite(r))
             level = recent[len(recent) // 2] if recent else None
@@ -267,7 +268,7 @@ class LossWatcher:
 
     def _returned(self, level: float) -> None:
         row, before = self._first_returned(self.t.returned_fraction * level)
-        loss = row.loss if row.loss is not None else row.avg_loss
+        loss = _loss(row)
         numbers: dict[str, Number] = {"loss": loss, "initial_loss": level, "lowest_loss": self._lowest}
         said = (f"the loss returns to its initial level at iteration {row.iteration}: "
                 f"{loss:.6g} (initial level {level:.6g}; it had fallen to {self._lowest:.6g})")
