@@ -23,7 +23,7 @@ import numpy as np
 
 from cfgtools.schedule.evaluate import rate_at
 from cfgtools.schedule.model import Schedule
-from cfgtools.trainlog.model import SIGNIFICANT_6, Row
+from cfgtools.trainlog.model import FIXED_6, SIGNIFICANT_6, Row
 from cfgtools.trainlog.precision import agree
 from cfgtools.trainlog.segments import Segment
 
@@ -426,7 +426,9 @@ def _header(segment: Segment, schedule: Schedule, momentum: float | None, decay:
     for name, value, expected in checks:
         if value is None or expected is None:
             continue
-        if bool(agree([value], [float(np.float32(expected))], SIGNIFICANT_6)[0]):
+        # AlexeyAB and pjreddie print the header with %g, hank-ai with 6 decimals
+        computed = [float(np.float32(expected))]
+        if bool(agree([value], computed, SIGNIFICANT_6)[0] or agree([value], computed, FIXED_6)[0]):
             continue
         numbers: dict[str, Any] = {"name": name, "logged": value, "configured": expected, "ratio": _ratio(value, expected)}
         said = f"the log's header says {name.replace('_', ' ')} {value:.6g}, the config gives {expected:.6g}"

@@ -192,3 +192,11 @@ def test_thresholds_are_settable(tmp_path):
     log = open_log(tmp_path / "train.log", FORMATS)
     report = analyse_log(log, pj_schedule(), thresholds=Thresholds(near_zero_share=0.01))
     assert finding(report, RATE_NEAR_ZERO).numbers["rows"] == 2  # 59 and 60 print 0.000001 and 0.000000
+
+
+def test_hank_ai_prints_its_header_with_6_decimals(tmp_path):
+    text = (FIXTURES / "hank_detector.log").read_text().replace("Decay: 0.000500", "Decay: 0.000512")
+    schedule = load_schedule(FIXTURES / "hank_detector.cfg", "alexeyab")
+    assert kinds(analyse_text(tmp_path, text, schedule, TrainingSetup(decay=0.00051234))) == []
+    found = finding(analyse_text(tmp_path, text, schedule, TrainingSetup(decay=0.0005)), HEADER_MISMATCH)
+    assert (found.numbers["name"], found.numbers["logged"]) == ("decay", 0.000512)
