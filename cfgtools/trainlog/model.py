@@ -113,12 +113,14 @@ class Row:
     - ``images``: darknet's images column (detector: iteration x batch x
       GPUs, a C int that wraps; classifier: ``seen``);
     - ``epoch``: the classifier's epoch column;
+    - ``test_outputs``: Caffe's test pass at this iteration;
     - ``line``: the line that names the iteration first; ``rate_line`` the
       line of the rate (Caffe prints it on its own line).
 
     ``segment`` and ``events`` are filled in by the segmenter
     (:mod:`cfgtools.trainlog.segments`): the run this row belongs to, and the
-    events logged since the previous row.
+    events logged since the previous row. (The darknet parser passes the
+    fields by position, once per iteration: keep their order.)
     """
 
     line: int
