@@ -340,3 +340,23 @@ def test_alexeyab_on_the_configured_gpus_agrees_once_the_sync_is_counted(tmp_pat
 
     report = analyse_text(tmp_path, edit_rows(AB_LOG, change), ab_schedule().model_copy(update={"gpus": 2}))
     assert report.rates_agree and report.compared == 40
+
+
+def test_caffe_other_stepvalues_are_read_off_the_multistep_status_lines(tmp_path):
+    edited = config(tmp_path, "caffe_multistep.solver.prototxt", "stepvalue: 20\nstepvalue: 30",
+                    "stepvalue: 24\nstepvalue: 36")
+    report = analyse_log(open_log(FIXTURES / "caffe_multistep.log", FORMATS), load_schedule(edited))
+    found = finding(report, RATE_DIFFERENT_CONFIG)
+    assert found.numbers["steps"] == "20,30" and "stepvalue=20,30 (the config says 24,36)" in found.message
+
+
+def test_caffe_another_stepsize_is_fitted_on_a_real_log(shared, tmp_path):
+    corpus = shared / "corpus" / "logs" / "caffe"
+    if not (corpus / "step.log").exists():
+        pytest.skip("the shared corpus has no step.log")
+    solver = (corpus / "step.solver.prototxt").read_text()
+    stepsize = int(re.search(r"stepsize: (\d+)", solver).group(1))
+    edited = tmp_path / "edited.prototxt"
+    edited.write_text(solver.replace(f"stepsize: {stepsize}", f"stepsize: {stepsize + 7}"))
+    found = finding(analyse_log(open_log(corpus / "step.log", FORMATS), load_schedule(edited)), RATE_DIFFERENT_CONFIG)
+    assert found.numbers["step"] == stepsize and f"stepsize={stepsize} (the config says {stepsize + 7})" in found.message
