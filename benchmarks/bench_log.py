@@ -29,15 +29,17 @@ from pathlib import Path
 
 import numpy as np
 
+from cfgtools.darknet.schedule import darknet_schedule
+from cfgtools.caffe.schedule import caffe_schedule
 from cfgtools.schedule.evaluate import evaluate
 from cfgtools.schedule.model import BurnIn, Poly, Schedule, Steps
 
-DARKNET = Schedule(
-    framework="darknet", dialect="alexeyab", base_lr=float(np.float32(0.001)),
+DARKNET = darknet_schedule(
+    dialect="alexeyab", base_lr=float(np.float32(0.001)),
     burn_in=BurnIn(iterations=1000, power=4.0),
     policy=Steps(steps=[400000, 450000], scales=[float(np.float32(0.1))] * 2), horizon=500_500,
 )
-CAFFE = Schedule(framework="caffe", base_lr=float(np.float32(0.01)),
+CAFFE = caffe_schedule(base_lr=float(np.float32(0.01)),
                  policy=Poly(power=float(np.float32(0.9)), max_iter=10_000_000), horizon=10_000_000)
 TARGET_MB_S = 50.0
 TARGET_RSS_MIB = 100.0

@@ -25,7 +25,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "cfgtools"
 BASE = {"cfgtools", "cfgtools.errors", "cfgtools.positions", "cfgtools.resources", "cfgtools.values",
         "cfgtools.files", "cfgtools.sources"}
 #: the framework-neutral layer
-NEUTRAL_PREFIXES = ("cfgtools.schedule",)
+NEUTRAL_PREFIXES = ("cfgtools.schedule", "cfgtools.trainlog")
 NEUTRAL = {"cfgtools.plugin"}
 #: the one road from a path to a loaded config
 LOADER = {"cfgtools.loading", "cfgtools.frameworks"}

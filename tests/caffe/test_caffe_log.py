@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from cfgtools.caffe.log import CAFFE_LOG, solver_text
-from cfgtools.schedule.build import load_schedule
+from cfgtools.loading import load_schedule
 from cfgtools.trainlog.analyse import analyse_log
 from cfgtools.trainlog.model import (
     CHECKPOINT_SAVED,

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from cfgtools.darknet.log import DARKNET_LOG, to_float
-from cfgtools.schedule.build import load_schedule
+from cfgtools.loading import load_schedule
 from cfgtools.trainlog.analyse import analyse_log
 from cfgtools.trainlog.model import (
     BATCH_INFO,

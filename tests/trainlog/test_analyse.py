@@ -14,8 +14,9 @@ import sys
 
 import pytest
 
+from cfgtools.darknet.schedule import darknet_schedule
 from cfgtools.errors import InputError
-from cfgtools.schedule.build import load_schedule
+from cfgtools.loading import load_schedule
 from cfgtools.trainlog import compare
 from cfgtools.trainlog.analyse import TrainingSetup, analyse_log
 from cfgtools.trainlog.findings import (
@@ -29,7 +30,7 @@ from cfgtools.trainlog.findings import (
     RUN_STOPPED_EARLY,
 )
 from cfgtools.trainlog.source import open_log
-from trainlog_helpers import (
+from tests.trainlog.trainlog_helpers import (
     FIXTURES,
     FORMATS,
     ab_detector_rate,
@@ -302,12 +303,13 @@ MEASURE = """
 import resource, sys
 from cfgtools.caffe.log import CAFFE_LOG
 from cfgtools.darknet.log import DARKNET_LOG
-from cfgtools.schedule.model import Constant, Schedule
+from cfgtools.darknet.schedule import darknet_schedule
+from cfgtools.schedule.model import Constant
 from cfgtools.trainlog.analyse import analyse_log
 from cfgtools.trainlog.source import open_log
 
 log = open_log(sys.argv[1], [DARKNET_LOG, CAFFE_LOG])
-schedule = Schedule(framework="darknet", dialect="alexeyab", base_lr=0.001, policy=Constant(), horizon=900000)
+schedule = darknet_schedule(dialect="alexeyab", base_lr=0.001, policy=Constant(), horizon=900000)
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 report = analyse_log(log, schedule)
 after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

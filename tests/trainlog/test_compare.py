@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from cfgtools.darknet.schedule import darknet_schedule
+from cfgtools.caffe.schedule import caffe_schedule
 from cfgtools.schedule.model import Constant, MultiStep, Random, Schedule, Steps
-from cfgtools.trainlog.compare import Anchors, ImagesColumn, RateComparator, multistep_resume
+from cfgtools.trainlog.compare import Anchors, ImagesColumn, RateComparator, RatePoint, multistep_resume
 from cfgtools.trainlog.model import FIXED_6, MULTISTEP_STATUS, SIGNIFICANT_6, Event, Row
 from cfgtools.trainlog.segments import Segment, Segmenter
 
@@ -13,7 +15,7 @@ f32 = np.float32
 
 
 def darknet_constant(lr: float = 0.001) -> Schedule:
-    return Schedule(framework="darknet", dialect="alexeyab", base_lr=float(f32(lr)), policy=Constant(), horizon=10**6)
+    return darknet_schedule(dialect="alexeyab", base_lr=float(f32(lr)), policy=Constant(), horizon=10**6)
 
 
 def compare(rows: list[Row], schedule) -> RateComparator:
@@ -50,7 +52,6 @@ def test_the_sample_stays_bounded_and_spread():
 
 
 def _point(iteration, rate):
-    from cfgtools.trainlog.compare import RatePoint
 
     return RatePoint(int(iteration), float(rate), int(iteration))
 
@@ -72,7 +73,7 @@ def test_classifier_rows_do_not_feed_the_images_column():
 
 def test_random_policy_and_no_schedule_are_skipped_with_a_reason():
     rows = [Row(line=1, iteration=1, rate=0.5, precision=FIXED_6)]
-    random_schedule = Schedule(framework="darknet", dialect="alexeyab", base_lr=1.0, policy=Random(power=1.0),
+    random_schedule = darknet_schedule(dialect="alexeyab", base_lr=1.0, policy=Random(power=1.0),
                                horizon=10)
     (check,) = compare(rows, random_schedule).checks.values()
     assert check.skipped.startswith("policy=random") and check.compared == 0
@@ -91,7 +92,7 @@ def test_a_resumed_caffe_multistep_run_keeps_the_logged_step():
 def test_caffe_multistep_resume_is_applied():
     # caffe.md 4: A = {50, 150} snapshotted at 100 (step 1), resumed with B = {120, 130, 180}: 0.05 until 130
     gamma = float(f32(0.5))
-    schedule_b = Schedule(framework="caffe", base_lr=float(f32(0.1)), policy=MultiStep(stepvalues=[120, 130, 180],
+    schedule_b = caffe_schedule(base_lr=float(f32(0.1)), policy=MultiStep(stepvalues=[120, 130, 180],
                           gamma=gamma), horizon=200)
     records = [Event(MULTISTEP_STATUS, 1, iteration=50, values=(("step", 1.0),)), Row(line=2, iteration=99,
                rate=0.05, precision=SIGNIFICANT_6), Event("resuming-from", 3),
@@ -109,7 +110,7 @@ def test_caffe_multistep_resume_is_applied():
 
 def test_on_chunk_gets_every_row_in_order_with_its_expected_rate():
     seen = []
-    schedule = Schedule(framework="darknet", dialect="alexeyab", base_lr=float(f32(0.01)),
+    schedule = darknet_schedule(dialect="alexeyab", base_lr=float(f32(0.01)),
                         policy=Steps(steps=[3], scales=[float(f32(0.1))]), horizon=10)
     segmenter = Segmenter()
     comparator = RateComparator(segmenter.segments, lambda s: schedule, on_chunk=lambda rows, expected: seen.extend(

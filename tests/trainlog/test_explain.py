@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from cfgtools.darknet.schedule import darknet_schedule
 from cfgtools.schedule.model import BurnIn, Constant, Poly, Random, Schedule, Sgdr, Steps
 from cfgtools.trainlog.explain import (
     BASE_LR,
@@ -17,7 +18,7 @@ from cfgtools.trainlog.explain import (
     shortest_decimal,
 )
 from cfgtools.trainlog.model import FIXED_6
-from trainlog_helpers import darknet_rate
+from tests.trainlog.trainlog_helpers import darknet_rate
 
 f32 = np.float32
 
@@ -36,19 +37,19 @@ def test_intersect():
 
 
 def pj_poly() -> Schedule:
-    return Schedule(framework="darknet", dialect="pjreddie", base_lr=float(f32(0.001)),
+    return darknet_schedule(dialect="pjreddie", base_lr=float(f32(0.001)),
                     burn_in=BurnIn(iterations=10, power=2.0), policy=Poly(power=2.0, max_iter=60), horizon=60)
 
 
 def test_monotone_pieces():
     assert monotone_pieces(pj_poly(), 0, 60) == [(0, 9), (10, 60)]
-    steps = Schedule(framework="darknet", dialect="alexeyab", base_lr=0.01, policy=Steps(steps=[15, 5], scales=[2.0, 0.5]),
+    steps = darknet_schedule(dialect="alexeyab", base_lr=0.01, policy=Steps(steps=[15, 5], scales=[2.0, 0.5]),
                      horizon=30)
     assert monotone_pieces(steps, 1, 30) == [(1, 4), (5, 14), (15, 30)]
-    sgdr = Schedule(framework="darknet", dialect="alexeyab", base_lr=0.01, policy=Sgdr(cycle=8, mult=2, lr_min=0.0),
+    sgdr = darknet_schedule(dialect="alexeyab", base_lr=0.01, policy=Sgdr(cycle=8, mult=2, lr_min=0.0),
                     horizon=100)
     assert monotone_pieces(sgdr, 0, 100) == [(0, 8), (9, 24), (25, 56), (57, 100)]  # darknet.md c, SGDR minima
-    random = Schedule(framework="darknet", dialect="alexeyab", base_lr=0.01, policy=Random(power=1.0), horizon=10)
+    random = darknet_schedule(dialect="alexeyab", base_lr=0.01, policy=Random(power=1.0), horizon=10)
     assert monotone_pieces(random, 0, 10) is None
 
 
@@ -62,7 +63,7 @@ def test_preimage_finds_every_iteration_that_prints_the_value(printed):
 
 
 def test_choose_takes_the_first_that_fits_every_rate():
-    schedule = Schedule(framework="darknet", dialect="alexeyab", base_lr=0.001, policy=Constant(), horizon=10)
+    schedule = darknet_schedule(dialect="alexeyab", base_lr=0.001, policy=Constant(), horizon=10)
     gpu = Hypothesis(GPU_COUNT, schedule.model_copy(update={"gpus": 2}))
     lr = Hypothesis(BASE_LR, schedule.model_copy(update={"base_lr": 0.002}))
     assert choose([gpu, lr], [True, True]).hypothesis is gpu

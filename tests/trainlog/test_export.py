@@ -8,10 +8,10 @@ import json
 
 import pytest
 
-from cfgtools.schedule.build import load_schedule
+from cfgtools.loading import load_schedule
 from cfgtools.trainlog.export import COLUMNS, export_rows
 from cfgtools.trainlog.source import open_log
-from trainlog_helpers import FIXTURES, FORMATS, ab_detector_rate, edit_rows
+from tests.trainlog.trainlog_helpers import FIXTURES, FORMATS, ab_detector_rate, edit_rows
 
 
 def export(path, fmt, schedule=None) -> tuple[int, str]:

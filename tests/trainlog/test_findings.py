@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cfgtools.schedule.build import load_schedule
+from cfgtools.loading import load_schedule
 from cfgtools.trainlog.analyse import TrainingSetup, analyse_log
 from cfgtools.trainlog.findings import (
     HEADER_MISMATCH,
@@ -19,7 +19,8 @@ from cfgtools.trainlog.findings import (
     Thresholds,
 )
 from cfgtools.trainlog.source import open_log
-from trainlog_helpers import (
+from tests.trainlog.trainlog_helpers import (
+    DARKNET_ROW,
     FIXTURES,
     FORMATS,
     analyse_text,
@@ -114,7 +115,6 @@ def test_noise_is_not_a_return(tmp_path):
 
 
 def _fields(text):
-    from trainlog_helpers import DARKNET_ROW
 
     return [m.groupdict() for m in DARKNET_ROW.finditer(text)]
 

@@ -12,7 +12,7 @@ import pytest
 from cfgtools.errors import InputError
 from cfgtools.trainlog import reader
 from cfgtools.trainlog.reader import LogLines, clean_line, lines_of
-from trainlog_helpers import write_big_log
+from tests.trainlog.trainlog_helpers import write_big_log
 
 
 def write(tmp_path: Path, data: bytes, name: str = "train.log") -> Path:

@@ -17,7 +17,7 @@ from cfgtools.trainlog.model import (
     Event,
     Row,
 )
-from cfgtools.trainlog.segments import MAX_EVENTS, Segmenter
+from cfgtools.trainlog.segments import MAX_EVENTS, MAX_SEGMENTS, Segmenter
 
 
 def row(iteration: int, rate: float | None = 0.001, line: int | None = None) -> Row:
@@ -99,7 +99,6 @@ def test_flags_and_bounds():
 
 
 def test_a_log_restarting_on_every_row_keeps_a_bounded_number_of_segments():
-    from cfgtools.trainlog.segments import MAX_SEGMENTS
 
     segmenter, rows = split([row(i % 2 + 1, line=i) for i in range(3 * MAX_SEGMENTS)])
     assert len(segmenter.segments) == MAX_SEGMENTS and len(rows) == 3 * MAX_SEGMENTS

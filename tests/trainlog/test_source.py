@@ -9,7 +9,7 @@ import pytest
 from cfgtools.errors import InputError
 from cfgtools.trainlog.model import Row
 from cfgtools.trainlog.source import detect_format, open_log
-from trainlog_helpers import FIXTURES, FORMATS
+from tests.trainlog.trainlog_helpers import FIXTURES, FORMATS
 
 
 @pytest.mark.parametrize(
