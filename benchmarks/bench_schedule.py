@@ -13,6 +13,7 @@ Run: python benchmarks/bench_schedule.py
 
 from __future__ import annotations
 
+import importlib.util
 import time
 
 import numpy as np
@@ -20,7 +21,7 @@ import numpy as np
 from cfgtools.caffe.schedule import caffe_schedule
 from cfgtools.darknet.schedule import darknet_schedule
 from cfgtools.schedule.evaluate import all_updates, extremes, iter_chunks
-from cfgtools.schedule.model import BurnIn, Poly, Steps
+from cfgtools.schedule.model import BurnIn, Poly, Schedule, Steps
 
 YOLO = darknet_schedule(
     "alexeyab", float(np.float32(0.0013)),
@@ -88,9 +89,7 @@ def main() -> None:
     rows.append(("(b) min/max over the horizon (chunked)", t_b_ext))
     for label, seconds in rows:
         print(f"{label:<56} {seconds * 1000:10.1f} ms")
-    try:
-        import torch  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("torch") is None:
         print("torch is not importable: skipping the torch comparison")
         return
     t_ta = best_of(torch_yolo, repeat=1)
