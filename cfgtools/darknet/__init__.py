@@ -8,3 +8,6 @@
 
 DIALECTS = ("alexeyab", "pjreddie")
 DEFAULT_DIALECT = "alexeyab"
+
+#: the constant get_current_rate uses for pi in SGDR (src/network.c), instead of M_PI
+SGDR_PI = 3.14159265

@@ -8,9 +8,8 @@ import numpy as np
 import pytest
 
 from conftest import FIXTURES, corpus_files, require_torch
-from convert_contract import check_contract, import_emitted, step_real
+from convert_contract import check_contract, import_emitted, load_recipe, step_real
 from cfgtools.convert.plan import RefuseError, choose
-from cfgtools.convert.recipe import load_recipe
 from cfgtools.convert.torch_emitter import emit_torch
 from cfgtools.errors import InputError
 from cfgtools.schedule.model import ScheduleError
