@@ -239,7 +239,7 @@ class Framework(ABC):
         iteration ``first_update + k - 1`` of each), so a candidate is a guess
         that is checked, never trusted. The default offers none.
         """
-        return Expression(notes=[f"cfgtools cannot write a {self.noun}"])
+        return Expression(notes=(f"cfgtools cannot write a {self.noun}",))
 
     def write_recipe(self, recipe: Recipe, schedule: Schedule) -> WrittenRecipe:
         """``recipe`` (another framework's) as this framework's config text, with ``schedule`` (a candidate

@@ -17,8 +17,7 @@ arithmetic, compared with the source by the caller) and to write its config
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import Any, Callable, Literal
+from typing import Any, Callable, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -43,7 +42,7 @@ def _finite(value: float | None, name: str) -> float | None:
 class OptimizerSpec(BaseModel):
     """The update rule and its numbers, in the terms of ``torch.optim`` (the framework's names in :attr:`labels`)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)  # built on first use: start-up
 
     kind: OptimizerKind
     #: SGD/Nesterov momentum; AdaDelta's rho
@@ -140,8 +139,7 @@ def sigmoid_direction(schedule: Schedule) -> int:
     return (after > at_centre) - (after < at_centre)
 
 
-@dataclass(frozen=True)
-class HeaderKey:
+class HeaderKey(NamedTuple):
     """One config setting shown at the top of an emitted file: where the value came from."""
 
     key: str
@@ -156,7 +154,7 @@ class HeaderKey:
 class Recipe(BaseModel):
     """Everything needed to train with the config's optimizer and schedule elsewhere."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)  # built on first use: start-up
 
     #: the framework's registry name (``darknet``, ``caffe``)
     framework: str
@@ -218,8 +216,7 @@ class Recipe(BaseModel):
         return max(self.schedule.horizon, 0)
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
     """A schedule a target framework can write, with its own arithmetic."""
 
     schedule: Schedule
@@ -227,13 +224,12 @@ class Candidate:
     label: str
 
 
-@dataclass(frozen=True)
-class Expression:
+class Expression(NamedTuple):
     """How a target framework can express a schedule: its candidates, most faithful first."""
 
-    candidates: list[Candidate] = field(default_factory=list)
+    candidates: tuple[Candidate, ...] = ()
     #: why no candidate may be exact (one sentence each), for when none is
-    notes: list[str] = field(default_factory=list)
+    notes: tuple[str, ...] = ()
 
 
 class Offers:
@@ -253,14 +249,13 @@ class Offers:
             (self.exact if exact else self.approximate).append(Candidate(self.build(rate, policy), label))
 
     def expression(self) -> Expression:
-        return Expression(self.exact + self.approximate, self.notes)
+        return Expression((*self.exact, *self.approximate), tuple(self.notes))
 
 
-@dataclass(frozen=True)
-class WrittenRecipe:
+class WrittenRecipe(NamedTuple):
     """A recipe written as a target framework's config text."""
 
     #: the config text (without the common header the caller adds)
     text: str
     #: what of the recipe the config cannot say (each makes the translation inexact)
-    problems: list[str] = field(default_factory=list)
+    problems: tuple[str, ...] = ()

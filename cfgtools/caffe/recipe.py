@@ -108,7 +108,8 @@ def caffe_recipe(loaded: LoadedConfig, options: RunOptions) -> Recipe:
           for name in _HEADER_FIELDS if provenance[name] != "default"),
     )
     written = {name: solver.fields[name] for name in _REFERENCE_FIELDS if name in solver.fields}
-    reference = {name: entry.value for name, entry in written.items() if entry.explicit and isinstance(entry.value, str)}
+    reference = {name: entry.value for name, entry in written.items()
+                 if entry.explicit and isinstance(entry.value, str)}
     return Recipe(
         framework="caffe", title="Caffe", variant="BVLC", source=loaded.path, schedule=schedule,
         optimizer=optimizer, backward_passes=iter_size, header=header, provenance=provenance, notes=notes,

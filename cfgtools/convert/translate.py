@@ -86,17 +86,17 @@ def translate(recipe: Recipe, target: Framework, approximate: bool = False) -> T
         if worst <= REL_TOL:
             break
     if best is None:
-        return Translation("", False, float("inf"), expression.notes + recipe.problems or ["nothing comparable"])
+        return Translation("", False, float("inf"), [*expression.notes, *recipe.problems] or ["nothing comparable"])
     worst, candidate = best
     written = target.write_recipe(recipe, candidate.schedule)
-    problems = written.problems + recipe.problems
+    problems = [*written.problems, *recipe.problems]
     if worst <= REL_TOL and not problems:
         return Translation(_header(recipe, target, candidate, True, worst) + written.text, True, worst, [],
                            candidate.label)
     if worst > REL_TOL:
-        problems = expression.notes + [
-            f"closest {target.name} schedule ({candidate.label}) deviates by up to {worst:.3g} (relative)"
-        ] + problems
+        problems = [*expression.notes,
+                    f"closest {target.name} schedule ({candidate.label}) deviates by up to {worst:.3g} (relative)",
+                    *problems]
     text = _header(recipe, target, candidate, False, worst) + written.text if approximate else ""
     return Translation(text, False, worst, problems, candidate.label)
 

@@ -221,7 +221,7 @@ def write_net(recipe: Recipe, schedule: Schedule) -> WrittenRecipe:
         problems.append("L1 regularization has no darknet equivalent")
     if optimizer.clip_gradients is not None:
         problems.append("gradient clipping has no darknet equivalent")
-    return WrittenRecipe("\n".join(lines) + "\n", problems)
+    return WrittenRecipe("\n".join(lines) + "\n", tuple(problems))
 
 
 def _policy_lines(schedule: Schedule) -> list[str]:

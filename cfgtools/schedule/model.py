@@ -16,8 +16,7 @@ uses ``lr(i)``.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
-from typing import Annotated, Any, ClassVar, Literal, Union
+from typing import Annotated, Any, ClassVar, Literal, NamedTuple, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -129,8 +128,7 @@ Policy = Annotated[
 ]
 
 
-@dataclass(frozen=True)
-class SourceConstant:
+class SourceConstant(NamedTuple):
     """A module-level constant of :class:`RateSource`, as a value: the emitter writes the literal."""
 
     name: str
@@ -142,8 +140,7 @@ class SourceConstant:
     field: str = ""
 
 
-@dataclass(frozen=True)
-class RateSource:
+class RateSource(NamedTuple):
     """A framework's rate function for one schedule, as standard-library Python source.
 
     ``function`` defines ``framework_rate(it)`` (``it``: the framework's

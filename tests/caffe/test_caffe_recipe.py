@@ -112,12 +112,12 @@ def test_sigmoid_direction_decides(tmp_path):
     assert rising.candidates[0].schedule.policy == Sigmoid(gamma=float(f32(0.05)), step=199)
     decaying = _expressed(tmp_path, "policy=sigmoid\ngamma=0.05\nstep=200\n")
     assert [c.schedule.policy for c in decaying.candidates] == [Constant()]
-    assert decaying.notes == ["the source's sigmoid decays; BVLC Caffe requires gamma >= 0 (a rising sigmoid)"]
+    assert decaying.notes == ("the source's sigmoid decays; BVLC Caffe requires gamma >= 0 (a rising sigmoid)",)
 
 
 def test_burn_in_makes_every_candidate_approximate(tmp_path):
     expression = _expressed(tmp_path, "policy=constant\nburn_in=10\n")
-    assert expression.notes == ["burn_in=10: Caffe has no warm-up policy"]
+    assert expression.notes == ("burn_in=10: Caffe has no warm-up policy",)
     assert [c.label for c in expression.candidates] == ["fixed"]  # offered, and found inexact by the caller
 
 
@@ -129,7 +129,7 @@ def test_write_solver_from_darknet_adam():
     assert 'type: "Adam"' in lines and "momentum: 0.9" in lines and "momentum2: 0.99" in lines
     # darknet's eps is on the update summed over 32 images: Caffe's delta is eps / 32
     assert "delta: 3.125e-08  # darknet's eps / images per update" in lines
-    assert written.problems == []
+    assert written.problems == ()
 
 
 def test_write_solver_keeps_l1_and_clipping():

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from cfgtools.loading import load
+from cfgtools.errors import InputError
+from cfgtools.loading import in_dialect, load
 from cfgtools.plugin import RunOptions
 from cfgtools.recipe import Recipe
 from cfgtools.schedule.evaluate import evaluate
@@ -28,10 +29,24 @@ REL, ABS = 1e-6, 1e-12
 _counter = itertools.count()
 
 
-def load_recipe(path, dialect: str = "alexeyab", gpus: int = 1) -> Recipe:
-    """The recipe of the config at ``path`` (InputError/ScheduleError as ``cfgtools convert`` reports them)."""
-    loaded = load(path, {"darknet": dialect})
+def load_recipe(path, dialect: str | None = None, gpus: int = 1) -> Recipe:
+    """The recipe of the config at ``path`` read by ``dialect`` of its framework (default: the framework's);
+    InputError/ScheduleError as ``cfgtools convert`` reports them."""
+    loaded = load(path)
+    if dialect is not None:
+        loaded = in_dialect(loaded, dialect)
     return loaded.framework.recipe(loaded, RunOptions(gpus=gpus))
+
+
+def dialect_cases(paths) -> list[tuple[Path, str]]:
+    """(path, dialect) for every dialect of each file's framework (files cfgtools cannot read: none)."""
+    cases = []
+    for path in paths:
+        try:
+            cases += [(path, dialect) for dialect in load(path).framework.dialects]
+        except InputError:
+            continue
+    return cases
 
 
 def import_emitted(path: Path):

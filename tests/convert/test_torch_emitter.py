@@ -27,7 +27,7 @@ from pyflakes.api import check as pyflakes_check
 from pyflakes.reporter import Reporter
 
 from conftest import FIXTURES, corpus_files, require_torch
-from convert_contract import assert_close, check_contract, import_emitted, load_recipe, start_points
+from convert_contract import assert_close, check_contract, dialect_cases, import_emitted, load_recipe, start_points
 from cfgtools.convert.plan import RefuseError, SchedulerPlan, check_reproducible
 from cfgtools.convert.torch_emitter import emit_torch
 from cfgtools.errors import InputError
@@ -40,6 +40,10 @@ from cfgtools.schedule.model import ScheduleError
 STEPS_AFTER = 30
 #: resume points beyond this many updates are not stepped to (the run from 0 is stepped for real)
 MAX_RESUME_POINT = 600
+
+
+def _case_id(value) -> str:
+    return f"{value.parent.name}/{value.name}" if isinstance(value, Path) else value
 
 
 def _emitted_modules(path: Path) -> list[tuple[str, str]]:
@@ -109,14 +113,6 @@ def test_corpus_modules_are_idiomatic(path):
 # resuming with state dicts
 
 
-def _resume_cases() -> list[tuple[str, str]]:
-    cases = []
-    for path in sorted((FIXTURES / "convert").iterdir()):
-        forks = ("alexeyab", "pjreddie") if path.suffix == ".cfg" else ("alexeyab",)  # Caffe ignores --dialect
-        cases += [(path.name, fork) for fork in forks]
-    return cases
-
-
 def _optimizer(module, torch):
     """make_optimizer with two groups; the second has its own lr (a per-layer multiplier of 2)."""
     groups = [{"params": [torch.nn.Parameter(torch.zeros(2))]},
@@ -145,15 +141,15 @@ def _continue(optimizer, scheduler, steps: int) -> np.ndarray:
 
 
 @pytest.mark.torch
-@pytest.mark.parametrize("name,fork", _resume_cases())
-def test_resume_with_state_dicts_keeps_the_framework_rate(name, fork, tmp_path):
+@pytest.mark.parametrize("path,fork", dialect_cases(sorted((FIXTURES / "convert").iterdir())), ids=_case_id)
+def test_resume_with_state_dicts_keeps_the_framework_rate(path, fork, tmp_path):
     torch = require_torch()
     try:
-        recipe = load_recipe(FIXTURES / "convert" / name, dialect=fork)
+        recipe = load_recipe(path, dialect=fork)
         source = emit_torch(recipe)
     except RefuseError as exc:
         pytest.skip(f"refused: {exc}")
-    module = _module(source, tmp_path, f"{Path(name).stem}_{fork}")
+    module = _module(source, tmp_path, f"{path.stem}_{fork}")
     schedule = recipe.schedule
     horizon = schedule.horizon
     # resume points (boundaries, burn-in, restarts) and how many steps follow each within the horizon
@@ -182,8 +178,8 @@ def test_resume_with_state_dicts_keeps_the_framework_rate(name, fork, tmp_path):
             fresh_opt = _optimizer(module, torch)
             without_states = _continue(fresh_opt, module.make_scheduler(fresh_opt, start_iter=s), steps)
             for lrs, how in ((with_states, "state dicts loaded"), (without_states, "no state loaded")):
-                assert_close(lrs[:, 0], want, f"{name} ({fork}) start_iter={s}, {how}")
-                assert_close(lrs[:, 1], 2 * want, f"{name} ({fork}) start_iter={s}, {how}, group 2")
+                assert_close(lrs[:, 0], want, f"{path.name} ({fork}) start_iter={s}, {how}")
+                assert_close(lrs[:, 1], 2 * want, f"{path.name} ({fork}) start_iter={s}, {how}, group 2")
                 np.testing.assert_allclose(lrs, from_zero[s:s + steps], rtol=1e-12, atol=0)
 
 
@@ -230,18 +226,16 @@ def test_resume_after_1000_updates_is_not_shifted(tmp_path):
 # every framework's rate function, through a forced LambdaLR
 
 
-def _rate_source_cases() -> list[tuple[Path, str]]:
-    files = sorted((FIXTURES / "convert").iterdir()) + sorted((FIXTURES / "darknet").glob("*.cfg")) \
-        + sorted((FIXTURES / "caffe").glob("*.prototxt"))
-    return [(path, fork) for path in files for fork in (("alexeyab", "pjreddie") if path.suffix == ".cfg" else ("bvlc",))]
+RATE_SOURCE_FILES = sorted((FIXTURES / "convert").iterdir()) + sorted((FIXTURES / "darknet").glob("*.cfg")) \
+    + sorted((FIXTURES / "caffe").glob("*.prototxt"))
 
 
 @pytest.mark.torch
-@pytest.mark.parametrize("path,fork", _rate_source_cases(), ids=lambda v: v if isinstance(v, str) else v.name)
+@pytest.mark.parametrize("path,fork", dialect_cases(RATE_SOURCE_FILES), ids=_case_id)
 def test_forced_lambda_over_the_rate_source_keeps_the_contract(path, fork, tmp_path):
     torch = require_torch()
     try:
-        recipe = load_recipe(path, dialect=fork if fork != "bvlc" else "alexeyab")
+        recipe = load_recipe(path, dialect=fork)
         check_reproducible(recipe)
     except (InputError, ScheduleError, RefuseError) as exc:
         pytest.skip(f"no module for this input: {exc}")

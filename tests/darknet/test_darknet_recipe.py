@@ -116,7 +116,7 @@ def test_caffe_rising_sigmoid_needs_a_negative_gamma_in_darknet():
 def test_what_darknet_cannot_express():
     candidate, notes = _first("ca_inv.prototxt")
     assert candidate.schedule.policy == Constant() and "closest" in candidate.label
-    assert notes == ["darknet has no policy like the source's inv"]
+    assert notes == ("darknet has no policy like the source's inv",)
     candidate, notes = _first("ca_poly.prototxt")
     assert candidate.schedule.policy == Poly(power=float(f32(0.9)), max_iter=40000)
     assert candidate.label == "poly (unshifted)" and "shift cannot be expressed" in notes[0]
@@ -127,7 +127,7 @@ def test_write_net():
     loaded = load(path)
     recipe = loaded.framework.recipe(loaded, RunOptions())
     written = write_net(recipe, express(recipe.schedule).candidates[0].schedule)
-    assert written.problems == []
+    assert written.problems == ()
     body = written.text.splitlines()
     assert body[0].startswith("# Caffe's SGD keeps the lr inside the momentum history")
     assert body[body.index("[net]"):] == [
