@@ -28,7 +28,7 @@ from pyflakes.reporter import Reporter
 
 from conftest import FIXTURES, corpus_files, require_torch
 from convert_contract import assert_close, check_contract, dialect_cases, import_emitted, load_recipe, start_points
-from cfgtools.convert.plan import RefuseError, SchedulerPlan, check_reproducible
+from cfgtools.convert.plan import RefuseError, SchedulerPlan, check_reproducible, choose
 from cfgtools.convert.torch_emitter import emit_torch
 from cfgtools.errors import InputError
 from cfgtools.loading import in_dialect, load
@@ -58,12 +58,12 @@ def _emitted_modules(path: Path) -> list[tuple[str, str]]:
             recipe = loaded.framework.recipe(in_dialect(loaded, dialect), RunOptions())
         except (InputError, ScheduleError, ValueError):  # exit 2: no module
             continue
-        for exact_momentum in (False, True):
-            try:
-                modules.append((f"{dialect}, exact_momentum={exact_momentum}",
-                                emit_torch(recipe, exact_momentum=exact_momentum)))
-            except RefuseError:  # exit 1: no module
-                break
+        try:
+            plan = choose(recipe)
+        except RefuseError:  # exit 1: no module
+            continue
+        modules += [(f"{dialect}, exact_momentum={exact}", emit_torch(recipe, exact_momentum=exact, plan=plan))
+                    for exact in (False, True)]
     return modules
 
 
