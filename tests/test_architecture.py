@@ -172,3 +172,28 @@ def test_own_imports_are_at_module_top():
     inside = [f"{name}:{i.line}: {i.target}" for name, imports in GRAPH.items() for i in imports
               if i.in_function and (name, i.target) not in LAZY_OWN_IMPORTS]
     assert inside == []
+
+
+def _string_constants(tree: ast.AST) -> list[ast.Constant]:
+    """The string literals of ``tree`` that are not docstrings."""
+    docstrings = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                docstrings.add(id(first.value))
+    return [node for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)
+            and id(node) not in docstrings]
+
+
+@pytest.mark.parametrize("name", sorted(n for n in MODULES if n.startswith("cfgtools.schedule")))
+def test_schedule_layer_code_names_no_framework(name):
+    # what differs between frameworks comes from the schedule's Arithmetic, never from a test of its name
+    tree = ast.parse(MODULES[name].read_text(encoding="utf-8"))
+    frameworks = {f.rsplit(".", 1)[1] for f in FRAMEWORKS} | {"alexeyab", "pjreddie", "bvlc"}
+    bad = [f"line {node.lineno}: {node.value!r}" for node in _string_constants(tree)
+           if node.value.lower() in frameworks]
+    bad += [f"line {node.lineno}: .{side.attr} compared" for node in ast.walk(tree) if isinstance(node, ast.Compare)
+            for side in [node.left, *node.comparators]
+            if isinstance(side, ast.Attribute) and side.attr in ("framework", "dialect")]
+    assert bad == []

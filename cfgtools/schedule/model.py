@@ -170,6 +170,11 @@ class Arithmetic(ABC):
     #: what the framework calls its iteration index and its rate function (for comments and messages)
     iteration_name: ClassVar[str] = "iteration"
     rate_function: ClassVar[str] = "the rate function"
+    #: whether the configured rate is multiplied by the number of GPUs (``Schedule.gpus``)
+    gpu_multiplier: ClassVar[bool] = False
+    #: ``sign`` in the framework's sigmoid ``base / (1 + exp(sign * gamma * (i - step)))``: +1 where a
+    #: positive gamma decays, -1 where it rises (the form :class:`Sigmoid` documents)
+    sigmoid_sign: ClassVar[int] = -1
 
     @abstractmethod
     def rates(self, schedule: "Schedule", iterations: Any, resume: tuple[int, Any] | None = None) -> Any:
@@ -189,6 +194,27 @@ class Arithmetic(ABC):
 
     def python_source(self, schedule: "Schedule") -> RateSource | None:
         """The rate function of ``schedule`` as standard-library Python (None: it has no exact one)."""
+        return None
+
+    def unsigned_iterations(self, schedule: "Schedule") -> bool:
+        """Whether the iteration index is an unsigned number that int parameters are converted to.
+
+        Then a negative step is a huge number that never fires, and ``i - step``
+        wraps around below the step (so a sigmoid is exactly 0 there).
+        """
+        return False
+
+    def setting_key(self, schedule: "Schedule", parameter: str) -> str:
+        """The config key that sets a neutral parameter of ``schedule`` (``horizon`` -> ``max_iter``).
+
+        Parameters are the field names of the schedule and its policy, with
+        ``horizon``, ``base_lr`` and ``burn_in_power`` (burn-in's exponent). Two
+        parameters with the same key are one setting: editing one edits both.
+        """
+        return parameter
+
+    def lowest(self, schedule: "Schedule", parameter: str) -> float | None:
+        """The smallest value of a parameter the framework accepts for this policy (None: it checks none)."""
         return None
 
     def __eq__(self, other: object) -> bool:

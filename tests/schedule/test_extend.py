@@ -456,7 +456,7 @@ def schedule(policy, framework="darknet", horizon=1000, **fields) -> Schedule:
 
 
 @pytest.mark.parametrize("old,s,new_end,kwargs,message", [
-    (schedule(Random(power=2.0)), 500, 1500, {}, "rand()"),
+    (schedule(Random(power=2.0)), 500, 1500, {}, "at random at every update"),
     (schedule(Poly(power=4.0, max_iter=1000)), 500, 500, {}, "nothing would train"),
     (schedule(Poly(power=4.0, max_iter=1000)), 1200, 1500, {}, "past the end"),
     (schedule(Poly(power=4.0, max_iter=1000)), -1, 1500, {}, "negative"),
