@@ -22,13 +22,16 @@ from __future__ import annotations
 import enum
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 from cfgtools.errors import InputError
 from cfgtools.positions import Span
 from cfgtools.recipe import Expression, Recipe, WrittenRecipe
 from cfgtools.schedule.model import Schedule
 from cfgtools.sources import SourceText
+
+if TYPE_CHECKING:
+    from cfgtools.schedule.extend import Plan
 
 
 class Recognition(enum.IntEnum):
@@ -60,6 +63,33 @@ class Checkpoint:
     state: Any = None
     #: for messages, e.g. "backup/yolo_last.weights (seen=..., iteration 300019)"
     described: str = ""
+
+
+@dataclass(frozen=True)
+class ExtensionRequest:
+    """A resume with a new end, as ``cfgtools extend`` asks for it (see :meth:`Framework.plan_extension`)."""
+
+    #: the new end (max_batches, max_iter, ...) in the framework's iterations
+    new_end: int
+    #: the rate wanted at the new end, or a fraction of the configured rate (default: the old plan's end)
+    end_lr: float | None = None
+    end_fraction: float | None = None
+    #: config keys a plan must not change, or (when given) the only ones it may change besides the end
+    keep: tuple[str, ...] = ()
+    change: tuple[str, ...] | None = None
+    #: where to start from when the old rate is (near) 0 there: a rate, or an iteration of the old run
+    start_lr: float | None = None
+    rewind_to: int | None = None
+    #: the run restarts at iteration 0 on the checkpoint's weights (darknet -clear, Caffe --weights)
+    clear: bool = False
+    #: GPUs of the resumed run, and of the run that wrote the checkpoint (default: the same)
+    gpus: int = 1
+    previous_gpus: int | None = None
+
+    @property
+    def previous_options(self) -> RunOptions:
+        """How the checkpoint's run was run."""
+        return RunOptions(gpus=self.previous_gpus or self.gpus)
 
 
 @dataclass(frozen=True)
@@ -203,6 +233,35 @@ class Framework(ABC):
     def setting_span(self, loaded: LoadedConfig, name: str) -> Span | None:
         """Where the setting ``name`` is written in the file (None: not written, or not a setting of ours)."""
         return None
+
+    def plan_extension(self, loaded: LoadedConfig, checkpoint: Checkpoint, request: ExtensionRequest) -> list[Plan]:
+        """The edits of ``loaded`` (the config the checkpoint was trained with) that resume it smoothly.
+
+        Best first; each :class:`~cfgtools.schedule.extend.Plan` names its
+        changes by config key, ready for :meth:`edit_text`. Raises
+        ``ExtendRefused`` (an InputError, one line with the reason) when no
+        plan exists, ``ZeroRateAtResume`` when a start rate is needed. The
+        default runs the neutral planner on the framework's schedule.
+        """
+        from cfgtools.schedule import extend  # lazy: it imports numpy, which show must not
+
+        old = loaded.schedule(request.previous_options)
+        options = dict(current_step=checkpoint.state, end_lr=request.end_lr, end_fraction=request.end_fraction,
+                       allowed=extend.allowed_parameters(old, request.keep, request.change),
+                       start_lr=request.start_lr, rewind_to=request.rewind_to, gpus=request.gpus)
+        if request.clear:
+            return extend.plan_restart(old, checkpoint.iteration, request.new_end, **options)
+        return extend.plan_extension(old, checkpoint.iteration, request.new_end, **options)
+
+    def edit_text(self, loaded: LoadedConfig, changes: Mapping[str, Any]) -> str:
+        """The file's text with each setting of ``changes`` (config key -> new value) set, and nothing else.
+
+        Only the changed values' text differs: comments, order, blank lines and
+        line ends are kept, and a key the file does not write is added where
+        the framework reads it. Raises InputError when the file cannot be
+        edited so. The default: this framework's files cannot be edited.
+        """
+        raise InputError(f"cfgtools cannot edit a {self.noun}", loaded.path)
 
     def anchor(self, loaded: LoadedConfig) -> Span:
         """Where a finding about the whole training recipe points when no setting is written."""

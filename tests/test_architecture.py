@@ -23,7 +23,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "cfgtools"
 
 #: modules everything may import: no cfgtools dependency beyond each other
 BASE = {"cfgtools", "cfgtools.errors", "cfgtools.positions", "cfgtools.resources", "cfgtools.values",
-        "cfgtools.files", "cfgtools.sources"}
+        "cfgtools.files", "cfgtools.sources", "cfgtools.edits"}
 #: the framework-neutral layer
 NEUTRAL_PREFIXES = ("cfgtools.schedule", "cfgtools.trainlog")
 NEUTRAL = {"cfgtools.plugin", "cfgtools.recipe"}
@@ -43,6 +43,8 @@ LAZY_OWN_IMPORTS = {
     ("cfgtools.caffe.solver", "cfgtools.caffe.caffe_pb2"): "the generated module imports protobuf",
     ("cfgtools.darknet.rate", "cfgtools.darknet.pieces"): "it imports numpy, which show must not",
     ("cfgtools.caffe.rate", "cfgtools.caffe.pieces"): "it imports numpy, which show must not",
+    ("cfgtools.plugin", "cfgtools.schedule.extend"): "it imports numpy, which show must not",
+    ("cfgtools.darknet.plugin", "cfgtools.darknet.extension"): "it imports numpy, which show must not",
 }
 
 

@@ -7,9 +7,10 @@ SolverParameter field with its value, presence and position).
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Mapping
 
 from cfgtools.caffe import DIALECTS
+from cfgtools.caffe.edit import edit_solver
 from cfgtools.caffe.recipe import caffe_recipe, express, write_solver
 from cfgtools.caffe.schedule import schedule_from_solver
 from cfgtools.caffe.solver import CaffeSolver, plain_value, read_solver
@@ -71,6 +72,9 @@ class Caffe(Framework):
         if field is not None and field.explicit:
             return field.span or field.key_span or Span.point(1)
         return None
+
+    def edit_text(self, loaded: LoadedConfig, changes: Mapping[str, Any]) -> str:
+        return edit_solver(loaded.model, loaded.source.text, changes)
 
     def changed_settings(self, old: LoadedConfig, new: LoadedConfig) -> tuple[str, ...]:
         before = {name: f.value for name, f in old.model.fields.items()}

@@ -9,10 +9,11 @@ BFLOPs); the last three exist only when ``[net]`` is the first section.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any, Mapping
 
 from cfgtools.darknet import DIALECTS
 from cfgtools.darknet.document import CfgDocument, read_cfg
+from cfgtools.darknet.edit import edit_net
 from cfgtools.darknet.layers import HEADERS, parse_layers
 from cfgtools.darknet.net import NetConfig, Setting, read_net
 from cfgtools.darknet.network import infer_network
@@ -21,11 +22,23 @@ from cfgtools.darknet.schedule import schedule_from_net
 from cfgtools.darknet.weights import iteration_from_seen, read_weights_header
 from cfgtools.errors import InputError
 from cfgtools.values import format_value, printable, to_float32
-from cfgtools.plugin import Checkpoint, CommentSyntax, Description, Framework, LoadedConfig, Recognition, RunOptions
+from cfgtools.plugin import (
+    Checkpoint,
+    CommentSyntax,
+    Description,
+    ExtensionRequest,
+    Framework,
+    LoadedConfig,
+    Recognition,
+    RunOptions,
+)
 from cfgtools.positions import Span
 from cfgtools.recipe import Expression, Recipe, WrittenRecipe
 from cfgtools.schedule.model import Schedule
 from cfgtools.sources import UTF8_BOM, SourceText
+
+if TYPE_CHECKING:
+    from cfgtools.schedule.extend import Plan
 
 _NETWORK_HEADER = re.compile(r"\[(net|network)\]")
 #: every section name a darknet fork knows, lowercased (a first section like these is darknet's, misspelt)
@@ -127,6 +140,14 @@ class Darknet(Framework):
         if isinstance(setting, Setting) and setting.from_file:
             return setting.span or setting.key_span
         return None
+
+    def plan_extension(self, loaded: LoadedConfig, checkpoint: Checkpoint, request: ExtensionRequest) -> list[Plan]:
+        from cfgtools.darknet.extension import as_written  # lazy: it imports numpy, which show must not
+
+        return as_written(super().plan_extension(loaded, checkpoint, request), loaded.view("net"))
+
+    def edit_text(self, loaded: LoadedConfig, changes: Mapping[str, Any]) -> str:
+        return edit_net(loaded.model, changes)
 
     def anchor(self, loaded: LoadedConfig) -> Span:
         section = loaded.model.net

@@ -106,7 +106,7 @@ from __future__ import annotations
 
 import math
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import numpy as np
@@ -283,6 +283,78 @@ def plan_extension(
     best = min(miss(plan) for plan in outcomes)
     nearest = [plan for plan in outcomes if miss(plan) <= NEAREST_WINDOW * best]
     return sorted(nearest, key=lambda plan: (miss(plan), len(plan.changed)))
+
+
+def plan_restart(
+    old: Schedule,
+    resume_at: int,
+    new_end: int,
+    *,
+    current_step: int | None = None,
+    start_lr: float | None = None,
+    rewind_to: int | None = None,
+    negligible: float = NEGLIGIBLE_FRACTION,
+    **options,
+) -> list[Plan]:
+    """Plans for a run that restarts at iteration 0 on the weights of a checkpoint taken after ``resume_at`` updates.
+
+    A restart (darknet ``-clear``, Caffe ``--weights``) trains ``new_end`` updates from iteration 0: burn-in
+    warms up again over its updates, then the policy takes over. The plans make the policy's first rate after
+    the warm-up equal the rate the checkpoint's run last used (or ``start_lr``, or the old rate at
+    ``rewind_to``) and reach the end rate at ``new_end``: :func:`plan_extension` of ``old`` resumed where the
+    new warm-up ends, from that rate. ``options`` are :func:`plan_extension`'s (end rate, allowed, gpus).
+    """
+    where = old.source or None
+    if start_lr is not None and rewind_to is not None:
+        raise ExtendRefused("give a start rate or a rewind iteration, not both", where)
+    if start_lr is None:
+        last = old.first_update + resume_at - 1  # the last update before the checkpoint
+        if rewind_to is not None:
+            if not old.first_update <= rewind_to <= last:
+                raise ExtendRefused(f"the rewind iteration {rewind_to} is not between {old.first_update} and the "
+                                    f"checkpoint's last update {last}", where)
+            last = int(rewind_to)
+        elif resume_at < 1:
+            raise ExtendRefused("the checkpoint has no update: there is no rate to continue from", where)
+        state = old.arithmetic.state_after(old, resume_at) if current_step is None else int(current_step)
+        start_lr = _rate(old, last, None if state is None else (resume_at, state))
+        if not (math.isfinite(start_lr) and start_lr > negligible * _peak(old)):
+            raise ZeroRateAtResume(
+                f"the rate at iteration {last} is {start_lr:.6g}: a restart that continues from it would train "
+                "at 0; give a start rate, or an iteration to rewind to (its old rate is used)",
+                where, resume_at, start_lr)
+    warm = old.burn_in.iterations if old.burn_in is not None else 0
+    start = max(warm - old.first_update, 0)  # resumed here, the first update is the first after the warm-up
+    plans = plan_extension(old, start, new_end, current_step=0, start_lr=start_lr, negligible=negligible, **options)
+    note = ("the run restarts at iteration 0" + (f" and warms up again over {warm} updates" if warm else "") +
+            f"; from update {old.first_update + start} the rate continues from {start_lr:.6g}")
+    return [replace(plan, notes=(note,) + tuple(n for n in plan.notes if "rewind" not in n and "goes back" not in n))
+            for plan in plans]
+
+
+def parameters_of_keys(schedule: Schedule, keys) -> frozenset[str]:
+    """The neutral parameters the config keys ``keys`` set (``learning_rate`` -> ``base_lr``)."""
+    names = PARAMETERS + ("scales", "burn_in_power")
+    found: set[str] = set()
+    for key in keys:
+        matching = {name for name in names if _key(schedule, name) == key}
+        if not matching:
+            known = sorted({_key(schedule, name) for name in PARAMETERS})
+            raise ExtendRefused(f"{key!r} is not a setting a plan may change (known: {', '.join(known)})",
+                                schedule.source or None)
+        found |= {"steps" if name == "scales" else "power" if name == "burn_in_power" else name
+                  for name in matching}
+    return frozenset(found)
+
+
+def allowed_parameters(schedule: Schedule, keep=(), change=None) -> frozenset[str]:
+    """The parameters a plan may edit: all but those of the ``keep`` keys, or only those of the ``change`` keys.
+
+    The end (``horizon``) is always allowed with ``change``: it is what an extension changes.
+    """
+    if change is not None:
+        return parameters_of_keys(schedule, change) | {"horizon"}
+    return frozenset(PARAMETERS) - parameters_of_keys(schedule, keep)
 
 
 def rewind_iteration(schedule: Schedule, rate: float, stop: int | None = None) -> int | None:
