@@ -8,6 +8,7 @@ blank lines and line ends included, stays byte for byte.
 
 from __future__ import annotations
 
+import bisect
 import difflib
 from dataclasses import dataclass
 from typing import Iterable
@@ -52,6 +53,13 @@ class LineIndex:
             raise ValueError(f"column {column} is not in line {line}")
         return index
 
+    def position(self, offset: int) -> tuple[int, int]:
+        """The 1-based (line, column) of an index of the text (the text's length: just after its end)."""
+        if not 0 <= offset <= len(self.text):
+            raise ValueError(f"offset {offset} is not in the text")
+        line = bisect.bisect_right(self.starts, offset)
+        return line, offset - self.starts[line - 1] + 1
+
     def range(self, span: Span) -> tuple[int, int]:
         start, end = self.offset(span.line, span.column), self.offset(span.end_line, span.end_column)
         if end < start:
@@ -92,6 +100,21 @@ def apply_edits(text: str, edits: Iterable[TextEdit]) -> str:
         position = end
     out.append(text[position:])
     return "".join(out)
+
+
+def edits_between(old: str, new: str) -> tuple[TextEdit, ...]:
+    """Edits that turn ``old`` into ``new``, one per block of changed lines (whole lines, line ends included)."""
+    old_lines, new_lines = old.splitlines(keepends=True), new.splitlines(keepends=True)
+    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+    index = LineIndex(old)
+    edits = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        start = index.position(sum(len(line) for line in old_lines[:i1]))
+        end = index.position(sum(len(line) for line in old_lines[:i2]))
+        edits.append(TextEdit(Span(start[0], start[1], end[0], end[1]), "".join(new_lines[j1:j2])))
+    return tuple(edits)
 
 
 def unified_diff(old: str, new: str, old_name: str, new_name: str) -> str:

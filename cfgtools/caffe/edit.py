@@ -63,12 +63,13 @@ def _repeated(field: SolverField, values, index: LineIndex) -> tuple[list[TextEd
     edits = [TextEdit(span, _text(value)) for span, value, old in zip(field.spans, values, field.value)
              if old != value]
     for key_span, span in zip(field.key_spans[len(values):], field.spans[len(values):]):
-        edits.append(_removal(index, key_span, span))
+        edits.append(removal(index, key_span, span))
     return edits, list(values[len(field.spans):])
 
 
-def _removal(index: LineIndex, key_span: Span, span: Span) -> TextEdit:
-    """Remove one occurrence: its whole line when nothing else is on it, else the occurrence alone."""
+def removal(index: LineIndex, key_span: Span, span: Span) -> TextEdit:
+    """An edit that removes one field occurrence (name at ``key_span``, value at ``span``): its whole line when
+    nothing else is on it, else the occurrence alone with the blanks before it."""
     line = index.line_text(key_span.line)
     before, after = line[: key_span.column - 1], line[span.end_column - 1:]
     if key_span.line == span.end_line and not before.strip() and not after.strip(" \t\r;,"):

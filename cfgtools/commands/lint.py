@@ -6,6 +6,7 @@ import argparse
 import re
 import sys
 
+from cfgtools.commands._fix import run_fixes
 from cfgtools.commands._args import add_dialect_argument, comma_list, epochs, gpu_count, iteration, positive_int
 from cfgtools.errors import InputError
 from cfgtools.files import WriteRefused, atomic_write
@@ -53,6 +54,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="read [tool.cfgtools] from this file instead of the nearest pyproject.toml")
     parser.add_argument("--output-file", "-o", default=None, metavar="F", help="write the report to F")
     parser.add_argument("--show-fixes", action="store_true", help="show the replacement text of each fix")
+    parser.add_argument("--fix", action="store_true", help="apply the safe fixes to the files (atomically), then "
+                        "report what is left")
+    parser.add_argument("--diff", action="store_true", help="print the fixes as a unified diff instead of "
+                        "applying them; exit 1 when a file would change")
+    parser.add_argument("--unsafe-fixes", action="store_true",
+                        help="with --fix or --diff, apply the unsafe fixes too (those that may change the schedule)")
     parser.add_argument("--no-color", action="store_true", help="never colour the text output")
     parser.add_argument("--no-cache", action="store_true",
                         help="lint every file again instead of reusing results from the cache")
@@ -125,6 +132,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"cfgtools lint: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
 
+    if args.fix or args.diff:
+        if args.output_file:
+            print("cfgtools lint: error: --fix and --diff report on stdout, not with --output-file", file=sys.stderr)
+            return EXIT_ERROR
+        return run_fixes(args, settings)
     cache = None
     if not args.no_cache:
         cache = ResultCache(cache_directory(settings.cache_dir, project), run_key(settings))

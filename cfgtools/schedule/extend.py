@@ -362,10 +362,11 @@ def rewind_iteration(schedule: Schedule, rate: float, stop: int | None = None) -
 
     It says which point of the old annealing a new start rate goes back to (e.g. a restart at 1.6e-4
     of a poly schedule that ran 0.01 -> 0 over 700,000 batches rewinds it to batch ~450,000).
-    Bisection over iterations (the schedule must be non-increasing on the range): O(log stop)
-    evaluations. None when even the first update is below ``rate``.
+    The search starts where burn-in ends. Bisection over iterations (the schedule must be
+    non-increasing on the range, see :func:`decays`): O(log stop) evaluations. None when even
+    the first update after burn-in is below ``rate``.
     """
-    low = schedule.first_update
+    low = max(schedule.first_update, schedule.burn_in.iterations if schedule.burn_in is not None else 0)
     high = schedule.last_update if stop is None else int(stop)
     if high < low or _rate(schedule, low) < rate:
         return None
@@ -376,6 +377,27 @@ def rewind_iteration(schedule: Schedule, rate: float, stop: int | None = None) -
         else:
             high = middle - 1
     return low
+
+
+def decays(schedule: Schedule) -> bool:
+    """Whether the rate never rises after burn-in, from the policy's parameters (what :func:`rewind_iteration`
+    needs). SGDR restarts and random draws do not qualify; steps only when no scale is above 1."""
+    p = schedule.policy
+    kind = p.kind
+    if kind == "constant":
+        return True
+    if kind in ("step", "exp", "multistep"):
+        return 0 <= p.gamma <= 1
+    if kind == "steps":
+        return all(0 <= scale <= 1 for scale in p.scales)
+    if kind == "poly":
+        return p.power >= 0
+    if kind == "inv":
+        return p.gamma >= 0 and p.power >= 0
+    if kind == "sigmoid":  # an unsigned iteration makes it 0 below the step (wrap-around), then it jumps
+        rate = schedule.arithmetic.sigmoid_sign * p.gamma
+        return rate == 0 or (rate > 0 and not (schedule.arithmetic.unsigned_iterations(schedule) and p.step > 0))
+    return False
 
 
 # ----------------------------------------------------------------------------- the resume's frame

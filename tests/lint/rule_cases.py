@@ -23,7 +23,21 @@ Modelled on sqlfluff's ``test/fixtures/rules/std_rule_cases/CV01.yml``. A file::
             replacement: steps                                                # its replacement, or null
 
 A finding with a fix hint must be expected with its ``help`` and
-``replacement``; one without a hint must be expected without them. ``input``
+``replacement``; one without a hint must be expected without them. In
+``help``, ``{previous}`` and ``{checkpoint}`` stand for the paths the case's
+previous config and checkpoint are written to.
+
+A case whose findings have fixes that ``cfgtools lint --fix`` applies says
+what the whole file is after it (``fixed:``), and when ``--unsafe-fixes``
+gives another file, that one too (``unsafe_fixed:``); each is text, or
+``{file: PATH}`` as for the input, and the harness also checks that fixing
+the result again changes nothing::
+
+        fixed: |               # the file after --fix (the selected rules' safe fixes)
+          [net]
+          # x
+          policy=steps
+        unsafe_fixed: |        # the file after --fix --unsafe-fixes, when it differs ``input``
 text is written as UTF-8 (a YAML double-quoted string carries ``\\r\\n`` or a
 BOM ``\\ufeff``); ``file:`` paths are relative to the repository's
 ``fixtures/``. ``args`` takes ``resume_from`` (an iteration, or ``{file:
@@ -46,7 +60,7 @@ from tests.conftest import FIXTURES
 CASES_DIR = Path(__file__).resolve().parent / "cases"
 
 _FILE_KEYS = {"rule", "lint_as", "cases"}
-_CASE_KEYS = {"name", "input", "file", "lint_as", "select", "settings", "args", "expect"}
+_CASE_KEYS = {"name", "input", "file", "lint_as", "select", "settings", "args", "expect", "fixed", "unsafe_fixed"}
 _ARG_KEYS = {"resume_from", "previous", "previous_gpus", "gpus", "clear", "goal", "epochs", "images", "dialect"}
 _EXPECT_KEYS = {"code", "line", "column", "severity", "message_contains", "help", "replacement"}
 _NAME = re.compile(r"^[a-z0-9_]+$")
@@ -67,6 +81,9 @@ class Case:
     settings: dict[str, Any] = field(default_factory=dict)
     args: dict[str, Any] = field(default_factory=dict)
     expect: list[dict[str, Any]] = field(default_factory=list)
+    #: the file after --fix, and after --fix --unsafe-fixes (None: not given)
+    fixed: bytes | None = None
+    unsafe_fixed: bytes | None = None
 
     @property
     def id(self) -> str:
@@ -95,6 +112,13 @@ def _expectation(item: Any, where: str) -> dict[str, Any]:
     return dict(item)
 
 
+def _text_or_file(value: Any, where: str) -> bytes:
+    """A file's bytes written as YAML text, or as ``{file: PATH}`` for bytes YAML cannot hold."""
+    if isinstance(value, dict):
+        return fixture_path(value, where).read_bytes()
+    return str(value).encode("utf-8")
+
+
 def _case(raw: Any, rule: str, default_lint_as: str | None, source: Path) -> Case:
     where = f"{source.name}: case {raw.get('name') if isinstance(raw, dict) else raw!r}"
     if not isinstance(raw, dict) or set(raw) - _CASE_KEYS:
@@ -117,10 +141,11 @@ def _case(raw: Any, rule: str, default_lint_as: str | None, source: Path) -> Cas
     expect = raw.get("expect")
     if not isinstance(expect, list):
         raise CaseFileError(f"{where}: expect: is a list of findings ([] for a clean file)")
+    fixed = {key: _text_or_file(raw[key], where) if key in raw else None for key in ("fixed", "unsafe_fixed")}
     return Case(
         rule=rule, name=name, source=source, lint_as=lint_as, data=data,
         select=list(raw.get("select") or []), settings=dict(raw.get("settings") or {}), args=args,
-        expect=[_expectation(item, where) for item in expect],
+        expect=[_expectation(item, where) for item in expect], **fixed,
     )
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from cfgtools.lint import numeric, ruledoc
 from cfgtools.lint.context import LintContext
-from cfgtools.lint.core import DOC_HEADINGS
+from cfgtools.lint.core import DOC_HEADINGS, REQUIRED_HEADINGS, Applicability
 from cfgtools.lint.registry import RULES
 from cfgtools.lint.runner import lint_text
 from cfgtools.lint.settings import LintSettings
@@ -59,7 +59,7 @@ def test_description_is_what_it_does_on_one_line():
 def test_doc_has_ruffs_headings_in_order(code):
     doc = RULES[code].doc()
     titles = [title for title, _ in ruledoc.sections(doc)]
-    assert titles in (list(DOC_HEADINGS[:4]), list(DOC_HEADINGS)), titles
+    assert titles[:4] == list(REQUIRED_HEADINGS) and titles == [h for h in DOC_HEADINGS if h in titles], titles
     body = dict(ruledoc.sections(doc))
     assert body["What it does"].startswith("Checks ")
     assert body["Why is this bad?"].strip()
@@ -188,3 +188,21 @@ def test_options_list_what_the_rule_reads(code):
     assert has_options == bool(expected)
     assert documented_options(doc) == expected
     assert documented_options(doc) <= set(LintSettings.model_fields)
+
+
+# ----------------------------------------------------------------------------- Fix safety
+
+
+@pytest.mark.parametrize("code", sorted(RULES))
+def test_doc_says_whether_the_rule_has_a_fix_and_whether_it_is_safe(code):
+    rule = RULES[code]
+    body = dict(ruledoc.sections(rule.doc())).get("Fix safety")
+    if rule.fix_safety is None:
+        assert body is None, "a rule without fixes --fix applies has no Fix safety section"
+        return
+    assert body is not None, f"{code} declares fix_safety={rule.fix_safety.value}: its doc needs ## Fix safety"
+    first_word = body.split()[0].rstrip(":.").lower()
+    assert first_word == rule.fix_safety.value, f"the section starts with {first_word!r}, the rule is {rule.fix_safety}"
+    applied_by = "`--fix`" if rule.fix_safety == Applicability.SAFE else "`--unsafe-fixes`"
+    assert applied_by in body
+
