@@ -24,8 +24,8 @@ Modelled on sqlfluff's ``test/fixtures/rules/std_rule_cases/CV01.yml``. A file::
 
 A finding with a fix hint must be expected with its ``help`` and
 ``replacement``; one without a hint must be expected without them. In
-``help``, ``{previous}`` and ``{checkpoint}`` stand for the paths the case's
-previous config and checkpoint are written to.
+``help``, ``{path}``, ``{previous}`` and ``{checkpoint}`` stand for the paths
+the case's file, previous config and checkpoint are written to.
 
 A case whose findings have fixes that ``cfgtools lint --fix`` applies says
 what the whole file is after it (``fixed:``), and when ``--unsafe-fixes``

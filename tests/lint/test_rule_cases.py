@@ -45,12 +45,15 @@ def settings_for(case: Case, workdir: Path) -> LintSettings:
     return LintSettings(select=[case.rule, *case.select], **values)
 
 
-def expanded(expected: dict, settings: LintSettings) -> dict:
-    """The expectation with ``{previous}`` and ``{checkpoint}`` in its help replaced by the case's paths."""
+def expanded(expected: dict, settings: LintSettings, path: Path) -> dict:
+    """The expectation with ``{path}``, ``{previous}`` and ``{checkpoint}`` in its help replaced by the case's
+    paths (the linted file's, the previous config's, the checkpoint's)."""
     if "help" not in expected or not isinstance(expected["help"], str):
         return expected
-    text = expected["help"].replace("{previous}", str(settings.previous)).replace("{checkpoint}",
-                                                                                  str(settings.resume_from))
+    paths = {"{path}": path, "{previous}": settings.previous, "{checkpoint}": settings.resume_from}
+    text = expected["help"]
+    for placeholder, value in paths.items():
+        text = text.replace(placeholder, str(value))
     return {**expected, "help": text}
 
 
@@ -105,7 +108,7 @@ def test_case(case: Case, tmp_path: Path):
     context = LintContext(load(path, settings.dialects), settings)
     assert context.has(RULES[case.rule].needs), f"{case.rule} does not run on this input (needs {RULES[case.rule].needs})"
 
-    pairs, unexpected, missing = pair(result.diagnostics, [expanded(e, settings) for e in case.expect])
+    pairs, unexpected, missing = pair(result.diagnostics, [expanded(e, settings, path) for e in case.expect])
     assert not unexpected and not missing, "\n".join(
         [f"unexpected: {d.span.line}:{d.span.column} {d.code} {d.message}"
          + (f" [help: {d.fix.description!r}, replacement: {d.fix.replacement!r}]" if d.fix else "")

@@ -64,7 +64,9 @@ class ResumeSpike(Rule):
     ## Fix safety
     Unsafe: the fix sets the base rate that makes the first update after the
     resume use the rate of the last one before it, a new schedule. Only
-    `--unsafe-fixes` applies it. The hint gives the `cfgtools extend` command
+    `--unsafe-fixes` applies it, and only with `--previous` (without it the
+    edited file would also be the config the checkpoint was trained with).
+    The hint gives the `cfgtools extend` command
     that plans the whole resume (the end rate, other edits such as `power`, a
     start rate after a finished run).
 
@@ -104,7 +106,7 @@ class ResumeSpike(Rule):
             yield self._rise(point, negligible, baseline)
         elif not negligible and new_lr * spike < old_lr:
             yield self._fall(point)
-        elif point.old.gpus != new.gpus:
+        elif point.old.gpus != new.gpus and not math.isclose(new_lr, old_lr, rel_tol=1e-6):
             yield self._gpus(point)
 
     # -- the three findings
@@ -147,8 +149,8 @@ class ResumeSpike(Rule):
             f"the GPU count, so the rate goes from {format_lr(point.old_lr)} (update {before}) to "
             f"{format_lr(point.new_lr)} (update {after}), and each iteration trains {new_gpus} batches instead of "
             f"{old_gpus}",
-            setting_fix(self.ctx, f"{key}={same:.6g} keeps the rate of the {old_gpus}-GPU run; "
-                        f"{self._command(point)} plans the resume", {key: float(f"{same:.6g}")}, f"{same:.6g}"),
+            self._fix(f"{key}={same:.6g} keeps the rate of the {old_gpus}-GPU run; {self._command(point)} plans "
+                      "the resume", {key: float(f"{same:.6g}")}, f"{same:.6g}"),
             severity=Severity.INFO,
         )
 
@@ -159,9 +161,15 @@ class ResumeSpike(Rule):
         policy, burn-in and the GPU multiplier are proportional to it), and the extend command."""
         key = self.ctx.loaded.setting_name("base_lr")
         continuous = f"{point.new.base_lr * point.old_lr / point.new_lr:.6g}"
-        return setting_fix(
-            self.ctx, f"{key}={continuous} keeps the rate continuous at the resume point; {self._command(point)} "
-            "plans the whole resume", {key: float(continuous)}, continuous)
+        return self._fix(f"{key}={continuous} keeps the rate continuous at the resume point; "
+                         f"{self._command(point)} plans the whole resume", {key: float(continuous)}, continuous)
+
+    def _fix(self, description: str, changes: dict, replacement: str) -> Fix:
+        """The edit of this file, when the checkpoint's config is another file (--previous): without it, the
+        edit would change the config the checkpoint is compared with as well, and never settle."""
+        if not self.ctx.settings.previous:
+            return Fix(description, replacement)
+        return setting_fix(self.ctx, description, changes, replacement)
 
     def _baseline(self, point: ResumePoint) -> tuple[int, float] | None:
         """The update a few percent of training before the checkpoint and the old rate there (decaying runs)."""
@@ -181,7 +189,7 @@ class ResumeSpike(Rule):
         if baseline is None or new_lr <= 0:
             return ""
         before = old.first_update + point.iteration - 1
-        text = f", {new_lr / baseline[1]:.3g}x the rate {REWIND_SHARE:.0%} of training earlier (update {baseline[0]})" \
+        text = f", x{new_lr / baseline[1]:.3g} the rate {REWIND_SHARE:.0%} of training earlier (update {baseline[0]})" \
             if baseline[1] > 0 else ""
         rewound = rewind_iteration(old, new_lr, before)
         if rewound is None:
