@@ -277,6 +277,3 @@ def test_arithmetic_facts_of_both_forks():
     assert arithmetic.setting_key(ab, "gamma") == "gamma"  # sigmoid and exp read gamma=
     assert arithmetic.lowest(ab, "gamma") is None  # darknet checks no parameter
 
-
-def rate(schedule: Schedule, b: int) -> float:
-    return float(evaluate(schedule, np.asarray([b]))[0])
