@@ -101,3 +101,12 @@ def test_fix_does_not_go_with_an_output_file(tmp_path, capsys):
     assert main(["lint", "--fix", "-o", "report.txt", str(path)]) == 2
     assert "not with --output-file" in capsys.readouterr().err
     assert path.read_bytes() == BAD.encode() and not (tmp_path / "report.txt").exists()
+
+
+def test_json_says_what_fix_would_apply(tmp_path, capsys):
+    path = write(tmp_path, "a.cfg", CAPITALS)
+    assert main(["lint", "--format", "json", "--select", "DN006", str(path)]) == 1
+    (finding,) = json.loads(capsys.readouterr().out)
+    # policy=STEPS is line 9; the value is columns 8 to 12 (end exclusive: 13)
+    assert finding["fix"]["applicability"] == "unsafe"
+    assert finding["fix"]["edits"] == [{"content": "steps", "line": 9, "column": 8, "end_line": 9, "end_column": 13}]
