@@ -6,10 +6,10 @@ from cfgtools.edits import TextEdit
 from cfgtools.lint import fixes
 from cfgtools.lint.core import Applicability, Diagnostic, Fix, Severity
 from cfgtools.lint.fixes import apply_fixes, fix_source, hidden_fixes
-from cfgtools.lint.runner import FileResult
+from cfgtools.lint.runner import FileResult, lint_source
 from cfgtools.lint.settings import LintSettings
 from cfgtools.positions import Span
-from cfgtools.sources import SourceText
+from cfgtools.sources import SourceText, read_source
 
 SAFE, UNSAFE = Applicability.SAFE, Applicability.UNSAFE
 TEXT = "class A(object):\n    ...\n"
@@ -118,3 +118,27 @@ def test_hidden_fixes_are_the_unsafe_ones_left():
 def test_a_file_no_framework_reads_is_left_alone():
     outcome = fix_source(SourceText("setup.cfg", "[metadata]\nname=x\n", False), LintSettings())
     assert not outcome.changed and outcome.problem is None and outcome.remaining.kind is None
+
+
+# the shared corpus: only files with a finding that has a safe fix change, and they settle
+
+CORPUS = (("darknet/alexeyab", "alexeyab"), ("darknet/pjreddie", "pjreddie"), ("caffe/bvlc", "alexeyab"),
+          ("caffe/py-faster-rcnn", "alexeyab"))
+
+
+def test_corpus_changes_only_where_a_finding_has_a_safe_fix(shared):
+    changed = 0
+    for folder, dialect in CORPUS:
+        settings = LintSettings(dialect=dialect)
+        for path in sorted(p for p in (shared / "corpus" / folder).rglob("*") if p.is_file()):
+            source = read_source(path)
+            outcome = fix_source(source, settings)
+            assert outcome.problem is None, path
+            safe = [d for d in lint_source(source, settings).diagnostics if d.fix and d.fix.applies(unsafe=False)]
+            assert outcome.changed == bool(safe), path
+            if outcome.changed:
+                changed += 1
+                assert set(outcome.applied) <= {d.code for d in safe}
+                again = fix_source(SourceText(source.path, outcome.fixed, False), settings)
+                assert not again.changed
+    assert changed > 0  # the corpus has inline comments (DN003) to move
