@@ -125,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         return _run(args)
     except ZeroRateAtResume as exc:
-        print(f"{exc.format()} (--start-lr X or --rewind-to ITER)", file=sys.stderr)
+        print(f"{exc.format()}: --start-lr X or --rewind-to ITER", file=sys.stderr)
     except (InputError, ScheduleError) as exc:  # the planner's refusals are InputErrors too
         print(exc.format(), file=sys.stderr)
     except (Refused, SettingsError, WriteRefused) as exc:

@@ -6,8 +6,8 @@ import argparse
 import re
 import sys
 
-from cfgtools.commands._fix import run_fixes
 from cfgtools.commands._args import add_dialect_argument, comma_list, epochs, gpu_count, iteration, positive_int
+from cfgtools.commands._fix import run_fixes
 from cfgtools.errors import InputError
 from cfgtools.files import WriteRefused, atomic_write
 from cfgtools.lint.cache import ResultCache, cache_directory, run_key

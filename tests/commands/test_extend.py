@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from cfgtools.cli import main
 from cfgtools.loading import load, load_source
 from cfgtools.plugin import Checkpoint, ExtensionRequest, RunOptions
+from cfgtools.schedule.evaluate import rate_at
 from cfgtools.schedule.extend import ExtendRefused
 from cfgtools.sources import SourceText
 from tests.schedule.test_extend import CAFFE, DARKNET, REFUSALS, TOL, check_plan
@@ -165,8 +166,7 @@ def test_every_policy_through_schedule_and_lint(tmp_path, capsys, framework, nam
 
 
 def _caffe_end(loaded, horizon: int) -> float:
-    from cfgtools.schedule.evaluate import rate_at  # the old schedule's rate at max_iter (no update prints it)
-
+    """The old schedule's rate at max_iter (no update uses it, so ``cfgtools schedule`` does not print it)."""
     return rate_at(loaded.schedule(), horizon)
 
 
