@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+import struct
 from pathlib import Path
 
 import numpy as np
@@ -248,6 +249,16 @@ def test_caffe_solverstate_restores_the_multistep_index(tmp_path, capsys):
     # 150 moves to 100 + (150 - 100) * (130 - 100) / (200 - 100) = 115; 50 was passed and stays
     assert changed_lines(old.read_text(), (tmp_path / "new.prototxt").read_text()) == (
         ["stepvalue: 150", "max_iter: 200"], ["stepvalue: 115", "max_iter: 130"])
+
+
+def test_darknet_weights_give_the_iteration(tmp_path, capsys):
+    old = tmp_path / "old.cfg"
+    old.write_text(HEAD + "learning_rate=0.001\nmax_batches=392480\npolicy=poly\npower=4\n")
+    # AlexeyAB header: major 0, minor 2, revision 5, uint64 seen = iteration * batch (64 = 4 x 16)
+    weights = tmp_path / "yolo_last.weights"
+    weights.write_bytes(struct.pack("<iiiQ", 0, 2, 5, 300019 * 64) + b"\0" * 16)
+    assert main(["extend", str(old), "--from", str(weights), "--to", "592480", "-o", "new.cfg"]) == 0
+    assert f"resuming from {weights} (seen={300019 * 64}: iteration 300019)" in capsys.readouterr().out
 
 
 def test_the_plot_in_the_terminal_and_as_an_image(tmp_path, capsys):
