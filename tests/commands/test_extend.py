@@ -82,6 +82,7 @@ def test_longer_poly_lowers_learning_rate_and_offers_power(tmp_path, capsys):
     removed, added = changed_lines(old.read_text(), new)
     assert removed == ["max_batches=392480", "power=4"] and float(added[1].split("=")[1]) == pytest.approx(power,
                                                                                                          rel=1e-6)
+    assert main(["lint", "new.cfg", "--select", "RS001", "--resume-from", "300019", "--previous", str(old)]) == 0
 
 
 def test_finished_poly_needs_a_start_and_then_decays_to_zero(tmp_path, capsys):
@@ -102,6 +103,9 @@ def test_finished_poly_needs_a_start_and_then_decays_to_zero(tmp_path, capsys):
     rewound = 700_000 * (1 - (start / 0.01) ** 0.25)
     assert re.search(rf"old schedule had at iteration ({math.floor(rewound)}|{math.ceil(rewound)})", out)
     assert "wrote new.cfg" in out
+    # the linter still reports the restart from 0 (it is one), and it is the jump the user asked for
+    assert main(["lint", "new.cfg", "--select", "RS001", "--resume-from", "700000", "--previous", str(old)]) == 1
+    assert f"to {start:.6g} (update 700001" in capsys.readouterr().out
 
 
 # ----------------------------------------------------------------------------- every policy x resume x new end
