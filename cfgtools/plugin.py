@@ -7,7 +7,10 @@ with (carrying the framework's own arithmetic), the iteration its checkpoints
 store, its dialects (forks), how to show what it read, and its training
 recipe in the framework-neutral terms of ``cfgtools.recipe`` (what
 ``cfgtools convert`` emits code from, and writes as another framework's
-config). It exposes one
+config), how to change settings in one of its files by a minimal edit of the
+text (``edit_text``: what ``cfgtools extend`` and ``lint --fix`` write), and
+how to plan a smooth resume with a new end (``plan_extension``; by default the
+neutral planner of ``cfgtools.schedule.extend`` on its schedule). It exposes one
 object implementing :class:`Framework`; ``cfgtools.frameworks`` lists those
 objects and ``cfgtools.loading`` is the one road from a path to a loaded
 config. Commands and the linter never import a framework's reader: they go
