@@ -505,7 +505,10 @@ def set_scalar(document: YamlDocument, names: tuple[str, ...], value) -> str:
         return replace_scalar(document, names, value)
     text = document.text
     edited = text + ("" if not text or text.endswith("\n") else "\n") + f"{plain_text(names[0])}: {plain_text(value)}\n"
-    check = parse_yaml(edited, document.path).find(*names)
+    try:
+        check = parse_yaml(edited, document.path).find(*names)
+    except InputError as exc:  # e.g. a flow mapping: a line after it is not part of it
+        raise ValueError(f"cannot add {names[0]!r} as a last line: {exc.message}") from None
     if check is None or not _same(check.node.value, value):
         raise ValueError(f"adding {names[0]!r} does not read back as {value!r}")
     return edited
