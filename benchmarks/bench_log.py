@@ -32,7 +32,7 @@ import numpy as np
 from cfgtools.darknet.schedule import darknet_schedule
 from cfgtools.caffe.schedule import caffe_schedule
 from cfgtools.schedule.evaluate import evaluate
-from cfgtools.schedule.model import BurnIn, Poly, Schedule, Steps
+from cfgtools.schedule.model import BurnIn, Poly, Steps
 
 DARKNET = darknet_schedule(
     dialect="alexeyab", base_lr=float(np.float32(0.001)),

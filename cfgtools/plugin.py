@@ -4,7 +4,10 @@ A framework package knows everything about its framework: how to recognise
 its files, how the framework reads them (into a typed model with positions),
 the framework-neutral :class:`~cfgtools.schedule.model.Schedule` it trains
 with (carrying the framework's own arithmetic), the iteration its checkpoints
-store, its dialects (forks), and how to show what it read. It exposes one
+store, its dialects (forks), how to show what it read, and its training
+recipe in the framework-neutral terms of ``cfgtools.recipe`` (what
+``cfgtools convert`` emits code from, and writes as another framework's
+config). It exposes one
 object implementing :class:`Framework`; ``cfgtools.frameworks`` lists those
 objects and ``cfgtools.loading`` is the one road from a path to a loaded
 config. Commands and the linter never import a framework's reader: they go
@@ -23,6 +26,7 @@ from typing import Any, ClassVar
 
 from cfgtools.errors import InputError
 from cfgtools.positions import Span
+from cfgtools.recipe import Expression, Recipe, WrittenRecipe
 from cfgtools.schedule.model import Schedule
 from cfgtools.sources import SourceText
 
@@ -235,3 +239,29 @@ class Framework(ABC):
         for a YOLOv5 file) and use the file's own default.
         """
         return requested or self.default_dialect
+
+    def recipe(self, loaded: LoadedConfig, options: RunOptions) -> Recipe:
+        """The training recipe the framework runs ``loaded`` with under ``options``.
+
+        Its schedule is ``loaded.schedule(options)``; its optimizer, header keys
+        and notes are the framework's, in neutral terms. Raises InputError or
+        ScheduleError (one line with a position) when the framework would not
+        read or train with the file; ``problems`` lists what it would still
+        refuse at run time. The default says the framework cannot be converted.
+        """
+        raise InputError(f"cfgtools cannot convert a {self.noun}: {self.name} has no training recipe", loaded.path)
+
+    def express(self, schedule: Schedule) -> Expression:
+        """Schedules of this framework that may reproduce ``schedule`` (another framework's), most faithful first.
+
+        Each candidate carries this framework's arithmetic; the caller compares
+        them with ``schedule`` update by update (update k of a run uses the
+        iteration ``first_update + k - 1`` of each), so a candidate is a guess
+        that is checked, never trusted. The default offers none.
+        """
+        return Expression(notes=(f"cfgtools cannot write a {self.noun}",))
+
+    def write_recipe(self, recipe: Recipe, schedule: Schedule) -> WrittenRecipe:
+        """``recipe`` (another framework's) as this framework's config text, with ``schedule`` (a candidate
+        of :meth:`express`) as its learning-rate schedule; what the text cannot say is in ``problems``."""
+        raise NotImplementedError(f"{self.name} writes no config (its express() offers no candidate)")

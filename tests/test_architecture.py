@@ -4,7 +4,7 @@ Every import of a cfgtools module is read from the source (top level, inside
 functions, under TYPE_CHECKING: all of them), and the graph must have:
 
 - no circle;
-- a neutral layer (``schedule/``, ``plugin``, and the base modules) that imports
+- a neutral layer (``schedule/``, ``plugin``, ``recipe`` and the base modules) that imports
   no framework package and nothing above it;
 - framework packages (a folder with a ``plugin.py``) that import no other
   framework package and nothing above the neutral layer;
@@ -26,7 +26,7 @@ BASE = {"cfgtools", "cfgtools.errors", "cfgtools.positions", "cfgtools.resources
         "cfgtools.files", "cfgtools.sources"}
 #: the framework-neutral layer
 NEUTRAL_PREFIXES = ("cfgtools.schedule", "cfgtools.trainlog")
-NEUTRAL = {"cfgtools.plugin"}
+NEUTRAL = {"cfgtools.plugin", "cfgtools.recipe"}
 #: the one road from a path to a loaded config
 LOADER = {"cfgtools.loading", "cfgtools.frameworks"}
 #: functions that turn text or bytes into a framework's typed model

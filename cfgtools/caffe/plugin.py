@@ -1,4 +1,4 @@
-"""Caffe as a cfgtools framework: recognise, read, schedule, snapshots, show.
+"""Caffe as a cfgtools framework: recognise, read, schedule, snapshots, show, convert.
 
 A loaded solver offers one view, ``solver`` (the :class:`CaffeSolver`: every
 SolverParameter field with its value, presence and position).
@@ -10,12 +10,14 @@ import re
 from typing import Any
 
 from cfgtools.caffe import DIALECTS
+from cfgtools.caffe.recipe import caffe_recipe, express, write_solver
 from cfgtools.caffe.schedule import schedule_from_solver
 from cfgtools.caffe.solver import CaffeSolver, plain_value, read_solver
 from cfgtools.caffe.solverstate import read_solverstate
 from cfgtools.errors import InputError
 from cfgtools.plugin import Checkpoint, Description, Framework, LoadedConfig, Recognition, RunOptions
 from cfgtools.positions import Span
+from cfgtools.recipe import Expression, Recipe, WrittenRecipe
 from cfgtools.schedule.model import Schedule
 from cfgtools.sources import UTF8_BOM, SourceText
 from cfgtools.values import format_value, printable
@@ -82,6 +84,15 @@ class Caffe(Framework):
             notes.append(f"max_iter is {schedule.horizon} (unset?): 'caffe train' runs zero iterations (scripts "
                          "that drive the solver themselves, like py-faster-rcnn's, choose the count)")
         return notes
+
+    def recipe(self, loaded: LoadedConfig, options: RunOptions) -> Recipe:
+        return caffe_recipe(loaded, options)
+
+    def express(self, schedule: Schedule) -> Expression:
+        return express(schedule)
+
+    def write_recipe(self, recipe: Recipe, schedule: Schedule) -> WrittenRecipe:
+        return write_solver(recipe, schedule)
 
     def describe(self, loaded: LoadedConfig) -> Description:
         solver: CaffeSolver = loaded.model

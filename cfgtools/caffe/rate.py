@@ -37,7 +37,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from cfgtools.schedule.model import Arithmetic, Schedule
+from cfgtools.caffe.rate_source import rate_source
+from cfgtools.schedule.model import Arithmetic, RateSource, Schedule
 
 if TYPE_CHECKING:
     import numpy as np
@@ -86,9 +87,14 @@ class CaffeArithmetic(Arithmetic):
     """``SGDSolver<float>::GetLearningRate``; a checkpoint restores multistep's ``current_step_``."""
 
     first_update = 0  # update k (0-based) uses lr(k)
+    iteration_name = "iter_"
+    rate_function = "GetLearningRate()"
 
     def rates(self, schedule: Schedule, iterations: Any, resume: tuple[int, Any] | None = None) -> np.ndarray:
         return rates(schedule, iterations, resume=resume)
+
+    def python_source(self, schedule: Schedule) -> RateSource:
+        return rate_source(schedule)
 
     def state_after(self, schedule: Schedule, updates: int) -> int:
         """``current_step_`` saved in a .solverstate after ``updates`` updates (what resume restores)."""

@@ -1,4 +1,4 @@
-"""darknet as a cfgtools framework: recognise, read, schedule, checkpoints, show.
+"""darknet as a cfgtools framework: recognise, read, schedule, checkpoints, show, convert.
 
 The views a loaded cfg offers (see :class:`~cfgtools.plugin.Framework`):
 ``document`` (the text as the fork reads it, with positions), ``net`` (the
@@ -16,12 +16,14 @@ from cfgtools.darknet.document import CfgDocument, read_cfg
 from cfgtools.darknet.layers import HEADERS, parse_layers
 from cfgtools.darknet.net import NetConfig, Setting, read_net
 from cfgtools.darknet.network import infer_network
+from cfgtools.darknet.recipe import darknet_recipe, express, write_net
 from cfgtools.darknet.schedule import schedule_from_net
 from cfgtools.darknet.weights import iteration_from_seen, read_weights_header
 from cfgtools.errors import InputError
 from cfgtools.values import format_value, printable, to_float32
 from cfgtools.plugin import Checkpoint, CommentSyntax, Description, Framework, LoadedConfig, Recognition, RunOptions
 from cfgtools.positions import Span
+from cfgtools.recipe import Expression, Recipe, WrittenRecipe
 from cfgtools.schedule.model import Schedule
 from cfgtools.sources import UTF8_BOM, SourceText
 
@@ -157,6 +159,15 @@ class Darknet(Framework):
             notes.append(f"max_batches is {schedule.horizon} (unset?): darknet's detector trains zero iterations "
                          "(its classifier never stops)")
         return notes
+
+    def recipe(self, loaded: LoadedConfig, options: RunOptions) -> Recipe:
+        return darknet_recipe(loaded, options)
+
+    def express(self, schedule: Schedule) -> Expression:
+        return express(schedule)
+
+    def write_recipe(self, recipe: Recipe, schedule: Schedule) -> WrittenRecipe:
+        return write_net(recipe, schedule)
 
     def describe(self, loaded: LoadedConfig) -> Description:
         document: CfgDocument = loaded.model

@@ -36,13 +36,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from cfgtools.schedule.model import Arithmetic, Schedule
+from cfgtools.darknet import SGDR_PI
+from cfgtools.darknet.rate_source import rate_source
+from cfgtools.schedule.model import Arithmetic, RateSource, Schedule
 
 if TYPE_CHECKING:
     import numpy as np
 
-#: the constant darknet's SGDR uses instead of M_PI
-SGDR_PI = 3.14159265
 _U64 = 2**64
 
 
@@ -155,6 +155,8 @@ class DarknetArithmetic(Arithmetic):
     """darknet's ``get_current_rate`` of the schedule's fork (``schedule.dialect``)."""
 
     first_update = 1  # update k (1-based) uses rate(k)
+    iteration_name = "batch number"
+    rate_function = "get_current_rate()"
 
     def rates(self, schedule: Schedule, iterations: Any, resume: tuple[int, Any] | None = None) -> np.ndarray:
         # darknet restores nothing but the iteration: a resumed run evaluates the same formula
@@ -164,6 +166,9 @@ class DarknetArithmetic(Arithmetic):
         from cfgtools.darknet import pieces  # lazy: it imports numpy, which reading a cfg does not need
 
         return pieces.pieces(schedule, first, last)
+
+    def python_source(self, schedule: Schedule) -> RateSource | None:
+        return rate_source(schedule)
 
 
 #: the arithmetic every darknet schedule carries

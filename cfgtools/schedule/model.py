@@ -17,7 +17,7 @@ uses ``lr(i)``.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Annotated, Any, ClassVar, Literal, Union
+from typing import Annotated, Any, ClassVar, Literal, NamedTuple, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -63,6 +63,17 @@ class MultiStep(_Frozen):
     kind: Literal["multistep"] = "multistep"
     stepvalues: list[int]
     gamma: float
+
+    def advances(self) -> list[int]:
+        """The iterations at which ``current_step`` advances, from a fresh start.
+
+        ``t_j = max(stepvalues[j], t_(j-1) + 1)`` (``t_0 = max(stepvalues[0], 0)``):
+        index j is compared only once index j-1 has passed, one advance per iteration.
+        """
+        times: list[int] = []
+        for value in self.stepvalues:
+            times.append(max(value, 0) if not times else max(value, times[-1] + 1))
+        return times
 
 
 class Exp(_Frozen):
@@ -133,6 +144,33 @@ Policy = Annotated[
 ]
 
 
+class SourceConstant(NamedTuple):
+    """A module-level constant of :class:`RateSource`, as a value: the emitter writes the literal."""
+
+    name: str
+    #: an int, a float, or a tuple of ints or of floats
+    value: int | float | tuple[int, ...] | tuple[float, ...]
+    #: what the framework calls it, for the comment beside it
+    comment: str = ""
+    #: the policy field it holds (``step``, ``gamma``, ``max_iter``, ...), so other code can reuse the name
+    field: str = ""
+
+
+class RateSource(NamedTuple):
+    """A framework's rate function for one schedule, as standard-library Python source.
+
+    ``function`` defines ``framework_rate(it)`` (``it``: the framework's
+    iteration index) and refers to ``BASE_LR`` (the rate the schedule scales,
+    a float), to its :attr:`constants` by name, to the modules ``math`` and
+    ``bisect``, and to the C-arithmetic helpers ``_f32(x)`` (round to a C
+    float), ``_pow(x, y)`` (C ``pow``) and ``_exp(x)`` (C ``exp``). Nothing in
+    it comes from input text: every number read from a config is a constant.
+    """
+
+    function: str
+    constants: tuple[SourceConstant, ...] = ()
+
+
 class Arithmetic(ABC):
     """A framework's own rate function, supplied by the framework package that builds schedules.
 
@@ -145,6 +183,9 @@ class Arithmetic(ABC):
 
     #: the iteration index whose rate a run's first update uses
     first_update: ClassVar[int]
+    #: what the framework calls its iteration index and its rate function (for comments and messages)
+    iteration_name: ClassVar[str] = "iteration"
+    rate_function: ClassVar[str] = "the rate function"
 
     @abstractmethod
     def rates(self, schedule: "Schedule", iterations: Any, resume: tuple[int, Any] | None = None) -> Any:
@@ -175,6 +216,10 @@ class Arithmetic(ABC):
     def period_ends(self, schedule: "Schedule", period: str) -> Any:
         """The last iteration of each ``period`` (``epoch``) of a run, in order (a numpy int64 array),
         for listings with one row per period; None when the schedule has no such period."""
+        return None
+
+    def python_source(self, schedule: "Schedule") -> RateSource | None:
+        """The rate function of ``schedule`` as standard-library Python (None: it has no exact one)."""
         return None
 
     def __eq__(self, other: object) -> bool:

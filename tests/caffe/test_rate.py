@@ -17,7 +17,7 @@ from cfgtools.caffe.rate import multistep_index
 from cfgtools.caffe.schedule import caffe_schedule
 from cfgtools.loading import load_schedule
 from cfgtools.schedule.evaluate import evaluate
-from cfgtools.schedule.model import Constant, Exp, Inv, MultiStep, Poly, ScheduleError, Sigmoid, Step
+from cfgtools.schedule.model import Constant, Exp, Inv, MultiStep, Poly, Schedule, ScheduleError, Sigmoid, Step
 
 FIX = Path(__file__).resolve().parents[2] / "fixtures" / "caffe"
 f32 = np.float32

@@ -1,7 +1,6 @@
 """``cfgtools show``: values and provenance, and one clean line per unreadable file."""
 
 import json
-import os
 
 import pytest
 

@@ -8,7 +8,6 @@ two test modules of the same name in these package-less test folders.)
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np

@@ -14,7 +14,6 @@ import sys
 
 import pytest
 
-from cfgtools.darknet.schedule import darknet_schedule
 from cfgtools.errors import InputError
 from cfgtools.loading import load_schedule
 from cfgtools.trainlog import compare
