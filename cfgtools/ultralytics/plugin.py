@@ -30,6 +30,7 @@ from typing import Any
 from cfgtools.errors import InputError
 from cfgtools.plugin import Checkpoint, CommentSyntax, Description, Framework, LoadedConfig, Recognition, RunOptions
 from cfgtools.positions import Span
+from cfgtools.recipe import Expression
 from cfgtools.schedule.model import Schedule, ScheduleError
 from cfgtools.sources import UTF8_BOM, SourceText
 from cfgtools.ultralytics.checkpoint import CheckpointInfo, read_checkpoint
@@ -342,6 +343,32 @@ class Ultralytics(Framework):
         if DEFAULT_VERSIONS[settings.rules.family] == name:
             return f"the default for {settings.rules.family} files; --framework-version chooses another"
         return "chosen with --framework-version"
+
+    # -- conversion ---------------------------------------------------------------------------------------------------
+
+    def recipe(self, loaded: LoadedConfig, options: RunOptions) -> Any:
+        """Refused, saying why: the neutral recipe (``cfgtools.recipe``) has one lr per optimizer step for one
+        parameter group, and an ultralytics run has three groups with their own warm-up starts, a momentum
+        warm-up and an ``accumulate`` that ramps during the warm-up (see ``cfgtools schedule``)."""
+        settings: SettingsFile = loaded.model
+        bias_lr = _training_values(settings).get("warmup_bias_lr")
+        start = "0.0 with optimizer=auto" if settings.values.get("optimizer") == "auto" else \
+            "warmup_bias_lr" + (f"={_shown(bias_lr)}" if bias_lr is not None else "")
+        raise InputError(
+            "cfgtools cannot convert a YOLOv5/ultralytics run yet: a converted recipe has one lr per optimizer step "
+            f"for one parameter group, and this run's {settings.rules.name} groups (biases, weights with decay, "
+            f"BatchNorm weights) warm up from different lrs (the biases from {start}, the others from 0), its "
+            "momentum warms up from warmup_momentum, and it steps the optimizer every accumulate iterations, a "
+            "number that ramps from 1 to nbs/batch during the warm-up; `cfgtools schedule FILE --images N` prints "
+            "every group's lr and momentum", loaded.path, *self._position(loaded, None))
+
+    def express(self, schedule: Schedule) -> Expression:
+        """None: cfgtools writes no YOLOv5/ultralytics settings (their schedule is ``lr0`` times a factor per
+        epoch after a warm-up per iteration, which a schedule of updates does not map onto)."""
+        return Expression(notes=(
+            "cfgtools writes no YOLOv5/ultralytics settings: their lr is lr0 times a factor per epoch (linear to "
+            "lr0*lrf, or a cosine) after a warm-up per iteration, and a darknet or Caffe schedule of updates has "
+            "no epochs",))
 
     # -- extending a run ----------------------------------------------------------------------------------------------
 

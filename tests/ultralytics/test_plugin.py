@@ -340,3 +340,21 @@ def test_registered():
     assert frameworks.get("ultralytics") is ULTRALYTICS
     assert math.isclose(load(HERE / "args_8.3.yaml").schedule(RunOptions(images=1000, classes=3)).base_lr,
                         round(0.002 * 5 / (4 + 3), 6))  # auto: ceil(1000/64) * 300 = 4800 iterations: AdamW
+
+
+# -- conversion --------------------------------------------------------------------------------------------------------
+
+
+def test_convert_is_refused_saying_what_a_recipe_cannot_hold():
+    loaded = load(HERE / "opt_v7.yaml")
+    with pytest.raises(InputError) as info:
+        ULTRALYTICS.recipe(loaded, RunOptions(images=1000))
+    message = info.value.format()
+    assert message.startswith(f"{HERE / 'opt_v7.yaml'}:1:1: cfgtools cannot convert a YOLOv5/ultralytics run yet")
+    assert "the biases from warmup_bias_lr=0.1, the others from 0" in message and "accumulate" in message
+    auto = load(HERE / "args_8.3.yaml")
+    with pytest.raises(InputError, match="the biases from 0.0 with optimizer=auto"):
+        ULTRALYTICS.recipe(auto, RunOptions())
+    darknet = load(FIXTURES / "darknet" / "policy_step.cfg").schedule(RunOptions())
+    expression = ULTRALYTICS.express(darknet)
+    assert expression.candidates == () and "has no epochs" in expression.notes[0]
