@@ -60,17 +60,27 @@ def _envelopes(series, x0: int, x1: int, columns: int, log_y: bool, clip: tuple[
         env = Envelope(x0=x0, x1=x1, columns=columns, label=Path(schedule.source).name or schedule.source)
         first = max(x0, schedule.first_update) if clip[0] else x0
         last = min(x1, schedule.last_update) if clip[1] else x1
-        if last >= first:
-            if column is None:
-                for iters, lrs in iter_chunks(schedule, first, last):
-                    env.add(iters, lrs, log_y=log_y)
-            else:  # a group's lr exists only inside the run
-                first, last = max(first, schedule.first_update), min(last, schedule.last_update)
-                for start in range(first, last + 1, 1 << 16):
-                    iters = np.arange(start, min(last + 1, start + (1 << 16)), dtype=np.int64)
-                    env.add(iters, schedule.arithmetic.columns(schedule, iters)[column], log_y=log_y)
+        if last >= first and column is None:
+            for iters, lrs in iter_chunks(schedule, first, last):
+                env.add(iters, lrs, log_y=log_y)
         result.append(env)
+    _add_group_columns(series, result, x0, x1, log_y)
     return result
+
+
+def _add_group_columns(series, envelopes, x0: int, x1: int, log_y: bool) -> None:
+    """Fill the envelopes of group series, computing each schedule's columns once per chunk (inside its run)."""
+    by_schedule: dict[int, list] = {}
+    for (schedule, column), env in zip(series, envelopes):
+        if column is not None:
+            by_schedule.setdefault(id(schedule), [schedule]).append((column, env))
+    for schedule, *wanted in by_schedule.values():
+        first, last = max(x0, schedule.first_update), min(x1, schedule.last_update)
+        for start in range(first, last + 1, 1 << 16):
+            iters = np.arange(start, min(last + 1, start + (1 << 16)), dtype=np.int64)
+            values = schedule.arithmetic.columns(schedule, iters)
+            for column, env in wanted:
+                env.add(iters, values[column], log_y=log_y)
 
 
 def _label(schedule, column: str | None = None) -> str:

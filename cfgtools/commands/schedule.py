@@ -195,12 +195,14 @@ def _selected(args: argparse.Namespace, first: int, last: int) -> tuple[np.ndarr
 
 
 def _column_texts(values: np.ndarray) -> list[str]:
-    """Integers as they are; floats as the shortest text that reads back as the same double."""
-    if values.dtype.kind in "iub":
-        return [str(v) for v in values.tolist()]
+    """Integers as they are; floats as the shortest text that reads back as the same double.
+
+    Each distinct value is formatted once (most columns repeat a few values), then taken per row."""
+    if values.dtype.kind in "iub" and values.size and values[0] != values[-1] and np.all(np.diff(values) == 1):
+        return list(map(str, values.tolist()))  # the iteration: every value differs
     unique, inverse = np.unique(values, return_inverse=True)
-    texts = [repr(float(v)) for v in unique]
-    return [texts[k] for k in inverse.reshape(-1)]
+    texts = np.array([str(int(v)) if values.dtype.kind in "iub" else repr(float(v)) for v in unique], dtype=object)
+    return texts[inverse.reshape(-1)].tolist()
 
 
 def _print_columns(schedule: Schedule, args: argparse.Namespace) -> int:
@@ -241,7 +243,7 @@ def _print_columns(schedule: Schedule, args: argparse.Namespace) -> int:
             body = ", ".join("[" + ", ".join(_json_value(t) for t in row) + "]" for row in zip(*texts))
             out.write(("" if at == 0 else ", ") + body)
         else:
-            out.write("".join(separator.join(row) + "\n" for row in zip(*texts)))
+            out.write("\n".join(map(separator.join, zip(*texts))) + "\n")
         out.flush()
     if fmt == "json":
         out.write("]}\n")

@@ -139,8 +139,11 @@ class UltralyticsArithmetic(Arithmetic):
 def _rows(run: YoloSchedule, ni: np.ndarray):
     """The rows of the distinct iterations of ``ni`` inside the run, and where each of ``ni`` finds its row."""
     inside = (ni >= run.first_iteration) & (ni <= run.last_iteration)
-    wanted = np.unique(ni[inside])
-    return inside, run.rows_at(wanted), np.searchsorted(wanted, ni[inside])
+    wanted = ni[inside]
+    if wanted.size > 1 and not bool(np.all(wanted[1:] > wanted[:-1])):  # listings ask in order: no sort then
+        wanted = np.unique(wanted)
+        return inside, run.rows_at(wanted), np.searchsorted(wanted, ni[inside])
+    return inside, run.rows_at(wanted), np.arange(wanted.size)
 
 
 ARITHMETIC = UltralyticsArithmetic()
