@@ -35,7 +35,7 @@ from cfgtools.schedule.model import Schedule, ScheduleError
 from cfgtools.sources import UTF8_BOM, SourceText
 from cfgtools.ultralytics.checkpoint import CheckpointInfo, read_checkpoint
 from cfgtools.ultralytics.extend import ExtensionPlan, plan_extension
-from cfgtools.ultralytics.rate import run_of, schedule_for_run, weights_group
+from cfgtools.ultralytics.rate import run_of, schedule_for_run
 from cfgtools.ultralytics.schedule import ScheduleError as RunError
 from cfgtools.ultralytics.schedule import TrainingConfig, batches_per_epoch
 from cfgtools.ultralytics.settings import (
