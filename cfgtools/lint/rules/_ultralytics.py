@@ -114,6 +114,9 @@ class ResumeCase:
     #: the settings of the run that wrote the checkpoint, and where they came from (for messages)
     previous: TrainingConfig
     previous_from: str
+    #: False when neither --previous nor the checkpoint gave them (YOLOv5 before v6.2 stores no opt):
+    #: ``previous`` is then this file's own settings
+    previous_known: bool = True
 
     def resume(self, run: Run) -> Resume:
         """The resumed run's start and the optimizer state the checkpoint restores (when it stores it)."""
@@ -153,7 +156,7 @@ def resume_case(ctx: LintContext, run: Run, resume_from: int | str | None, previ
                 return ResumeCase(start, described, info, finished, stored, "the settings stored in the checkpoint")
         except ScheduleError as exc:
             return f"the previous run's settings do not say enough: {exc.message}"
-        return ResumeCase(start, described, info, finished, run.config, "this file (no --previous)")
+        return ResumeCase(start, described, info, finished, run.config, "this file (no --previous)", False)
 
     return ctx.cached(f"ultralytics-resume:{resume_from}:{previous}:{options}", build)
 

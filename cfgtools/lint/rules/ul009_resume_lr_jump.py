@@ -7,6 +7,7 @@ from cfgtools.lint.numeric import format_lr
 from cfgtools.lint.rule import Rule
 from cfgtools.lint.rules._ultralytics import changes, resume_case, run_of, weights_lr_by_epoch, yaml_number
 from cfgtools.schedule.model import ScheduleError
+from cfgtools.ultralytics.rate import weights_group
 from cfgtools.ultralytics.extend import plan_extension
 from cfgtools.ultralytics.schedule import ScheduleError as RunError
 from cfgtools.ultralytics.schedule import YoloSchedule
@@ -89,9 +90,16 @@ class ResumeLrJump(Rule):
                                   f"resuming at epoch {start} from {case.described} cannot train: {exc}",
                                   severity=Severity.ERROR)
             return
-        if not 1 <= start <= old.epochs:
-            return
-        before = float(weights_lr_by_epoch(old)[start - 1])
+        restored = case.resume(run).lr
+        if case.previous_known or restored is None:
+            if not 1 <= start <= old.epochs:
+                return
+            before, when = float(weights_lr_by_epoch(old)[start - 1]), f"epoch {start - 1}"
+            against = f"with {', '.join(changes(case.previous, run.config)) or 'no setting changed'} " \
+                f"(against {case.previous_from})"
+        else:  # the old settings are unknown: the lr the checkpoint's optimizer restores stands for them
+            before, when = float(restored[weights_group(resumed)]), "restored from the checkpoint"
+            against = "(the checkpoint stores no settings to compare with)"
         # the first epoch whose lr the rebuilt scheduler sets: the resumed epoch still trains at the restored lr
         # where the scheduler steps at the end of an epoch (YOLOv5, ultralytics 8.0/8.1)
         first = start + 1 if rules.scheduler_steps_at == "end" else start
@@ -101,18 +109,18 @@ class ResumeLrJump(Rule):
         after = float(lrs[first - start])
         if not (before > 0 and after > before * settings.spike_ratio):
             return
-        edited = changes(case.previous, run.config)
-        changed = ", ".join(edited) if edited else "no setting changed"
-        names = [item.split(" ", 1)[0] for item in edited]
+        names = [item.split(" ", 1)[0] for item in changes(case.previous, run.config)]
         yield self.diagnostic(
             self.ctx.setting_span(*(["epochs"] if "epochs" in names else names), "epochs"),
-            f"resuming at epoch {start} from {case.described} with {changed} (against {case.previous_from}): "
-            f"the weights' lr jumps x{after / before:.3g} at epoch {first}, from {format_lr(before)} "
-            f"(epoch {start - 1}) to {format_lr(after)}",
+            f"resuming at epoch {start} from {case.described} {against}: the weights' lr jumps "
+            f"x{after / before:.3g} at epoch {first}, from {format_lr(before)} ({when}) to {format_lr(after)}",
             Fix(self._plan(case, run, first), replacement=None),
         )
 
     def _plan(self, case, run, first: int) -> str:
+        if not case.previous_known:
+            return ("give the settings the checkpoint was trained with (--previous OLD.yaml) for the lr0 and lrf "
+                    "that keep the lr continuous")
         new_epochs = run.config.epochs
         if new_epochs <= case.start_epoch:
             return f"keep epochs={case.previous.epochs} for this resume, or start a new run"
