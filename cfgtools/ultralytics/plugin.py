@@ -43,6 +43,7 @@ from cfgtools.ultralytics.settings import (
     SettingsFile,
     detect_kind,
     infer_version,
+    kind_in_family,
     looks_like_settings,
     read_settings,
     settings_from_checkpoint,
@@ -123,12 +124,22 @@ class Ultralytics(Framework):
                 rules = get_version(requested)
             except ValueError:
                 return requested  # read() reports the unknown version
-            if rules.family == family:
+            if rules.family == family or kind_in_family(document, rules.family) is not None:
                 return rules.name
         return infer_version(kind, document) or DEFAULT_VERSIONS[family]
 
     def read(self, source: SourceText, dialect: str) -> SettingsFile:
-        return settings_from_document(self.document(source), version=dialect)
+        """The settings as ``dialect`` reads them; a file whose keys fit both families is read as a file of the
+        dialect's family (an ``lr0``-only override is a YOLOv5 hyp file unless an ultralytics version is named)."""
+        document = self.document(source)
+        kind = detect_kind(document)
+        try:
+            family = get_version(dialect).family
+        except ValueError:
+            family = None  # settings_from_document reports the unknown version
+        if kind is not None and family is not None and not kind.startswith(family):
+            kind = kind_in_family(document, family) or kind
+        return settings_from_document(document, version=dialect, kind=kind)
 
     def view(self, loaded: LoadedConfig, name: str) -> Any:
         if name == "yolo_settings":

@@ -162,6 +162,22 @@ def detect_kind(document: YamlDocument) -> FileKind | None:
     return best
 
 
+def kind_in_family(document: YamlDocument, family: str) -> FileKind | None:
+    """The kind of ``family`` (``yolov5``, ``ultralytics``) the file can be read as: every key known to it.
+
+    For a file whose keys fit both families (``lr0: 0.001`` is a YOLOv5 hyp override
+    and an ultralytics ``cfg=`` override alike), when the user names the version.
+    """
+    present = frozenset(document.entries)
+    kinds: tuple[FileKind, ...] = ("yolov5-hyp", "yolov5-opt") if family == "yolov5" else ("ultralytics-args",)
+    fitting = [kind for kind in kinds if present <= _known_keys(kind)]
+    if not fitting:
+        return None
+    if fitting[0] == "ultralytics-args" and "save_dir" not in present:
+        return "ultralytics-default"
+    return fitting[0]
+
+
 def infer_version(kind: FileKind, document: YamlDocument) -> str | None:
     """The version a file comes from, by the keys it holds (None: not telling, the family's default applies).
 

@@ -358,3 +358,14 @@ def test_convert_is_refused_saying_what_a_recipe_cannot_hold():
     darknet = load(FIXTURES / "darknet" / "policy_step.cfg").schedule(RunOptions())
     expression = ULTRALYTICS.express(darknet)
     assert expression.candidates == () and "has no epochs" in expression.notes[0]
+
+
+def test_a_file_both_families_can_read_follows_the_version_named(tmp_path):
+    path = tmp_path / "override.yaml"
+    path.write_text("lr0: 0.001\nlrf: 0.1\n")
+    assert load(path).model.kind == "yolov5-hyp"  # hyp keys first: a YOLOv5 hyp override (missing keys)
+    as_ultralytics = load(path, {"ultralytics": "ultralytics-8.3"})
+    assert (as_ultralytics.model.kind, as_ultralytics.dialect) == ("ultralytics-default", "ultralytics-8.3")
+    assert as_ultralytics.model.findings == []
+    # a file only one family knows keeps its own family whatever is named
+    assert load(HERE / "args_8.3.yaml", {"ultralytics": "yolov5-6.1"}).dialect == "ultralytics-8.3"
