@@ -30,7 +30,7 @@ from typing import Any
 from cfgtools.errors import InputError
 from cfgtools.plugin import Checkpoint, CommentSyntax, Description, Framework, LoadedConfig, Recognition, RunOptions
 from cfgtools.positions import Span
-from cfgtools.recipe import Expression
+from cfgtools.recipe import Expression, Recipe
 from cfgtools.schedule.model import Schedule, ScheduleError
 from cfgtools.sources import UTF8_BOM, SourceText
 from cfgtools.ultralytics.checkpoint import CheckpointInfo, read_checkpoint
@@ -357,7 +357,7 @@ class Ultralytics(Framework):
 
     # -- conversion ---------------------------------------------------------------------------------------------------
 
-    def recipe(self, loaded: LoadedConfig, options: RunOptions) -> Any:
+    def recipe(self, loaded: LoadedConfig, options: RunOptions) -> Recipe:
         """Refused, saying why: the neutral recipe (``cfgtools.recipe``) has one lr per optimizer step for one
         parameter group, and an ultralytics run has three groups with their own warm-up starts, a momentum
         warm-up and an ``accumulate`` that ramps during the warm-up (see ``cfgtools schedule``)."""
