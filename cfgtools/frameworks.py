@@ -17,6 +17,7 @@ from cfgtools.sources import SourceText
 PLUGINS = {
     "darknet": "cfgtools.darknet.plugin:DARKNET",
     "caffe": "cfgtools.caffe.plugin:CAFFE",
+    "ultralytics": "cfgtools.ultralytics.plugin:ULTRALYTICS",
 }
 
 #: "module:object" -> the plug-in object, once imported

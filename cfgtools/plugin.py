@@ -54,6 +54,13 @@ class RunOptions:
     gpus: int = 1
     #: seed for schedules that draw random numbers (darknet's ``policy=random``)
     seed: int = 0
+    #: training images per epoch, for frameworks that schedule by epoch (ultralytics: the batches per
+    #: epoch are ``ceil(images / batch)``, the batch size coming from the file); None: not given
+    images: int | None = None
+    #: batches (iterations) per epoch, given directly instead of ``images``
+    batches_per_epoch: int | None = None
+    #: classes of the dataset (ultralytics' ``optimizer=auto`` picks AdamW's lr from it); None: not given
+    classes: int | None = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,10 @@ class Checkpoint:
     state: Any = None
     #: for messages, e.g. "backup/yolo_last.weights (seen=..., iteration 300019)"
     described: str = ""
+    #: what ``iteration`` counts: ``update`` (darknet, Caffe), or ``epoch`` for a framework whose checkpoints
+    #: store the epoch and resume at an epoch boundary (ultralytics: the iterations of an epoch belong to the
+    #: run, not to the checkpoint); code that needs updates must check it
+    unit: str = "update"
 
 
 @dataclass(frozen=True)
@@ -281,6 +292,15 @@ class Framework(ABC):
     def schedule_notes(self, schedule: Schedule, options: RunOptions) -> list[str]:
         """What a user should know about the rates printed or drawn for ``schedule`` (one sentence each)."""
         return []
+
+    def dialect_for(self, source: SourceText, requested: str | None) -> str:
+        """The dialect to read ``source`` with: ``requested`` (the user's choice; None: none), else the
+        framework's default for this file (ultralytics infers the version from the file's keys).
+
+        A framework may pass over a request that does not apply to the file (an ultralytics version asked
+        for a YOLOv5 file) and use the file's own default.
+        """
+        return requested or self.default_dialect
 
     def recipe(self, loaded: LoadedConfig, options: RunOptions) -> Recipe:
         """The training recipe the framework runs ``loaded`` with under ``options``.

@@ -37,6 +37,10 @@ READERS = {
     "cfgtools.darknet.weights": {"read_weights_header", "parse_weights_header"},
     "cfgtools.caffe.solver": {"read_solver"},
     "cfgtools.caffe.solverstate": {"read_solverstate", "parse_solverstate"},
+    "cfgtools.ultralytics.yamlfile": {"read_yaml", "parse_yaml"},
+    "cfgtools.ultralytics.settings": {"read_settings", "parse_settings", "settings_from_document",
+                                      "settings_from_checkpoint"},
+    "cfgtools.ultralytics.checkpoint": {"read_checkpoint"},
 }
 #: imports of cfgtools modules allowed inside a function, with the reason
 LAZY_OWN_IMPORTS = {

@@ -6,7 +6,15 @@ import argparse
 import re
 import sys
 
-from cfgtools.commands._args import add_dialect_argument, comma_list, epochs, gpu_count, iteration, positive_int
+from cfgtools.commands._args import (
+    add_dialect_argument,
+    add_framework_version_argument,
+    comma_list,
+    epochs,
+    gpu_count,
+    iteration,
+    positive_int,
+)
 from cfgtools.commands._fix import run_fixes
 from cfgtools.errors import InputError
 from cfgtools.files import WriteRefused, atomic_write
@@ -39,14 +47,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--images", type=positive_int, default=None, metavar="N", help="training images")
     parser.add_argument("--data", default=None, metavar="FILE.data",
                         help="darknet .data file: the image count is read from its train= list")
+    add_framework_version_argument(parser)
+    parser.add_argument("--batches-per-epoch", type=positive_int, default=None, metavar="NB",
+                        help="ultralytics: iterations per epoch, instead of --images")
+    parser.add_argument("--classes", type=positive_int, default=None, metavar="NC",
+                        help="ultralytics: classes of the dataset (optimizer=auto picks AdamW's lr from it)")
     parser.add_argument("--resume-from", default=None, metavar="ITER|FILE",
-                        help="iteration, .weights or .solverstate the training resumes from")
+                        help="iteration, .weights or .solverstate the training resumes from (ultralytics: the "
+                        "epochs done, or last.pt)")
     parser.add_argument("--previous", default=None, metavar="OLD_CFG", help="the cfg the resumed run used")
     parser.add_argument("--previous-gpus", type=gpu_count, default=None, metavar="N",
                         help="GPUs of the resumed run")
     parser.add_argument("--clear", action="store_true", default=None,
                         help="the run restarts at iteration 0 on the checkpoint's weights "
-                        "(darknet -clear, Caffe --weights fine-tuning)")
+                        "(darknet -clear, Caffe --weights fine-tuning, YOLOv5 --weights / ultralytics model=)")
     parser.add_argument("--force", action="store_true", help="overwrite --output-file if it exists")
     parser.add_argument("--exit-zero", action="store_true",
                         help="exit 0 even when problems are found (2 still reports unreadable files)")
@@ -126,6 +140,9 @@ def run(args: argparse.Namespace) -> int:
             "previous": args.previous,
             "previous_gpus": args.previous_gpus,
             "clear": args.clear,
+            "framework_version": args.framework_version,
+            "batches_per_epoch": args.batches_per_epoch,
+            "classes": args.classes,
         }
         settings, project = load_settings(args.files[0], args.config, overrides)
     except SettingsError as exc:

@@ -3,9 +3,10 @@
 A framework package builds a :class:`Schedule` from its typed model (darknet's
 ``[net]``, a Caffe solver) and attaches its own :class:`Arithmetic`, the exact
 rate function of that framework; ``cfgtools.schedule.evaluate`` evaluates any
-schedule through it, so this layer knows no framework. Every number here is
-already what the framework stores: float parameters are float32 values,
-counts are C ints.
+schedule through it, so this layer knows no framework. Every number of a
+neutral policy is already what the framework stores: float parameters are
+float32 values, counts are C ints. A :class:`FrameworkDefined` schedule keeps
+its framework's own numbers in its parameters (ultralytics: Python floats).
 
 Iteration conventions (``first_update``/``last_update``) come from the
 arithmetic: darknet's update k = 1 .. max_batches uses ``rate(k)`` (``rate(0)``
@@ -122,8 +123,23 @@ class Sgdr(_Frozen):
     lr_min: float
 
 
+class FrameworkDefined(_Frozen):
+    """A schedule only its framework's :class:`Arithmetic` evaluates: the framework names it and gives its
+    parameters as plain data (JSON-ready values).
+
+    For schedules that are not one rate per update of a neutral policy (ultralytics: three parameter
+    groups, a factor per epoch and a warm-up per iteration). ``rates`` then gives the one rate the
+    schedule rules see, and :meth:`Arithmetic.columns` the rest.
+    """
+
+    kind: Literal["framework"] = "framework"
+    #: the framework's name for it (``ultralytics``)
+    name: str
+    parameters: dict[str, Any] = Field(default_factory=dict)
+
+
 Policy = Annotated[
-    Union[Constant, Step, Steps, MultiStep, Exp, Poly, Inv, Sigmoid, Random, Sgdr],
+    Union[Constant, Step, Steps, MultiStep, Exp, Poly, Inv, Sigmoid, Random, Sgdr, FrameworkDefined],
     Field(discriminator="kind"),
 ]
 
@@ -178,7 +194,8 @@ class Arithmetic(ABC):
 
     @abstractmethod
     def rates(self, schedule: "Schedule", iterations: Any, resume: tuple[int, Any] | None = None) -> Any:
-        """The rate at each iteration in ``iterations`` (a numpy float32 array)."""
+        """The rate at each iteration in ``iterations`` (a numpy array: float32 where the framework stores its
+        rate in a float, as darknet and Caffe do; float64 where it computes in double, as ultralytics does)."""
 
     def state_after(self, schedule: "Schedule", updates: int) -> Any:
         """What a checkpoint written after ``updates`` updates stores besides the iteration (None: nothing)."""
@@ -190,6 +207,20 @@ class Arithmetic(ABC):
         The analysis then costs what the number of pieces costs, not the number
         of updates. None: no cut known (the analysis evaluates every update).
         """
+        return None
+
+    def column_names(self, schedule: "Schedule") -> tuple[str, ...]:
+        """Names of the values :meth:`columns` gives at each iteration besides the iteration itself
+        (e.g. ``epoch``, ``lr_pg0``, ``momentum_pg0``); empty: the rate is all there is."""
+        return ()
+
+    def columns(self, schedule: "Schedule", iterations: Any, resume: tuple[int, Any] | None = None) -> dict[str, Any]:
+        """Every column of :meth:`column_names` at each iteration (numpy arrays, in that order)."""
+        raise NotImplementedError(f"{type(self).__name__} has no columns")
+
+    def period_ends(self, schedule: "Schedule", period: str) -> Any:
+        """The last iteration of each ``period`` (``epoch``) of a run, in order (a numpy int64 array),
+        for listings with one row per period; None when the schedule has no such period."""
         return None
 
     def python_source(self, schedule: "Schedule") -> RateSource | None:

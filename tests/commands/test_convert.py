@@ -82,7 +82,7 @@ def test_to_choices_come_from_the_registry(capsys):
         main(["convert", str(CONVERT / "ca_step.prototxt"), "--to", "keras"])
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
-    assert "'torch', 'darknet', 'caffe', 'json'" in err
+    assert "'torch', 'darknet', 'caffe', 'ultralytics', 'json'" in err
 
 
 class _Toy(Framework):
@@ -120,3 +120,12 @@ def test_a_framework_without_a_recipe_is_refused_in_one_line(tmp_path, monkeypat
     assert main(["convert", str(CONVERT / "dn_step.cfg"), "--to", "toy"]) == 1
     err = capsys.readouterr().err
     assert "cannot express in toy: cfgtools cannot write a toy config" in err
+
+
+def test_ultralytics_files_are_refused_in_one_line(capsys):
+    ultralytics = FIXTURES / "ultralytics"
+    assert main(["convert", str(ultralytics / "opt_v7.yaml"), "--to", "torch"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "cannot convert a YOLOv5/ultralytics run yet" in err
+    assert main(["convert", str(CONVERT / "ca_step.prototxt"), "--to", "ultralytics"]) == 1
+    assert "cfgtools writes no YOLOv5/ultralytics settings" in capsys.readouterr().err

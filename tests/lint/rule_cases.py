@@ -41,9 +41,12 @@ the result again changes nothing::
 text is written as UTF-8 (a YAML double-quoted string carries ``\\r\\n`` or a
 BOM ``\\ufeff``); ``file:`` paths are relative to the repository's
 ``fixtures/``. ``args`` takes ``resume_from`` (an iteration, or ``{file:
-PATH}``), ``previous`` (the previous config's text, or ``{file: PATH}``),
-``previous_gpus``, ``gpus``, ``clear``, ``goal``, ``epochs``, ``images`` and
-``dialect``.
+PATH}``, or ``{checkpoint: {...}}``: a YOLOv5/ultralytics ``last.pt`` holding
+that mapping, written by ``tests/ultralytics/checkpoint_files.py``),
+``previous`` (the previous config's text, or ``{file: PATH}``),
+``previous_gpus``, ``gpus``, ``clear``, ``goal``, ``epochs``, ``images``,
+``dialect``, and for ultralytics files ``framework_version``,
+``batches_per_epoch`` and ``classes``.
 """
 
 from __future__ import annotations
@@ -61,7 +64,8 @@ CASES_DIR = Path(__file__).resolve().parent / "cases"
 
 _FILE_KEYS = {"rule", "lint_as", "cases"}
 _CASE_KEYS = {"name", "input", "file", "lint_as", "select", "settings", "args", "expect", "fixed", "unsafe_fixed"}
-_ARG_KEYS = {"resume_from", "previous", "previous_gpus", "gpus", "clear", "goal", "epochs", "images", "dialect"}
+_ARG_KEYS = {"resume_from", "previous", "previous_gpus", "gpus", "clear", "goal", "epochs", "images", "dialect",
+             "framework_version", "batches_per_epoch", "classes"}
 _EXPECT_KEYS = {"code", "line", "column", "severity", "message_contains", "help", "replacement"}
 _NAME = re.compile(r"^[a-z0-9_]+$")
 

@@ -24,6 +24,7 @@ from cfgtools.lint.settings import LintSettings
 from cfgtools.loading import load
 from cfgtools.sources import SourceText, read_source
 from tests.lint.rule_cases import CASES_DIR, Case, fixture_path, load_cases
+from tests.ultralytics.checkpoint_files import write_checkpoint
 
 CASES = load_cases()
 
@@ -32,7 +33,9 @@ def settings_for(case: Case, workdir: Path) -> LintSettings:
     """The case's settings and command-line inputs as the linter gets them (previous text written to a file)."""
     values = {**case.settings, **case.args}
     resume = values.get("resume_from")
-    if isinstance(resume, dict):
+    if isinstance(resume, dict) and set(resume) == {"checkpoint"}:
+        values["resume_from"] = str(write_checkpoint(workdir / "last.pt", resume["checkpoint"]))
+    elif isinstance(resume, dict):
         values["resume_from"] = str(fixture_path(resume, case.id))
     previous = values.get("previous")
     if isinstance(previous, dict):

@@ -66,7 +66,7 @@ def test_doc_has_ruffs_headings_in_order(code):
     for title in ("Example", "Use instead"):
         blocks = ruledoc.code_blocks(body[title])
         assert blocks, f"{title} has no fenced code block"
-        assert all(language in ("cfg", "prototxt") and code_text.strip() for language, code_text in blocks)
+        assert all(language in ("cfg", "prototxt", "yaml") and code_text.strip() for language, code_text in blocks)
 
 
 @pytest.mark.parametrize("code", sorted(RULES))
@@ -78,7 +78,7 @@ def test_doc_has_no_restructuredtext(code):
 #: rules whose examples are fragments (YOLO layers without the network around them) or need
 #: command-line inputs (--epochs, --resume-from): the linter cannot check them alone
 FRAGMENTS = {"YL001", "YL002", "YL003", "YL004", "YL005", "YL006", "YL007", "YL008", "YL010",
-             "LR005", "RS001", "RS002", "RS003"}
+             "LR005", "RS001", "RS002", "RS003", "UL009", "UL010"}
 
 
 @pytest.mark.parametrize("code", sorted(set(RULES) - FRAGMENTS))
@@ -107,6 +107,11 @@ READS = {
     "RS001": {"resume_from", "previous", "previous_gpus", "gpus", "clear", "spike_ratio"},
     "RS002": {"resume_from", "clear"},
     "RS003": {"resume_from", "previous", "previous_gpus", "gpus", "clear", "spike_ratio"},
+    "UL008": {"gpus", "images", "batches_per_epoch", "classes", "resume_from", "previous"},
+    "UL009": {"resume_from", "previous", "clear", "gpus", "images", "batches_per_epoch", "classes", "spike_ratio"},
+    "UL010": {"resume_from", "previous", "clear", "gpus", "images", "batches_per_epoch", "classes", "spike_ratio"},
+    "UL011": {"images", "classes"},
+    "UL012": {"gpus", "images", "batches_per_epoch"},
 }
 #: settings of every rule, never listed under Options
 EVERY_RULE = {"severity", "dialect"}
