@@ -25,6 +25,7 @@ from cfgtools.errors import InputError
 from cfgtools.positions import Span
 from cfgtools.schedule.model import Schedule
 from cfgtools.sources import SourceText
+from cfgtools.trainlog.model import LogFormat
 
 
 class Recognition(enum.IntEnum):
@@ -215,3 +216,16 @@ class Framework(ABC):
     def schedule_notes(self, schedule: Schedule, options: RunOptions) -> list[str]:
         """What a user should know about the rates printed or drawn for ``schedule`` (one sentence each)."""
         return []
+
+    def log_format(self) -> LogFormat | None:
+        """How the framework's training program prints its log (None: cfgtools cannot read its logs).
+
+        ``cfgtools log`` tells which program wrote a log by asking every
+        framework's format in turn (:func:`cfgtools.logs.open_training_log`).
+        """
+        return None
+
+    def log_header(self, loaded: LoadedConfig) -> dict[str, float]:
+        """Settings of ``loaded`` that the training program prints when a run starts, besides the rate,
+        by name (darknet's ``Learning Rate: %g, Momentum: %g, Decay: %g``: momentum and decay)."""
+        return {}

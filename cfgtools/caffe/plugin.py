@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from cfgtools.caffe import DIALECTS
+from cfgtools.caffe.log import CAFFE_LOG
 from cfgtools.caffe.schedule import schedule_from_solver
 from cfgtools.caffe.solver import CaffeSolver, plain_value, read_solver
 from cfgtools.caffe.solverstate import read_solverstate
@@ -18,6 +19,7 @@ from cfgtools.plugin import Checkpoint, Description, Framework, LoadedConfig, Re
 from cfgtools.positions import Span
 from cfgtools.schedule.model import Schedule
 from cfgtools.sources import UTF8_BOM, SourceText
+from cfgtools.trainlog.model import LogFormat
 from cfgtools.values import format_value, printable
 
 _PROTO_FIELD = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*(:|\{)")
@@ -82,6 +84,9 @@ class Caffe(Framework):
             notes.append(f"max_iter is {schedule.horizon} (unset?): 'caffe train' runs zero iterations (scripts "
                          "that drive the solver themselves, like py-faster-rcnn's, choose the count)")
         return notes
+
+    def log_format(self) -> LogFormat:
+        return CAFFE_LOG
 
     def describe(self, loaded: LoadedConfig) -> Description:
         solver: CaffeSolver = loaded.model

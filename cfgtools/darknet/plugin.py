@@ -14,6 +14,7 @@ from typing import Any
 from cfgtools.darknet import DIALECTS
 from cfgtools.darknet.document import CfgDocument, read_cfg
 from cfgtools.darknet.layers import HEADERS, parse_layers
+from cfgtools.darknet.log import DARKNET_LOG
 from cfgtools.darknet.net import NetConfig, Setting, read_net
 from cfgtools.darknet.network import infer_network
 from cfgtools.darknet.schedule import schedule_from_net
@@ -24,6 +25,7 @@ from cfgtools.plugin import Checkpoint, CommentSyntax, Description, Framework, L
 from cfgtools.positions import Span
 from cfgtools.schedule.model import Schedule
 from cfgtools.sources import UTF8_BOM, SourceText
+from cfgtools.trainlog.model import LogFormat
 
 _NETWORK_HEADER = re.compile(r"\[(net|network)\]")
 #: every section name a darknet fork knows, lowercased (a first section like these is darknet's, misspelt)
@@ -157,6 +159,16 @@ class Darknet(Framework):
             notes.append(f"max_batches is {schedule.horizon} (unset?): darknet's detector trains zero iterations "
                          "(its classifier never stops)")
         return notes
+
+    def log_format(self) -> LogFormat:
+        return DARKNET_LOG
+
+    def log_header(self, loaded: LoadedConfig) -> dict[str, float]:
+        # detector.c/classifier.c print net->momentum and net->decay (float) in the "Learning Rate:" line
+        net = loaded.view("net")
+        if net is None:
+            return {}
+        return {"momentum": net.momentum.value, "decay": net.decay.value}
 
     def describe(self, loaded: LoadedConfig) -> Description:
         document: CfgDocument = loaded.model
