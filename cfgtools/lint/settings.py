@@ -70,6 +70,7 @@ class LintSettings(BaseModel):
     previous: str | None = None  #: the cfg the run being resumed was trained with
     previous_gpus: int | None = Field(None, ge=1)
     clear: bool = False  #: darknet -clear: the iteration restarts at 0
+    log: str | None = None  #: the run's training log, for the LG rules (resume_from "log": its last iteration)
 
     # --- the result cache
     cache_dir: str | None = None  #: default: .cfgtools_cache beside pyproject.toml (CFGTOOLS_CACHE_DIR wins)
