@@ -362,3 +362,12 @@ def test_a_gzip_log_is_read(capsys, tmp_path):
     log.write_bytes(gzip.compress(GOOGLENET.read_bytes()))
     code, out, _ = run(capsys, log)
     assert code == 1 and "all 48 logged rates agree" in out and codes(out)[0] == ("LG008", 212)
+
+
+def test_the_readmes_example_is_what_the_command_prints(capsys, tmp_path):
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    example = re.search(r"```\n\$ cfgtools log train\.log\n(.*?)```", readme, re.DOTALL)
+    assert example is not None
+    log = written(tmp_path, GOOGLENET.read_text())
+    code, out, _ = run(capsys, "train.log")
+    assert log.exists() and code == 1 and out == example.group(1)
