@@ -213,10 +213,6 @@ class Framework(ABC):
         """Training images one update consumes (None: the config does not say)."""
         return None
 
-    def schedule_notes(self, schedule: Schedule, options: RunOptions) -> list[str]:
-        """What a user should know about the rates printed or drawn for ``schedule`` (one sentence each)."""
-        return []
-
     def log_format(self) -> LogFormat | None:
         """How the framework's training program prints its log (None: cfgtools cannot read its logs).
 
@@ -229,3 +225,7 @@ class Framework(ABC):
         """Settings of ``loaded`` that the training program prints when a run starts, besides the rate,
         by name (darknet's ``Learning Rate: %g, Momentum: %g, Decay: %g``: momentum and decay)."""
         return {}
+
+    def schedule_notes(self, schedule: Schedule, options: RunOptions) -> list[str]:
+        """What a user should know about the rates printed or drawn for ``schedule`` (one sentence each)."""
+        return []

@@ -76,6 +76,9 @@ class Caffe(Framework):
         before = {name: f.value for name, f in old.model.fields.items()}
         return tuple(name for name, f in new.model.fields.items() if before.get(name) != f.value)
 
+    def log_format(self) -> LogFormat:
+        return CAFFE_LOG
+
     def schedule_notes(self, schedule: Schedule, options: RunOptions) -> list[str]:
         notes = []
         if options.gpus != 1:
@@ -84,9 +87,6 @@ class Caffe(Framework):
             notes.append(f"max_iter is {schedule.horizon} (unset?): 'caffe train' runs zero iterations (scripts "
                          "that drive the solver themselves, like py-faster-rcnn's, choose the count)")
         return notes
-
-    def log_format(self) -> LogFormat:
-        return CAFFE_LOG
 
     def describe(self, loaded: LoadedConfig) -> Description:
         solver: CaffeSolver = loaded.model

@@ -150,16 +150,6 @@ class Darknet(Framework):
         # train_networks: cur_iteration += n - 1; pjreddie sync_nets adds (n - 1) batches to seen)
         return max(1, net.mini_batch * net.subdivisions.value)
 
-    def schedule_notes(self, schedule: Schedule, options: RunOptions) -> list[str]:
-        notes = []
-        if schedule.is_random:
-            notes.append("darknet's policy=random draws rand() at every update and is not reproducible; "
-                         f"these values are seeded (--seed {options.seed})")
-        if schedule.horizon <= 0:
-            notes.append(f"max_batches is {schedule.horizon} (unset?): darknet's detector trains zero iterations "
-                         "(its classifier never stops)")
-        return notes
-
     def log_format(self) -> LogFormat:
         return DARKNET_LOG
 
@@ -169,6 +159,16 @@ class Darknet(Framework):
         if net is None:
             return {}
         return {"momentum": net.momentum.value, "decay": net.decay.value}
+
+    def schedule_notes(self, schedule: Schedule, options: RunOptions) -> list[str]:
+        notes = []
+        if schedule.is_random:
+            notes.append("darknet's policy=random draws rand() at every update and is not reproducible; "
+                         f"these values are seeded (--seed {options.seed})")
+        if schedule.horizon <= 0:
+            notes.append(f"max_batches is {schedule.horizon} (unset?): darknet's detector trains zero iterations "
+                         "(its classifier never stops)")
+        return notes
 
     def describe(self, loaded: LoadedConfig) -> Description:
         document: CfgDocument = loaded.model
