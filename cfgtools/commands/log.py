@@ -100,6 +100,9 @@ def account(reading: LogReading) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.log == "-":  # the log is read again for a second check or the export
+        print("cfgtools log: error: a log cannot be read from stdin: give its file (plain or .gz)", file=sys.stderr)
+        return EXIT_ERROR
     try:
         export_format = _export_format(args)
         overrides = {

@@ -357,6 +357,12 @@ def test_missing_log_unreadable_config_and_the_other_frameworks_config(capsys, t
                                  "the run trained with\n")
 
 
+def test_stdin_is_refused_in_one_line(capsys):
+    code, out, err = run(capsys, "-")
+    assert code == 2 and out == "" and err == (
+        "cfgtools log: error: a log cannot be read from stdin: give its file (plain or .gz)\n")
+
+
 def test_a_gzip_log_is_read(capsys, tmp_path):
     log = tmp_path / "train.log.gz"
     log.write_bytes(gzip.compress(GOOGLENET.read_bytes()))
