@@ -164,7 +164,7 @@ def test_nan_at_iteration_k(capsys, tmp_path):
     code, out, _ = run(capsys, written(tmp_path, text), "--config", PJ_CFG, "--dialect", "pjreddie")
     assert code == 1 and codes(out) == [("LG006", line_of(text, "33: -nan"))]
     rate = f"{pj_detector_rate(33):f}".rstrip("0")
-    assert f"the loss turns NaN at iteration 33" in out and f"the rate there is {rate}" in out
+    assert "the loss turns NaN at iteration 33" in out and f"the rate there is {rate}" in out
     assert "error" in out.splitlines()[-1] and "1 error" in out
 
 
