@@ -66,18 +66,19 @@ from cfgtools.trainlog.model import (
 )
 from cfgtools.trainlog.reader import clean_line
 
-# (every repetition is bounded or anchored: a hostile line of a megabyte is searched in linear time)
+# (every repetition is bounded or anchored: a hostile line of a megabyte is searched in linear time; counts
+# have at most 18 digits, so they fit the int64 arrays the rates are compared in: darknet prints C ints)
 _NUM = rb"[-+]?(?:nan(?:\(\w{0,32}\))?|inf(?:inity)?|1\.#(?:QNAN|SNAN|IND|INF)\d*|(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)"
 _ITERATION = re.compile(
-    rb"(?<![\w.])(?P<iteration>-?\d+)(?:, (?P<epoch>" + _NUM + rb"))?: (?P<loss>" + _NUM + rb"), (?P<avg>"
+    rb"(?<![\w.])(?P<iteration>-?\d{1,18})(?:, (?P<epoch>" + _NUM + rb"))?: (?P<loss>" + _NUM + rb"), (?P<avg>"
     + _NUM + rb") avg(?: loss)?, (?P<rate>" + _NUM + rb") rate, (?P<seconds>" + _NUM
-    + rb") seconds, (?P<images>-?\d+) images"
+    + rb") seconds, (?P<images>-?\d{1,18}) images"
 )
 #: hank-ai's line: its head, then "rate=", "train=T unit" and "N images" within HANK_TAIL bytes after it
-_HANK_HEAD = re.compile(rb"(?<![\w.])(?P<iteration>-?\d+): loss=(?P<loss>" + _NUM + rb"), avg loss=(?P<avg>" + _NUM + rb"),")
+_HANK_HEAD = re.compile(rb"(?<![\w.])(?P<iteration>-?\d{1,18}): loss=(?P<loss>" + _NUM + rb"), avg loss=(?P<avg>" + _NUM + rb"),")
 _HANK_RATE = re.compile(rb"\brate=(" + _NUM + rb")")
 _HANK_TRAIN = re.compile(rb"\btrain=(" + _NUM + rb") ([a-z]{1,16})")
-_HANK_IMAGES = re.compile(rb"(-?\d{1,20}) images")
+_HANK_IMAGES = re.compile(rb"(?<!\d)(-?\d{1,18}) images")
 #: bytes after the head that hold the rest of the line (the real one has some 200 once uncoloured)
 HANK_TAIL = 512
 _HEADER = re.compile(

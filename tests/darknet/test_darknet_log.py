@@ -190,6 +190,16 @@ def test_a_megabyte_line_is_searched_in_linear_time(line):
     assert rows(line + "\n") == []
 
 
+def test_a_count_longer_than_a_c_integer_is_not_a_row():
+    # darknet prints iterations and images as C ints: 20 digits cannot come from it (and would overflow the
+    # int64 arrays the rates are compared in)
+    text = ("19: 17.7, 28.0 avg, 0.000467 rate, 0.07 seconds, 99999999999999999999152 images\n"
+            "99999999999999999999: 17.7, 28.0 avg, 0.000467 rate, 0.07 seconds, 152 images\n"
+            "7: loss=1, avg loss=2, rate=0.1, train=1 seconds, 99999999999999999999 images\n"
+            "20: 16.3, 26.8 avg, 0.000444 rate, 0.07 seconds, 999999999999999999 images\n")
+    assert [(r.iteration, r.images) for r in rows(text)] == [(20, 999999999999999999)]
+
+
 def test_terminal_bytes_crlf_and_invalid_utf8():
     text = ("\x1b[H\x1b[J1/100: loss=5.3 hours left=-1.0\x07\r\n"
             " 1: 5.266014, 5.266014 avg loss, 0.000000 rate, 0.103187 seconds, 8 images, -1.000000 hours left\r\n")
