@@ -79,6 +79,11 @@ class LogSeries:
         """Fold one chunk of a run's rows (iterations increasing) with the schedule's rate of each."""
         self.rows += len(rows)
         iterations = np.fromiter((row.iteration for row in rows), dtype=np.int64, count=len(rows))
+        if np.any(iterations[1:] <= iterations[:-1]):  # runs past MAX_SEGMENTS are merged into the last one
+            order = np.argsort(iterations, kind="stable")
+            iterations = iterations[order]
+            rows = [rows[index] for index in order.tolist()]
+            expected = [expected[index] for index in order.tolist()]
         for envelope, values in (
             (self.loss, [row.loss for row in rows]),
             (self.avg_loss, [row.avg_loss for row in rows]),

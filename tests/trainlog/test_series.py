@@ -8,6 +8,7 @@ import numpy as np
 
 from cfgtools.logs import read_log
 from cfgtools.loading import load
+from cfgtools.trainlog.segments import MAX_SEGMENTS
 from cfgtools.trainlog.series import EVENT_MARKS, iteration_range, log_events, log_series
 from tests.trainlog.trainlog_helpers import FIXTURES, edit_rows, pj_detector_rate
 
@@ -62,3 +63,14 @@ def test_without_a_schedule_only_the_logged_rate(tmp_path):
     reading = read_log(FIXTURES / "pj_detector.log")
     series = log_series(reading.log, reading.schedule, 1, 60, 60)
     assert np.all(np.isnan(series.expected.low)) and not np.all(np.isnan(series.rate.low))
+
+
+def test_runs_merged_past_the_segment_cap_are_folded_in_order(tmp_path):
+    # past MAX_SEGMENTS the runs are merged into the last one: its counter goes back within a chunk
+    spike = MAX_SEGMENTS + 5  # a run merged into the last segment, in the middle of its rows
+    rows = "".join(f"{k}: {999.0 if run == spike else 1.0:f}, 1.0 avg, 0.001000 rate, 0.1 seconds, {8 * k} images\n"
+                   for run in range(MAX_SEGMENTS + 20) for k in (1, 2))
+    reading = pj_reading(tmp_path, rows)
+    series = log_series(reading.log, reading.schedule, 1, 2, 2)
+    assert reading.report.segments[-1].merged_runs == 20
+    assert (series.loss.low.tolist(), series.loss.high.tolist()) == ([1.0, 1.0], [999.0, 999.0])
