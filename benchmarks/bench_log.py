@@ -13,8 +13,10 @@ The rates are the schedule's (computed with cfgtools' engine), so the
 analysis needs one pass. Each stage runs in a fresh process so its peak RSS
 is its own: ``lines`` (the reader), ``records`` (reader + format parser),
 ``analyse`` (:func:`cfgtools.trainlog.analyse.analyse_log`: segments, every rate
-compared, findings). Targets: 50 MB/s or more on one core, peak RSS under
-100 MiB.
+compared, findings), ``command`` (``cfgtools log`` as a user runs it: the
+darknet log with a cfg of the same schedule, the Caffe log alone, read against
+the solver it printed; imports and the report included). Targets: 50 MB/s or
+more on one core, peak RSS under 100 MiB.
 
 Run: python benchmarks/bench_log.py [size in MB, default 1024]
 """
@@ -66,6 +68,34 @@ else:
     count = report.rows
 print(count, time.perf_counter() - start, time.process_time() - cpu,
       resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+COMMAND = """
+import contextlib, io, resource, sys, time
+from cfgtools.cli import main
+
+start, cpu = time.perf_counter(), time.process_time()
+with contextlib.redirect_stdout(io.StringIO()) as report:
+    code = main(["log", *sys.argv[1:]])
+first = report.getvalue().splitlines()[0]
+assert code == 0 and "logged rates agree" in first, (code, report.getvalue())
+print(first.split(", ")[1].split()[0], time.perf_counter() - start, time.process_time() - cpu,
+      resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+#: the darknet log's schedule as a cfg, for the command stage
+DARKNET_CFG = """[net]
+batch=64
+subdivisions=1
+width=416
+height=416
+channels=3
+learning_rate=0.001
+burn_in=1000
+power=4
+max_batches=500500
+policy=steps
+steps=400000,450000
+scales=.1,.1
 """
 
 
@@ -134,9 +164,16 @@ def main() -> None:
             megabytes = path.stat().st_size / 1e6
             print(f"{name}: {megabytes:.0f} MB, {iterations} iterations (generated in "
                   f"{time.perf_counter() - started:.1f} s)")
-            for stage in ("lines", "records", "analyse"):
-                result = subprocess.run([sys.executable, "-c", STAGE, str(path), stage, here],
-                                        capture_output=True, text=True, check=True)
+            config = Path(folder) / "yolo.cfg"
+            config.write_text(DARKNET_CFG)
+            for stage in ("lines", "records", "analyse", "command"):
+                if stage == "command":
+                    argv = [str(path), "--exit-zero"] + (["--config", str(config)] if name == "darknet" else [])
+                    result = subprocess.run([sys.executable, "-c", COMMAND, *argv], capture_output=True, text=True,
+                                            check=True)
+                else:
+                    result = subprocess.run([sys.executable, "-c", STAGE, str(path), stage, here],
+                                            capture_output=True, text=True, check=True)
                 count, wall, cpu, rss = result.stdout.split()
                 rate = megabytes / float(cpu)
                 print(f"  {stage:8s} {int(count):>10d} {'rows' if stage != 'lines' else 'lines'}  "

@@ -32,6 +32,7 @@ from cfgtools.positions import Span
 from cfgtools.recipe import Expression, Recipe, WrittenRecipe
 from cfgtools.schedule.model import Schedule
 from cfgtools.sources import SourceText
+from cfgtools.trainlog.model import LogFormat
 
 if TYPE_CHECKING:
     from cfgtools.schedule.extend import Plan
@@ -288,6 +289,19 @@ class Framework(ABC):
     def images_per_update(self, loaded: LoadedConfig, options: RunOptions) -> int | None:
         """Training images one update consumes (None: the config does not say)."""
         return None
+
+    def log_format(self) -> LogFormat | None:
+        """How the framework's training program prints its log (None: cfgtools cannot read its logs).
+
+        ``cfgtools log`` tells which program wrote a log by asking every
+        framework's format in turn (:func:`cfgtools.logs.open_training_log`).
+        """
+        return None
+
+    def log_header(self, loaded: LoadedConfig) -> dict[str, float]:
+        """Settings of ``loaded`` that the training program prints when a run starts, besides the rate,
+        by name (darknet's ``Learning Rate: %g, Momentum: %g, Decay: %g``: momentum and decay)."""
+        return {}
 
     def schedule_notes(self, schedule: Schedule, options: RunOptions) -> list[str]:
         """What a user should know about the rates printed or drawn for ``schedule`` (one sentence each)."""

@@ -57,13 +57,14 @@ from cfgtools.trainlog.reader import LogLines
 _NUM = rb"[-+]?(?:nan|inf|(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)"
 _SEVERITIES = frozenset(b"IWEF")
 _GLOG = re.compile(rb"[IWEF]\d{4}(?:\d{4})? \d\d:\d\d:\d\d\.\d+ +\d+ [^\s:\]]+:\d+\] ")
+# (counts have at most 18 digits: they fit the int64 arrays the rates are compared in; Caffe prints C ints)
 _ITERATION = re.compile(
-    rb"Iteration (?P<iteration>\d+)(?:, lr = (?P<lr>" + _NUM + rb")|, loss = (?P<old_loss>" + _NUM
+    rb"Iteration (?P<iteration>\d{1,18})(?:, lr = (?P<lr>" + _NUM + rb")|, loss = (?P<old_loss>" + _NUM
     + rb")| \((?:" + _NUM + rb") iter/s, (?P<lapse>" + _NUM + rb")s/\d+ iters?\), loss = (?P<loss>" + _NUM
-    + rb")|, Testing net \(#(?P<test_net>\d+)\))"
+    + rb")|, Testing net \(#(?P<test_net>\d{1,18})\))"
 )
 _TEST_OUTPUT = re.compile(rb"    Test net output #\d+: (.+?) = (" + _NUM + rb")")
-_MULTISTEP = re.compile(rb"MultiStep Status: Iteration (\d+), step = (\d+)")
+_MULTISTEP = re.compile(rb"MultiStep Status: Iteration (\d{1,18}), step = (\d{1,18})(?!\d)")
 #: messages only Caffe prints, for telling a Caffe log from other glog users
 _SNIFF_MESSAGES = (
     b"Initializing solver from parameters", b"Creating training net", b"Solving ", b"Iteration ",

@@ -12,6 +12,7 @@ from typing import Any, Mapping
 from cfgtools.caffe import DIALECTS
 from cfgtools.caffe.edit import edit_solver
 from cfgtools.caffe.recipe import caffe_recipe, express, write_solver
+from cfgtools.caffe.log import CAFFE_LOG
 from cfgtools.caffe.schedule import schedule_from_solver
 from cfgtools.caffe.solver import CaffeSolver, plain_value, read_solver
 from cfgtools.caffe.solverstate import read_solverstate
@@ -21,6 +22,7 @@ from cfgtools.positions import Span
 from cfgtools.recipe import Expression, Recipe, WrittenRecipe
 from cfgtools.schedule.model import Schedule
 from cfgtools.sources import UTF8_BOM, SourceText
+from cfgtools.trainlog.model import LogFormat
 from cfgtools.values import format_value, printable
 
 _PROTO_FIELD = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*(:|\{)")
@@ -79,6 +81,9 @@ class Caffe(Framework):
     def changed_settings(self, old: LoadedConfig, new: LoadedConfig) -> tuple[str, ...]:
         before = {name: f.value for name, f in old.model.fields.items()}
         return tuple(name for name, f in new.model.fields.items() if before.get(name) != f.value)
+
+    def log_format(self) -> LogFormat:
+        return CAFFE_LOG
 
     def schedule_notes(self, schedule: Schedule, options: RunOptions) -> list[str]:
         notes = []

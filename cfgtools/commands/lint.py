@@ -20,8 +20,9 @@ from cfgtools.errors import InputError
 from cfgtools.files import WriteRefused, atomic_write
 from cfgtools.lint.cache import ResultCache, cache_directory, run_key
 from cfgtools.lint.report import FORMATS, render, use_color
-from cfgtools.lint.runner import EXIT_ERROR, lint_paths
-from cfgtools.lint.settings import SettingsError, load_settings
+from cfgtools.lint.context import RESUME_FROM_LOG
+from cfgtools.lint.runner import EXIT_ERROR, expand_paths, lint_paths
+from cfgtools.lint.settings import LintSettings, SettingsError, load_settings
 from cfgtools.sources import open_regular, read_bytes
 from cfgtools.values import printable
 
@@ -52,15 +53,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="ultralytics: iterations per epoch, instead of --images")
     parser.add_argument("--classes", type=positive_int, default=None, metavar="NC",
                         help="ultralytics: classes of the dataset (optimizer=auto picks AdamW's lr from it)")
-    parser.add_argument("--resume-from", default=None, metavar="ITER|FILE",
+    parser.add_argument("--resume-from", default=None, metavar="ITER|FILE|log",
                         help="iteration, .weights or .solverstate the training resumes from (ultralytics: the "
-                        "epochs done, or last.pt)")
+                        "epochs done, or last.pt; 'log': the last iteration of --log)")
     parser.add_argument("--previous", default=None, metavar="OLD_CFG", help="the cfg the resumed run used")
     parser.add_argument("--previous-gpus", type=gpu_count, default=None, metavar="N",
                         help="GPUs of the resumed run")
     parser.add_argument("--clear", action="store_true", default=None,
                         help="the run restarts at iteration 0 on the checkpoint's weights "
                         "(darknet -clear, Caffe --weights fine-tuning, YOLOv5 --weights / ultralytics model=)")
+    parser.add_argument("--log", default=None, metavar="TRAIN.log",
+                        help="the run's training log: its findings (LG rules) are added to the config's")
     parser.add_argument("--force", action="store_true", help="overwrite --output-file if it exists")
     parser.add_argument("--exit-zero", action="store_true",
                         help="exit 0 even when problems are found (2 still reports unreadable files)")
@@ -108,6 +111,14 @@ def _count_images(data_path: str) -> int:
     return count
 
 
+def _check_log_settings(settings: LintSettings, files: list[str]) -> None:
+    """A training log goes with the one config it trained with; ``--resume-from log`` needs one."""
+    if settings.resume_from == RESUME_FROM_LOG and settings.log is None:
+        raise SettingsError("--resume-from log needs --log TRAIN.log")
+    if settings.log is not None and len(expand_paths(files)) != 1:
+        raise SettingsError("--log goes with one config: the one the run trained with")
+
+
 def run(args: argparse.Namespace) -> int:
     if not args.files:
         print("cfgtools lint: error: no files given", file=sys.stderr)
@@ -143,8 +154,10 @@ def run(args: argparse.Namespace) -> int:
             "framework_version": args.framework_version,
             "batches_per_epoch": args.batches_per_epoch,
             "classes": args.classes,
+            "log": args.log,
         }
         settings, project = load_settings(args.files[0], args.config, overrides)
+        _check_log_settings(settings, args.files)
     except SettingsError as exc:
         print(f"cfgtools lint: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -155,7 +168,7 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_ERROR
         return run_fixes(args, settings)
     cache = None
-    if not args.no_cache:
+    if not args.no_cache and settings.log is None:  # the cache does not know the log's content
         cache = ResultCache(cache_directory(settings.cache_dir, project), run_key(settings))
     result = lint_paths(args.files, settings, cache)
     if cache is not None and cache.warning:

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from cfgtools.commands._args import bounded_int, iteration
+from cfgtools.commands._logplot import plot_log
 from cfgtools.commands.schedule import add_common_arguments, load_schedule
 from cfgtools.errors import InputError
 from cfgtools.files import WriteRefused, atomic_write
@@ -30,7 +31,9 @@ IMAGE_COLUMNS = 2000
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("files", nargs="+", metavar="FILE", help="darknet .cfg files and/or Caffe solvers")
+    parser.add_argument("files", nargs="*", metavar="FILE", help="darknet .cfg files and/or Caffe solvers")
+    parser.add_argument("--log", metavar="TRAIN.log",
+                        help="draw a training log: its loss and rate (logged and the config's) with its events")
     parser.add_argument("-o", "--output", metavar="OUT", help="write an image (.png, .svg or .pdf) with matplotlib")
     parser.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
     parser.add_argument("--resume-from", type=iteration, metavar="N",
@@ -97,6 +100,11 @@ def run(args: argparse.Namespace) -> int:
     suffix = Path(args.output).suffix.lower() if args.output else ""
     if args.output and suffix not in IMAGE_SUFFIXES:
         print(f"cfgtools plot: error: -o must end in .png, .svg or .pdf, not {args.output!r}", file=sys.stderr)
+        return 2
+    if args.log is not None:
+        return plot_log(args)
+    if not args.files:
+        print("cfgtools plot: error: no files given", file=sys.stderr)
         return 2
     schedules = []
     for name in args.files:

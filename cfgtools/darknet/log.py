@@ -66,17 +66,21 @@ from cfgtools.trainlog.model import (
 )
 from cfgtools.trainlog.reader import clean_line
 
-_NUM = rb"[-+]?(?:nan(?:\([^)]*\))?|inf(?:inity)?|1\.#(?:QNAN|SNAN|IND|INF)\d*|(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)"
+# (every repetition is bounded or anchored: a hostile line of a megabyte is searched in linear time; counts
+# have at most 18 digits, so they fit the int64 arrays the rates are compared in: darknet prints C ints)
+_NUM = rb"[-+]?(?:nan(?:\(\w{0,32}\))?|inf(?:inity)?|1\.#(?:QNAN|SNAN|IND|INF)\d*|(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)"
 _ITERATION = re.compile(
-    rb"(?<![\w.])(?P<iteration>-?\d+)(?:, (?P<epoch>" + _NUM + rb"))?: (?P<loss>" + _NUM + rb"), (?P<avg>"
+    rb"(?<![\w.])(?P<iteration>-?\d{1,18})(?:, (?P<epoch>" + _NUM + rb"))?: (?P<loss>" + _NUM + rb"), (?P<avg>"
     + _NUM + rb") avg(?: loss)?, (?P<rate>" + _NUM + rb") rate, (?P<seconds>" + _NUM
-    + rb") seconds, (?P<images>-?\d+) images"
+    + rb") seconds, (?P<images>-?\d{1,18}) images"
 )
-_HANK_ITERATION = re.compile(
-    rb"(?<![\w.])(?P<iteration>-?\d+): loss=(?P<loss>" + _NUM + rb"), avg loss=(?P<avg>" + _NUM
-    + rb"),.*?\brate=(?P<rate>" + _NUM + rb")(?:.*?\btrain=(?P<train>" + _NUM
-    + rb") (?P<unit>[a-z]+))?.*?(?P<images>-?\d+) images"
-)
+#: hank-ai's line: its head, then "rate=", "train=T unit" and "N images" within HANK_TAIL bytes after it
+_HANK_HEAD = re.compile(rb"(?<![\w.])(?P<iteration>-?\d{1,18}): loss=(?P<loss>" + _NUM + rb"), avg loss=(?P<avg>" + _NUM + rb"),")
+_HANK_RATE = re.compile(rb"\brate=(" + _NUM + rb")")
+_HANK_TRAIN = re.compile(rb"\btrain=(" + _NUM + rb") ([a-z]{1,16})")
+_HANK_IMAGES = re.compile(rb"(?<!\d)(-?\d{1,18}) images")
+#: bytes after the head that hold the rest of the line (the real one has some 200 once uncoloured)
+HANK_TAIL = 512
 _HEADER = re.compile(
     rb"Learning Rate: (?P<lr>" + _NUM + rb"), Momentum: (?P<momentum>" + _NUM + rb"), Decay: (?P<decay>"
     + _NUM + rb")"
@@ -121,7 +125,7 @@ class DarknetLog:
             return True
         if b"rate" in line:
             text = clean_line(line)
-            return bool(_ITERATION.search(text) or _HANK_ITERATION.search(text))
+            return bool(_ITERATION.search(text) or _hank_fields(text))
         return False
 
     def parse(self, chunks: Iterable[tuple[int, bytes]]) -> Iterator[Record]:
@@ -153,8 +157,11 @@ class DarknetLog:
                         yield row
                     continue
                 line_number = number
+                joined = 0  # bytes of an earlier line's fragment at the start of raw
                 if pending is not None and start == continuation:
-                    raw, line_number, pending = pending + raw, pending_line, None
+                    if _row(raw, number) is None:  # the rest of the cut line
+                        raw, line_number, joined = pending + raw, pending_line, len(pending)
+                    pending = None  # else a line of its own: the fragment was never completed
                 if b"weights" in raw or b"Done!" in raw:
                     cut = _stderr_position(raw)
                     if cut > 0:
@@ -162,8 +169,10 @@ class DarknetLog:
                         row = _row(fragment, line_number)
                         if row is not None:
                             yield row  # complete already: what follows later is its tail (" left", "")
-                        else:
-                            pending, pending_line = fragment, line_number
+                        elif cut > joined:
+                            # this line's own part waits for its tail; an earlier fragment is not carried
+                            # further (a fragment is one line's: memory stays bounded on mangled logs)
+                            pending, pending_line = fragment[joined:], number
                             continuation = -1 if end < 0 else _continuation(data, end + 1)
                             if continuation >= 0 and continuation not in wanted:
                                 insort(starts, continuation, lo=index)
@@ -287,11 +296,26 @@ def _row(raw: bytes, number: int) -> Row | None:
     return None
 
 
+def _hank_fields(text: bytes) -> tuple[bytes, ...] | None:
+    """iteration, loss, avg, rate, train, unit, images of the first complete hank-ai line in ``text``."""
+    for head in _HANK_HEAD.finditer(text):
+        end = head.end() + HANK_TAIL
+        rate = _HANK_RATE.search(text, head.end(), end)
+        if rate is None:
+            continue
+        images = _HANK_IMAGES.search(text, rate.end(), end)
+        if images is None:
+            continue
+        train = _HANK_TRAIN.search(text, rate.end(), images.start())
+        return (*head.groups(), rate[1], *(train.groups() if train else (None, None)), images[1])
+    return None
+
+
 def _hank_row(raw: bytes, number: int) -> Row | None:
-    match = _HANK_ITERATION.search(clean_line(raw))  # hank-ai colours its numbers
-    if match is None:
+    fields = _hank_fields(clean_line(raw))  # hank-ai colours its numbers
+    if fields is None:
         return None
-    iteration, loss, avg, rate, train, unit, images = match.groups()
+    iteration, loss, avg, rate, train, unit, images = fields
     seconds = None if train is None or unit not in _UNITS else to_float(train) * _UNITS[unit]
     return Row(number, int(iteration), to_float(loss), to_float(avg), to_float(rate), seconds, int(images),
                None, (), None, FIXED_8)

@@ -15,6 +15,7 @@ from cfgtools.darknet import DIALECTS
 from cfgtools.darknet.document import CfgDocument, read_cfg
 from cfgtools.darknet.edit import edit_net
 from cfgtools.darknet.layers import HEADERS, parse_layers
+from cfgtools.darknet.log import DARKNET_LOG
 from cfgtools.darknet.net import NetConfig, Setting, read_net
 from cfgtools.darknet.network import infer_network
 from cfgtools.darknet.recipe import darknet_recipe, express, write_net
@@ -36,6 +37,7 @@ from cfgtools.positions import Span
 from cfgtools.recipe import Expression, Recipe, WrittenRecipe
 from cfgtools.schedule.model import Schedule
 from cfgtools.sources import UTF8_BOM, SourceText
+from cfgtools.trainlog.model import LogFormat
 
 if TYPE_CHECKING:
     from cfgtools.schedule.extend import Plan
@@ -170,6 +172,16 @@ class Darknet(Framework):
         # with N GPUs each loop trains N such batches and advances the iteration by N (AlexeyAB
         # train_networks: cur_iteration += n - 1; pjreddie sync_nets adds (n - 1) batches to seen)
         return max(1, net.mini_batch * net.subdivisions.value)
+
+    def log_format(self) -> LogFormat:
+        return DARKNET_LOG
+
+    def log_header(self, loaded: LoadedConfig) -> dict[str, float]:
+        # detector.c/classifier.c print net->momentum and net->decay (float) in the "Learning Rate:" line
+        net = loaded.view("net")
+        if net is None:
+            return {}
+        return {"momentum": net.momentum.value, "decay": net.decay.value}
 
     def schedule_notes(self, schedule: Schedule, options: RunOptions) -> list[str]:
         notes = []

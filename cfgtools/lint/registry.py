@@ -2,7 +2,8 @@
 
 Families: DN darknet reading rules, CF Caffe solver rules, YL darknet network
 (YOLO) rules, LR learning-rate schedule rules, RS resume rules, UL YOLOv5 and
-ultralytics settings, schedule and resume rules. Adding a rule:
+ultralytics settings, schedule and resume rules, LG training-log rules
+(``--log``, ``cfgtools log``). Adding a rule:
 write its module under ``cfgtools/lint/rules/`` and add one line here.
 """
 
@@ -33,6 +34,18 @@ from cfgtools.lint.rules.dn011_fatal import DarknetRefuses
 from cfgtools.lint.rules.dn012_fork_difference import ForkDifference
 from cfgtools.lint.rules.dn013_key_case import NetKeyCase
 from cfgtools.lint.rules.dn014_empty_value import EmptyValue
+from cfgtools.lint.rules.lg001_rate_gpu_multiplier import RateGpuMultiplier
+from cfgtools.lint.rules.lg002_rate_iteration_offset import RateIterationOffset
+from cfgtools.lint.rules.lg003_rate_different_config import RateDifferentConfig
+from cfgtools.lint.rules.lg004_rate_unexplained import RateUnexplained
+from cfgtools.lint.rules.lg005_header_mismatch import HeaderMismatch
+from cfgtools.lint.rules.lg006_loss_nonfinite import LossNonFinite
+from cfgtools.lint.rules.lg007_loss_explosion import LossExplosion
+from cfgtools.lint.rules.lg008_loss_returned import LossReturned
+from cfgtools.lint.rules.lg009_rate_near_zero import RateNearZero
+from cfgtools.lint.rules.lg010_run_resumed import RunResumed
+from cfgtools.lint.rules.lg011_run_restarted import RunRestarted
+from cfgtools.lint.rules.lg012_run_stopped_early import RunStoppedEarly
 from cfgtools.lint.rules.lr001_zero_rate import ZeroRate
 from cfgtools.lint.rules.lr002_nonfinite_rate import NonFiniteRate
 from cfgtools.lint.rules.lr003_negligible_rate import NegligibleRate
@@ -121,6 +134,18 @@ RULES: dict[str, type[Rule]] = {
     "UL012": WarmupTooLong,
     "UL013": LrfFinalLr,
     "UL014": CosineNoDecay,
+    "LG001": RateGpuMultiplier,
+    "LG002": RateIterationOffset,
+    "LG003": RateDifferentConfig,
+    "LG004": RateUnexplained,
+    "LG005": HeaderMismatch,
+    "LG006": LossNonFinite,
+    "LG007": LossExplosion,
+    "LG008": LossReturned,
+    "LG009": RateNearZero,
+    "LG010": RunResumed,
+    "LG011": RunRestarted,
+    "LG012": RunStoppedEarly,
 }
 
 

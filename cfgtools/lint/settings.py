@@ -75,6 +75,7 @@ class LintSettings(BaseModel):
     clear: bool = False  #: darknet -clear: the iteration restarts at 0
     batches_per_epoch: int | None = Field(None, ge=1)  #: ultralytics: iterations per epoch, instead of images
     classes: int | None = Field(None, ge=1)  #: ultralytics: the dataset's classes (optimizer=auto's AdamW lr)
+    log: str | None = None  #: the run's training log, for the LG rules (resume_from "log": its last iteration)
 
     # --- the result cache
     cache_dir: str | None = None  #: default: .cfgtools_cache beside pyproject.toml (CFGTOOLS_CACHE_DIR wins)

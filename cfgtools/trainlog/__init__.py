@@ -11,5 +11,8 @@
 - ``findings``: NaN/inf losses, explosions, returns to the initial loss, near-zero rates, resumes,
   early stops, headers that disagree with the config;
 - ``analyse``: :func:`~cfgtools.trainlog.analyse.analyse_log`, all of the above in one call;
-- ``export``: :func:`~cfgtools.trainlog.export.export_rows`, the rows as CSV, TSV or JSON.
+- ``export``: :func:`~cfgtools.trainlog.export.export_rows`, the rows as CSV, TSV or JSON;
+- ``series``: :func:`~cfgtools.trainlog.series.log_series`, the loss and rates folded into plot columns.
+
+``cfgtools.logs`` passes in the formats the framework plug-ins give, and the schedule a log is read against.
 """

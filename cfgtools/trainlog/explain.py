@@ -417,6 +417,8 @@ def _steps(fit: _Fit) -> list[Hypothesis]:
         for before, after in check.anchors.transitions:
             if before.iteration < burn_in:  # darknet's burn-in changes the rate on every row up to its end
                 continue
+            if after.iteration <= before.iteration:  # runs past MAX_SEGMENTS are merged: the counter went back
+                continue
             # the step fired somewhere in (before, after]: the roundest iteration there
             where = after.iteration if after.iteration - before.iteration == 1 else \
                 _roundest(before.iteration + 1, after.iteration, 1)[0]

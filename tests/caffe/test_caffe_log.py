@@ -168,3 +168,15 @@ def test_a_glog_line_glued_after_other_output_is_read():
     (row,) = rows(["[rank 0] progress 50%" + PREFIX + "solver.cpp:228] Iteration 40, loss = 2.5",
                    PREFIX + "sgd_solver.cpp:106] Iteration 40, lr = 0.01"])
     assert (row.iteration, row.loss, row.rate) == (40, 2.5, 0.01)
+
+
+def test_an_iteration_longer_than_a_c_integer_is_skipped():
+    # Caffe's iter_ is a C int: 20 digits cannot come from it (and would overflow the int64 arrays of the check)
+    found = rows([PREFIX + "sgd_solver.cpp:112] Iteration 99999999999999999999, lr = 0.01",
+                  PREFIX + "solver.cpp:239] Iteration 40 (4.1 iter/s, 0.24s/1 iters), loss = 2.5",
+                  PREFIX + "sgd_solver.cpp:112] Iteration 40, lr = 0.01"])
+    assert [(r.iteration, r.rate) for r in found] == [(40, 0.01)]
+    (status,) = [e for e in parse([PREFIX + "sgd_solver.cpp:50] MultiStep Status: Iteration 9, step = 1",
+                                   PREFIX + "sgd_solver.cpp:50] MultiStep Status: Iteration 9, step = "
+                                   + "9" * 20]) if isinstance(e, Event)]
+    assert status.value("step") == 1

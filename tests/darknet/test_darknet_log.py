@@ -169,6 +169,37 @@ def test_a_cut_line_that_is_not_an_iteration_gives_no_row():
     assert [(r.iteration, r.line) for r in rows(text)] == [(194, 4)]
 
 
+def test_a_fragment_completed_by_a_cut_line_is_not_carried_further():
+    # each line is cut by stderr text before its " images": a fragment waits for the next line only, so the
+    # fragments never pile up (they did: 400 of them made one 50 KB "line" searched again at every line)
+    line = "2: loss=2.827, avg loss=3.242, rate=0.00002560, train=503.2 millisecondsSaving weights to x\n"
+    records = parse(line * 400 + "3: loss=2.5, avg loss=3.2, rate=0.00002560, train=1 seconds, 12 images\n")
+    assert [(r.iteration, r.line) for r in records if isinstance(r, Row)] == [(3, 401)]
+    text = ("45: 5.612042, 8.6Saving weights to a\n00000 avg, 0.000043 rateSaving weights to b\n"
+            "46: 5.0, 8.0 avg, 0.000040 rate, 0.070046 seconds, 368 images\n")
+    assert [(r.iteration, r.line) for r in rows(text)] == [(46, 3)]
+
+
+@pytest.mark.parametrize("line", [
+    "1: nan(" * 150_000,  # a NaN payload that never closes
+    "7: loss=1, avg loss=2, rate=0.1, " * 30_000,  # hank-ai heads whose images never come
+    "7: 1, 2 avg, 0.001000 rate, 1 seconds, " + "9" * 1_000_000,
+])
+def test_a_megabyte_line_is_searched_in_linear_time(line):
+    # (the old patterns took hours on these: nan([^)]*), and three .*? in hank-ai's line)
+    assert rows(line + "\n") == []
+
+
+def test_a_count_longer_than_a_c_integer_is_not_a_row():
+    # darknet prints iterations and images as C ints: 20 digits cannot come from it (and would overflow the
+    # int64 arrays the rates are compared in)
+    text = ("19: 17.7, 28.0 avg, 0.000467 rate, 0.07 seconds, 99999999999999999999152 images\n"
+            "99999999999999999999: 17.7, 28.0 avg, 0.000467 rate, 0.07 seconds, 152 images\n"
+            "7: loss=1, avg loss=2, rate=0.1, train=1 seconds, 99999999999999999999 images\n"
+            "20: 16.3, 26.8 avg, 0.000444 rate, 0.07 seconds, 999999999999999999 images\n")
+    assert [(r.iteration, r.images) for r in rows(text)] == [(20, 999999999999999999)]
+
+
 def test_terminal_bytes_crlf_and_invalid_utf8():
     text = ("\x1b[H\x1b[J1/100: loss=5.3 hours left=-1.0\x07\r\n"
             " 1: 5.266014, 5.266014 avg loss, 0.000000 rate, 0.103187 seconds, 8 images, -1.000000 hours left\r\n")

@@ -17,6 +17,7 @@ import pytest
 
 from cfgtools.lint.context import LintContext
 from cfgtools.lint.core import Diagnostic
+from cfgtools.lint.logcheck import check_log
 from cfgtools.lint.registry import RULES
 from cfgtools.lint.fixes import fix_source
 from cfgtools.lint.runner import lint_file, lint_source
@@ -30,8 +31,13 @@ CASES = load_cases()
 
 
 def settings_for(case: Case, workdir: Path) -> LintSettings:
-    """The case's settings and command-line inputs as the linter gets them (previous text written to a file)."""
+    """The case's settings and command-line inputs as the linter gets them (previous text and log written to files)."""
     values = {**case.settings, **case.args}
+    if case.log is not None:
+        log = workdir / "logs" / "train.log"
+        log.parent.mkdir()
+        log.write_bytes(case.log)
+        values["log"] = str(log)
     resume = values.get("resume_from")
     if isinstance(resume, dict) and set(resume) == {"checkpoint"}:
         values["resume_from"] = str(write_checkpoint(workdir / "last.pt", resume["checkpoint"]))
@@ -101,14 +107,18 @@ def pair(found: list[Diagnostic], expect: list[dict]) -> tuple[list[tuple[Diagno
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
 def test_case(case: Case, tmp_path: Path):
-    path = tmp_path / case.lint_as
-    path.write_bytes(case.data)
     settings = settings_for(case, tmp_path)
-    result = lint_file(str(path), settings)
+    if case.lint_as is None:  # a training log alone, as `cfgtools log` reads it
+        _, result = check_log(settings)
+        context = LintContext(None, settings)
+    else:
+        path = tmp_path / case.lint_as
+        path.write_bytes(case.data)
+        result = lint_file(str(path), settings)
+        context = LintContext(load(path, settings.dialects), settings)
     assert result.errors == []
     assert result.kind is not None, "no framework recognises the input: the case tests nothing"
     # a clean result must mean the rule looked: the file gives it everything it needs
-    context = LintContext(load(path, settings.dialects), settings)
     assert context.has(RULES[case.rule].needs), f"{case.rule} does not run on this input (needs {RULES[case.rule].needs})"
 
     pairs, unexpected, missing = pair(result.diagnostics, [expanded(e, settings, path) for e in case.expect])

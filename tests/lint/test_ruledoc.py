@@ -66,7 +66,9 @@ def test_doc_has_ruffs_headings_in_order(code):
     for title in ("Example", "Use instead"):
         blocks = ruledoc.code_blocks(body[title])
         assert blocks, f"{title} has no fenced code block"
-        assert all(language in ("cfg", "prototxt", "yaml") and code_text.strip() for language, code_text in blocks)
+        # log excerpts (the LG rules) are plain text
+        languages = ("cfg", "prototxt", "yaml", "text") if code.startswith("LG") else ("cfg", "prototxt", "yaml")
+        assert all(language in languages and code_text.strip() for language, code_text in blocks)
 
 
 @pytest.mark.parametrize("code", sorted(RULES))
@@ -76,9 +78,9 @@ def test_doc_has_no_restructuredtext(code):
 
 
 #: rules whose examples are fragments (YOLO layers without the network around them) or need
-#: command-line inputs (--epochs, --resume-from): the linter cannot check them alone
+#: command-line inputs (--epochs, --resume-from, a --log): the linter cannot check them alone
 FRAGMENTS = {"YL001", "YL002", "YL003", "YL004", "YL005", "YL006", "YL007", "YL008", "YL010",
-             "LR005", "RS001", "RS002", "RS003", "UL009", "UL010"}
+             "LR005", "RS001", "RS002", "RS003", "UL009", "UL010"} | {code for code in RULES if code.startswith("LG")}
 
 
 @pytest.mark.parametrize("code", sorted(set(RULES) - FRAGMENTS))
@@ -112,6 +114,8 @@ READS = {
     "UL010": {"resume_from", "previous", "clear", "gpus", "images", "batches_per_epoch", "classes", "spike_ratio"},
     "UL011": {"images", "classes"},
     "UL012": {"gpus", "images", "batches_per_epoch"},
+    **{f"LG{n:03d}": {"log", "gpus"} for n in range(1, 13)},
+    "LG010": {"log", "gpus", "spike_ratio"},
 }
 #: settings of every rule, never listed under Options
 EVERY_RULE = {"severity", "dialect"}
@@ -121,9 +125,11 @@ VIEWS = {
     "goal": (numeric.training_goal,),
     "profile": (numeric.rate_profile,),
     "resume": (numeric.resume_point,),
+    "log": (),
+    "log_reading": (),
 }
 _SETTINGS_READ = re.compile(r"\bsettings\.([a-z_]+)")
-_VIEWS_USED = re.compile(r"\bself\.(?:ctx\.)?(schedule|goal|profile|resume)\b")
+_VIEWS_USED = re.compile(r"\bself\.(?:ctx\.)?(schedule|goal|profile|resume|log_reading|log)\b")
 
 
 def settings_fields(function) -> set[str]:

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from cfgtools.darknet.schedule import darknet_schedule
+from cfgtools.loading import load_schedule
 from cfgtools.schedule.model import BurnIn, Constant, Poly, Random, Schedule, Sgdr, Steps
 from cfgtools.trainlog.explain import (
     BASE_LR,
@@ -17,8 +18,11 @@ from cfgtools.trainlog.explain import (
     preimage,
     shortest_decimal,
 )
+from cfgtools.trainlog.analyse import analyse_log
 from cfgtools.trainlog.model import FIXED_6
-from tests.trainlog.trainlog_helpers import darknet_rate
+from cfgtools.trainlog.segments import MAX_SEGMENTS
+from cfgtools.trainlog.source import open_log
+from tests.trainlog.trainlog_helpers import FIXTURES, FORMATS, darknet_rate
 
 f32 = np.float32
 
@@ -71,3 +75,14 @@ def test_choose_takes_the_first_that_fits_every_rate():
     assert choose([gpu, lr], [False, True]).hypothesis is lr
     none = choose([gpu, lr], [False, False])
     assert none.hypothesis is None and none.tried == (GPU_COUNT, BASE_LR)
+
+
+def test_runs_merged_past_the_segment_cap_do_not_break_the_steps_fit(tmp_path):
+    """Past MAX_SEGMENTS the runs are merged into the last one, whose counter then goes back (30, 31, 30, ...)."""
+    rows = "".join(f"{k}: 1.0, 1.0 avg, {0.5 if k == 30 else 0.25:f} rate, 0.1 seconds, {16 * k} images\n"
+                   for _ in range(MAX_SEGMENTS + 20) for k in (30, 31))
+    path = tmp_path / "train.log"
+    path.write_text(rows)
+    report = analyse_log(open_log(path, FORMATS), load_schedule(FIXTURES / "ab_detector.cfg"))
+    assert len(report.segments) == MAX_SEGMENTS and report.segments[-1].merged_runs == 20
+    assert not report.rates_agree and report.findings
