@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from cfgtools.cli import main
-from cfgtools.commands.plot import MAX_POINTS
+from cfgtools.schedule.textplot import MAX_POINTS
 
 SIZES = [100_000, 1_000_000, 4_194_304, 10_000_000, 100_000_000, 2**31 - 1]
 

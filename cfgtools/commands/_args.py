@@ -6,6 +6,7 @@ import argparse
 import re
 
 from cfgtools import frameworks
+from cfgtools.ultralytics.versions import get_version
 
 
 #: darknet and Caffe count iterations in a C int
@@ -63,4 +64,22 @@ def add_dialect_argument(parser: argparse.ArgumentParser, what: str, default: st
     parser.add_argument(
         "--dialect", choices=darknet.dialects, default=darknet.default_dialect if default == "" else default,
         help=f"darknet fork whose {what} (default: {darknet.default_dialect})",
+    )
+
+
+def framework_version(text: str) -> str:
+    """An argparse type: a YOLOv5/ultralytics version name (``yolov5-7.0``, ``ultralytics-8.3``, ...)."""
+    try:
+        return get_version(text.strip()).name
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def add_framework_version_argument(parser: argparse.ArgumentParser) -> None:
+    """``--framework-version``: the YOLOv5/ultralytics release whose rules apply to the files of its family."""
+    parser.add_argument(
+        "--framework-version", type=framework_version, default=None, metavar="VERSION",
+        help="YOLOv5/ultralytics release whose rules apply (yolov5-5.0, yolov5-6.1, yolov5-7.0 = yolov5-latest, "
+             "ultralytics-8.0, ultralytics-8.1, ultralytics-8.3, ultralytics-latest); default: inferred from the "
+             "file's keys, else yolov5-7.0 for YOLOv5 files and ultralytics-8.3 for ultralytics ones",
     )

@@ -3,7 +3,7 @@
 Without ``-o`` a text plot is written to stdout (80 columns, no extra
 dependency); with ``-o out.png|svg|pdf`` matplotlib draws the figure. Long
 schedules are reduced to a per-column min/max envelope so spikes and step
-drops stay visible; a schedule of more than ``MAX_POINTS`` iterations is
+drops stay visible; a schedule of more than ``textplot.MAX_POINTS`` iterations is
 drawn from every k-th one (said in a note), so a plot never costs more than
 that whatever max_batches says.
 
@@ -11,7 +11,9 @@ A log axis starts at ``LOG_FLOOR`` of the peak rate (the legend counts what
 lies below). ``--resume-from N`` marks the resume and the jump of the rate
 there; with ``--previous OLD`` the resumed run is drawn as darknet or Caffe
 runs it: OLD's schedule up to the checkpoint, FILE's after it (Caffe's
-restored multistep index included).
+restored multistep index included). A schedule with one lr per parameter
+group (ultralytics) draws one curve per group. ``--log TRAIN.log`` draws a
+training log instead (``cfgtools.commands._logplot``).
 """
 
 from __future__ import annotations
@@ -26,23 +28,24 @@ from pathlib import Path
 import numpy as np
 
 from cfgtools.commands._args import bounded_int, iteration
+from cfgtools.commands._logplot import plot_log
 from cfgtools.commands.schedule import add_common_arguments, load_schedule
 from cfgtools.errors import LocatedError
 from cfgtools.files import WriteRefused, atomic_write
 from cfgtools.schedule.evaluate import iter_chunks, rate_at
 from cfgtools.schedule.model import Schedule
-from cfgtools.schedule.textplot import LOG_FLOOR, Envelope, columns_for, not_drawn, render
+from cfgtools.schedule.textplot import LOG_FLOOR, Envelope, columns_for, not_drawn, render, stride
 from cfgtools.values import one_line, printable
 
 IMAGE_SUFFIXES = (".png", ".svg", ".pdf")
 #: envelope columns for image output (about one per pixel of a 10-inch figure at 200 dpi)
 IMAGE_COLUMNS = 2000
-#: iterations evaluated per series at most; a longer schedule is drawn from every k-th iteration
-MAX_POINTS = 1 << 22
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("files", nargs="+", metavar="FILE", help="darknet .cfg files and/or Caffe solvers")
+    parser.add_argument("files", nargs="*", metavar="FILE", help="darknet .cfg files and/or Caffe solvers")
+    parser.add_argument("--log", metavar="TRAIN.log",
+                        help="draw a training log: its loss and rate (logged and the config's) with its events")
     parser.add_argument("-o", "--output", metavar="OUT", help="write an image (.png, .svg or .pdf) with matplotlib")
     parser.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
     parser.add_argument("--resume-from", type=iteration, metavar="N",
@@ -60,10 +63,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 @dataclass
 class Series:
-    """What one curve draws: a schedule, or a resumed run (``old`` up to ``resume`` updates, ``schedule`` after)."""
+    """What one curve draws: a schedule's rate, one of its groups' lr (``column``, ultralytics' ``lr_pg0``...),
+    or a resumed run (``old`` up to ``resume`` updates, ``schedule`` after)."""
 
     schedule: Schedule
     label: str
+    column: str | None = None
     old: Schedule | None = None
     resume: int | None = None
     state: object = None  #: what the checkpoint restores besides the iteration (Caffe's multistep index)
@@ -101,11 +106,18 @@ class Series:
         return before, after
 
 
-def _label(schedule: Schedule) -> str:
+def _group_columns(schedule: Schedule) -> list[str]:
+    """The per-group lr columns of a schedule that has them (ultralytics' ``lr_pg0``...), else none."""
+    return [name for name in schedule.arithmetic.column_names(schedule) if name.startswith("lr_")]
+
+
+def _label(schedule: Schedule, column: str | None = None) -> str:
     name = Path(schedule.source).name or schedule.source
     extra = schedule.framework + (f"/{schedule.dialect}" if schedule.dialect else "")
     if schedule.gpus != 1:
         extra += f", x{schedule.gpus} GPUs"
+    if column is not None:
+        return printable(f"{name} {column.removeprefix('lr_')} ({extra})")
     return printable(f"{name} ({extra}, {schedule.policy.kind})")
 
 
@@ -124,34 +136,45 @@ def _jump_text(series: Series, at: int) -> str:
     return f"{text}: the rate goes from {before:.3g} to {after:.3g}"
 
 
-def _stride(x0: int, x1: int) -> int:
-    return max(1, -(-(x1 - x0 + 1) // MAX_POINTS))
+def _series_chunks(series: list[Series], x0: int, x1: int, every: int, clip: tuple[bool, bool] = (True, True)):
+    """``(index, iterations, rates)`` of every series over ``x0..x1``, each over its own updates unless a
+    bound was given (``clip``). A schedule's group columns are computed once per chunk for all its groups."""
+    groups: dict[int, list[int]] = {}
+    for index, one in enumerate(series):
+        if one.column is not None:
+            groups.setdefault(id(one.schedule), []).append(index)
+            continue
+        first = max(x0, one.first) if clip[0] else x0
+        last = min(x1, one.last) if clip[1] else x1
+        for iters, lrs in one.chunks(first, last, every) if last >= first else ():
+            yield index, iters, lrs
+    for indexes in groups.values():
+        schedule = series[indexes[0]].schedule
+        first, last = max(x0, schedule.first_update), min(x1, schedule.last_update)
+        span = (1 << 16) * every
+        for start in range(first, last + 1, span):
+            iters = np.arange(start, min(last + 1, start + span), every, dtype=np.int64)
+            values = schedule.arithmetic.columns(schedule, iters)
+            for index in indexes:
+                yield index, iters, np.asarray(values[series[index].column])
 
 
 def _peak(series: list[Series], x0: int, x1: int, every: int) -> float:
     """The highest finite rate drawn (a first pass, for the floor of a log axis)."""
     peak = 0.0
-    for one in series:
-        start, stop = max(x0, one.first), min(x1, one.last)
-        for _, lrs in one.chunks(start, stop, every) if stop >= start else ():
-            finite = lrs[np.isfinite(lrs)]
-            if finite.size:
-                peak = max(peak, float(finite.max()))
+    for _, _, lrs in _series_chunks(series, x0, x1, every):
+        finite = lrs[np.isfinite(lrs)]
+        if finite.size:
+            peak = max(peak, float(finite.max()))
     return peak
 
 
 def _envelopes(series: list[Series], x0: int, x1: int, columns: int, log_y: bool, every: int,
                floor: float, clip: tuple[bool, bool] = (True, True)) -> list[Envelope]:
     """One envelope per series; each is drawn over its own updates unless a bound was given (``clip``)."""
-    result = []
-    for one in series:
-        env = Envelope(x0=x0, x1=x1, columns=columns, label=one.label)
-        first = max(x0, one.first) if clip[0] else x0
-        last = min(x1, one.last) if clip[1] else x1
-        if last >= first:
-            for iters, lrs in one.chunks(first, last, every):
-                env.add(iters, lrs, log_y=log_y, floor=floor)
-        result.append(env)
+    result = [Envelope(x0=x0, x1=x1, columns=columns, label=one.label) for one in series]
+    for index, iters, lrs in _series_chunks(series, x0, x1, every, clip):
+        result[index].add(iters, lrs, log_y=log_y, floor=floor)
     return result
 
 
@@ -168,14 +191,19 @@ def _load(args: argparse.Namespace) -> tuple[list[Series], int]:
             continue
         for note in loaded.framework.schedule_notes(schedule, options):
             print(printable(f"note: {name}: {note}"), file=sys.stderr)
-        series.append(Series(schedule=schedule, label=_label(schedule), resume=args.resume_from))
+        series += [Series(schedule=schedule, label=_label(schedule, column), column=column, resume=args.resume_from)
+                   for column in _group_columns(schedule) or [None]]
     if args.previous is not None and series:
+        new = series[0]
+        if new.column is not None:
+            print("cfgtools plot: error: --previous draws one rate; this schedule has one per parameter group",
+                  file=sys.stderr)
+            return [], 2
         try:
             _, old, _ = load_schedule(args.previous, args)
         except LocatedError as exc:
             print(exc.format(), file=sys.stderr)
             return [], 2
-        new = series[0]
         new.old, new.state = old, old.arithmetic.state_after(old, args.resume_from)
         new.label = printable(f"resumed run: {Path(args.previous).name} up to {args.resume_from} updates, "
                               f"{Path(new.schedule.source).name} after ({new.schedule.policy.kind})")
@@ -186,6 +214,11 @@ def run(args: argparse.Namespace) -> int:
     suffix = Path(args.output).suffix.lower() if args.output else ""
     if args.output and suffix not in IMAGE_SUFFIXES:
         print(f"cfgtools plot: error: -o must end in .png, .svg or .pdf, not {args.output!r}", file=sys.stderr)
+        return 2
+    if args.log is not None:
+        return plot_log(args)
+    if not args.files:
+        print("cfgtools plot: error: no files given", file=sys.stderr)
         return 2
     if args.previous is not None and (args.resume_from is None or len(args.files) != 1):
         print("cfgtools plot: error: --previous needs --resume-from N and exactly one FILE", file=sys.stderr)
@@ -198,7 +231,7 @@ def run(args: argparse.Namespace) -> int:
     if x1 < x0:
         print("cfgtools plot: error: empty iteration range (no max_batches/max_iter? use --to N)", file=sys.stderr)
         return 2
-    every = _stride(x0, x1)
+    every = stride(x0, x1)
     if every > 1:
         print(f"note: {x1 - x0 + 1} iterations: drawn from every {every}th (a spike between two is not seen)",
               file=sys.stderr)

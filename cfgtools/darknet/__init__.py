@@ -20,3 +20,6 @@ def fork_name(dialect: str) -> str:
 def other_dialects(dialect: str) -> tuple[str, ...]:
     """Every fork but ``dialect``, in DIALECTS order."""
     return tuple(d for d in DIALECTS if d != dialect)
+
+#: the constant get_current_rate uses for pi in SGDR (src/network.c), instead of M_PI
+SGDR_PI = 3.14159265

@@ -43,6 +43,8 @@ class FileResult:
     kind: str | None = None  #: None: not a config (skipped) or unreadable
     diagnostics: list[Diagnostic] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  #: one-line ``PATH:LINE:COL: message`` errors
+    #: other files the findings depend on (:meth:`cfgtools.plugin.Framework.dependencies`)
+    dependencies: tuple[str, ...] = ()
 
     @property
     def skipped(self) -> bool:
@@ -125,6 +127,7 @@ def lint_source(source: SourceText, settings: LintSettings, named: bool = False)
         result.errors.append(printable(f"{path}:1:1: internal error reading the file: {type(exc).__name__}: {exc}"))
         return result
     result.kind = loaded.kind
+    result.dependencies = framework.dependencies(loaded)
     ctx = LintContext(loaded, settings)
     suppressions = parse_suppressions(source.text, framework.comment_syntax(loaded.dialect))
     found: list[Diagnostic] = []
@@ -142,18 +145,20 @@ def lint_source(source: SourceText, settings: LintSettings, named: bool = False)
                 f"{path}:1:1: internal error in rule {rule_class.code} ({rule_class.name}): "
                 f"{type(exc).__name__}: {exc} [{Path(where.filename).name}:{where.lineno}]"
             ))
+    # the file's noqa comments apply to its own lines, not to those of the training log (--log)
     result.diagnostics = sorted(
-        (d for d in found if not suppressions.suppresses(d.code, d.span.line)), key=Diagnostic.sort_key
+        (d for d in found if d.path != path or not suppressions.suppresses(d.code, d.span.line)),
+        key=Diagnostic.sort_key,
     )
     return result
 
 
-def lint_file(path: str, settings: LintSettings, cache: ResultCache | None = None, named: bool = True) -> FileResult:
-    """Lint the file at ``path``; with a cache, a file linted before with the same inputs is not linted again.
+def read_config(path: str, named: bool = True) -> tuple[SourceText, bytes] | FileResult:
+    """The file's text and bytes, or the result that says why it is not linted.
 
     ``named``: the user asked for this file, so not checking it is an error;
     otherwise (found by walking a directory, or the pre-commit hook) a binary
-    file or one no framework recognises is passed over silently.
+    file is passed over silently. A file that cannot be read is an error either way.
     """
     try:
         data = read_bytes(path)
@@ -162,9 +167,21 @@ def lint_file(path: str, settings: LintSettings, cache: ResultCache | None = Non
     if not named and b"\0" in data:  # a binary file (a checkpoint) is not a config
         return FileResult(path=path)
     try:
-        source = decode_source(data, path)
+        return decode_source(data, path), data
     except InputError as exc:
         return FileResult(path=path, errors=[exc.with_path(path).format()])
+
+
+def lint_file(path: str, settings: LintSettings, cache: ResultCache | None = None, named: bool = True) -> FileResult:
+    """Lint the file at ``path``; with a cache, a file linted before with the same inputs is not linted again.
+
+    ``named``: see :func:`read_config`; a file no framework recognises is an
+    error when named, else passed over silently.
+    """
+    read = read_config(path, named)
+    if isinstance(read, FileResult):
+        return read
+    source, data = read
     if cache is None or not _cacheable(settings):
         return lint_source(source, settings, named)
     key = cache.key(path, data)
@@ -176,7 +193,7 @@ def lint_file(path: str, settings: LintSettings, cache: ResultCache | None = Non
         return FileResult(path=path, kind=kind, diagnostics=diagnostics)
     result = lint_source(source, settings, named)
     if not result.errors:  # only clean results: a read or internal error is reported again next time
-        cache.put(key, result.kind, result.diagnostics)
+        cache.put(key, result.kind, result.diagnostics, result.dependencies)
     return result
 
 

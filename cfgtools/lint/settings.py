@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from cfgtools import frameworks
 from cfgtools.lint.core import Severity
 from cfgtools.plugin import RunOptions
+from cfgtools.ultralytics.versions import get_version
 
 #: A selector: ALL, a code (DN003) or a code prefix (DN, DN00, CF).
 _SELECTOR = re.compile(r"^(ALL|[A-Z]{1,4}[0-9]{0,4})$")
@@ -59,6 +60,8 @@ class LintSettings(BaseModel):
 
     # --- how files are read
     dialect: str = frameworks.get("darknet").default_dialect  #: the darknet fork
+    #: the YOLOv5/ultralytics release for files of its family (None: inferred from each file, else the default)
+    framework_version: str | None = None
 
     # --- the training run, for schedule-aware rules (LR*/RS*)
     gpus: int = Field(1, ge=1)
@@ -70,6 +73,9 @@ class LintSettings(BaseModel):
     previous: str | None = None  #: the cfg the run being resumed was trained with
     previous_gpus: int | None = Field(None, ge=1)
     clear: bool = False  #: darknet -clear: the iteration restarts at 0
+    batches_per_epoch: int | None = Field(None, ge=1)  #: ultralytics: iterations per epoch, instead of images
+    classes: int | None = Field(None, ge=1)  #: ultralytics: the dataset's classes (optimizer=auto's AdamW lr)
+    log: str | None = None  #: the run's training log, for the LG rules (resume_from "log": its last iteration)
 
     # --- the result cache
     cache_dir: str | None = None  #: default: .cfgtools_cache beside pyproject.toml (CFGTOOLS_CACHE_DIR wins)
@@ -102,6 +108,13 @@ class LintSettings(BaseModel):
             raise ValueError(f"{value!r} is not a darknet fork ({', '.join(known)})")
         return value
 
+    @field_validator("framework_version")
+    @classmethod
+    def _framework_version(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        return get_version(value).name  # ValueError with did-you-mean
+
     @field_validator("severity")
     @classmethod
     def _severity_codes(cls, value: dict[str, Severity]) -> dict[str, Severity]:
@@ -117,11 +130,22 @@ class LintSettings(BaseModel):
     @property
     def dialects(self) -> dict[str, str]:
         """The dialect to read each framework's files with."""
-        return {"darknet": self.dialect}
+        if self.framework_version is None:
+            return {"darknet": self.dialect}
+        return {"darknet": self.dialect, "ultralytics": self.framework_version}
 
     @property
     def run_options(self) -> RunOptions:
+        """The options of the schedule the LR/RS rules analyse. The training images are left out on purpose: an
+        ultralytics schedule needs them, so those rules (which speak of updates and darknet/Caffe keys) never run
+        on ultralytics files; the UL rules check those (see ``training_options``)."""
         return RunOptions(gpus=self.gpus)
+
+    @property
+    def training_options(self) -> RunOptions:
+        """The options of a run counted in epochs (ultralytics): images or batches per epoch, classes."""
+        return RunOptions(gpus=self.gpus, images=self.images, batches_per_epoch=self.batches_per_epoch,
+                          classes=self.classes)
 
     def is_enabled(self, code: str) -> bool:
         """ruff's rule: the most specific matching selector wins; at equal length ignore wins."""

@@ -18,8 +18,15 @@ MARKERS = "*o+x#@%&"
 #: a log axis starts at this fraction of the peak rate: a burn-in from rate(1) = lr * (1/burn_in)**4
 #: reaches 1e-15 of the peak, and drawing down to it would squeeze the useful range into a corner
 LOG_FLOOR = 1e-6
+#: iterations evaluated per curve at most; a longer schedule is drawn from every k-th iteration
+MAX_POINTS = 1 << 22
 #: characters reserved for the lr tick labels ("%.3g" needs at most 9, e.g. -1.23e-05)
 LABEL_WIDTH = 9
+
+
+def stride(x0: int, x1: int) -> int:
+    """Draw every k-th iteration of ``x0..x1``, so that no curve costs more than ``MAX_POINTS`` rates."""
+    return max(1, -(-(x1 - x0 + 1) // MAX_POINTS))
 
 
 def columns_for(width: int = 80) -> int:

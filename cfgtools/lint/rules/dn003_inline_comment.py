@@ -4,9 +4,9 @@ import re
 from typing import Iterator
 
 from cfgtools.darknet import cnum
-from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.core import Applicability, Diagnostic, Fix, Severity
 from cfgtools.lint.rule import Rule
-from cfgtools.lint.rules._helpers import column_span, comment_start
+from cfgtools.lint.rules._helpers import column_span, comment_moved_above, comment_start
 
 #: List keys whose comma counting stops at '#' in AlexeyAB ([net] steps, [yolo] mask and anchors).
 _AB_STOPS_AT_HASH = {"steps", "mask", "anchors"}
@@ -38,6 +38,12 @@ class InlineComment(Rule):
     # the default is constant
     policy=steps
     ```
+
+    ## Fix safety
+    Safe: `--fix` moves the comment to a line of its own above, with the
+    option's indentation, and writes the value darknet would read without it
+    (its blanks removed, as darknet removes them): the file then means what it
+    says.
     """
 
     code = "DN003"
@@ -45,6 +51,7 @@ class InlineComment(Rule):
     severity = Severity.WARNING
     needs = ("document",)
     summary = "a '#' after a value becomes part of the value"
+    fix_safety = Applicability.SAFE
 
     def check(self) -> Iterator[Diagnostic]:
         document = self.ctx.document
@@ -62,7 +69,7 @@ class InlineComment(Rule):
                 written_comment = option.line_text[start - 1 :].rstrip("\r").rstrip()
                 fix = Fix(
                     f"move {written_comment!r} to its own line above and write {option.key}={before}",
-                    before, option.value_span,
+                    before, option.value_span, edits=comment_moved_above(option, start, before) if before else (),
                 )
                 key = option.key
                 severity = None

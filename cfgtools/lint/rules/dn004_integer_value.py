@@ -5,19 +5,9 @@ from typing import Iterator
 
 from cfgtools.darknet import cnum
 from cfgtools.darknet.netkeys import INT_KEYS, INT_LIST_KEYS
-from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.core import Applicability, Diagnostic, Fix, Severity
 from cfgtools.lint.rule import Rule
-
-
-def _intended(text: str) -> int | None:
-    """The integer the author clearly meant (``5e5`` -> 500000, ``1000.0`` -> 1000), if any."""
-    try:
-        number = float(text)
-    except ValueError:
-        return None
-    if math.isfinite(number) and number == int(number):
-        return int(number)
-    return None
+from cfgtools.lint.rules._helpers import before_comment, intended_int
 
 
 class IntegerValue(Rule):
@@ -45,6 +35,11 @@ class IntegerValue(Rule):
     max_batches=500000
     steps=400000,450000
     ```
+
+    ## Fix safety
+    Safe when the text names one whole number (`5e5`, `1000.0`, `6,000`):
+    `--fix` writes it as digits, which is what the author evidently meant. A
+    value with a fraction (`burn_in=3.7`) or text gets a hint only.
     """
 
     code = "DN004"
@@ -52,6 +47,7 @@ class IntegerValue(Rule):
     severity = Severity.WARNING
     needs = ("document", "net")
     summary = "integer key written as a float/exponent/text: atoi reads something else"
+    fix_safety = Applicability.SAFE
 
     def check(self) -> Iterator[Diagnostic]:
         document = self.ctx.document
@@ -73,30 +69,30 @@ class IntegerValue(Rule):
                 if not bad:
                     continue
                 read = [cnum.atoi(item) for item in items]
-                intended = [_intended(item) if not cnum.looks_like_int(item) else cnum.atoi(item) for item in items if item]
+                intended = [intended_int(item) if not cnum.looks_like_int(item) else cnum.atoi(item) for item in items if item]
                 listed = ", ".join(f"{item!r} -> {cnum.atoi(item)}" for _, item in bad)
                 fix = None
                 message = f"{option.key} items are integers read with atoi: {listed}, so darknet uses {read}"
                 if all(v is not None for v in intended) and "" not in items:
                     good = ",".join(str(v) for v in intended)
-                    fix = Fix(f"write {option.key}={good}", good, option.value_span)
+                    fix = Fix(f"write {option.key}={good}", good, before_comment(option))
                 yield self.diagnostic(option.value_span, message, fix)
 
     def _item(self, option, key: str, text: str, _unused) -> Diagnostic | None:
         if not text or cnum.looks_like_int(text):
             return None
         read = cnum.atoi(text)
-        intended = _intended(text)
+        intended = intended_int(text)
         if intended is not None and intended == read:
             message = f"{key}={text} is an integer key: darknet reads it with atoi and gets {read} (same value)"
             return self.diagnostic(
-                option.value_span, message, Fix(f"write {key}={read}", str(read), option.value_span),
+                option.value_span, message, Fix(f"write {key}={read}", str(read), before_comment(option)),
                 severity=Severity.INFO,
             )
         if intended is not None:
             message = f"{key}={text} is an integer key: darknet reads it with atoi and gets {read}, not {intended}"
             return self.diagnostic(
-                option.value_span, message, Fix(f"write {key}={intended}", str(intended), option.value_span)
+                option.value_span, message, Fix(f"write {key}={intended}", str(intended), before_comment(option))
             )
         try:
             number = float(text)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from cfgtools.darknet.net import POLICIES
-from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.core import Applicability, Diagnostic, Fix, Severity
 from cfgtools.lint.rule import Rule
 from cfgtools.darknet import fork_name
 from cfgtools.lint.rules._helpers import did_you_mean
@@ -31,6 +31,11 @@ class UnknownPolicy(Rule):
     [net]
     policy=steps
     ```
+
+    ## Fix safety
+    Unsafe: the policy it writes is a guess from the spelling, and it changes the
+    schedule darknet trains with (from constant to that policy). Only
+    `--unsafe-fixes` applies it.
     """
 
     code = "DN006"
@@ -38,6 +43,7 @@ class UnknownPolicy(Rule):
     severity = Severity.ERROR
     needs = ("net",)
     summary = "unknown policy name: darknet falls back to constant"
+    fix_safety = Applicability.UNSAFE
 
     def check(self) -> Iterator[Diagnostic]:
         net = self.ctx.net

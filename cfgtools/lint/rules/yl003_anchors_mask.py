@@ -1,11 +1,10 @@
 from __future__ import annotations
 
+import re
 from typing import Iterator
 
-import re
-
 from cfgtools.darknet.document import Option
-from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.core import Applicability, Diagnostic, Fix, Severity
 from cfgtools.lint.rule import Rule
 from cfgtools.lint.rules._helpers import column_span
 from cfgtools.lint.rules.yl_common import DETECTION_KINDS, where
@@ -53,6 +52,11 @@ class AnchorsMask(Rule):
     anchors=10,13, 16,30, 33,23, 30,61, 62,45, 59,119
     num=6
     ```
+
+    ## Fix safety
+    Unsafe: the `num=` it writes changes which anchors the masks select. Only
+    `--unsafe-fixes` applies it. Safe: the comma between two numbers written
+    with only blanks between them (what the author evidently meant).
     """
 
     code = "YL003"
@@ -60,6 +64,7 @@ class AnchorsMask(Rule):
     severity = Severity.ERROR
     needs = ("layers",)
     summary = "anchors count differs from 2*num, or a mask index is out of range"
+    fix_safety = Applicability.UNSAFE
 
     def check(self) -> Iterator[Diagnostic]:
         for layer in self.ctx.layers:
@@ -117,5 +122,5 @@ class AnchorsMask(Rule):
             f"darknet removes every blank before reading, so it reads {left}{right}: {count} anchor numbers where "
             f"num={num} needs {2 * num}",
             Fix(f"write {left}, {right}", replacement=f"{left}, {right}",
-                span=column_span(line, first.start() + 1, first.end() + 1)),
+                span=column_span(line, first.start() + 1, first.end() + 1), applicability=Applicability.SAFE),
         )

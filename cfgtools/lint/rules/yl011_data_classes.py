@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from cfgtools.darknet.layers import expected_filters
-from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.core import Applicability, Diagnostic, Fix, Severity
 from cfgtools.lint.datafile import count_lines
 from cfgtools.lint.rule import Rule
 from cfgtools.lint.rules.yl_common import DETECTION_KINDS, where
@@ -43,6 +43,11 @@ class DataClasses(Rule):
     classes=2
     ```
 
+    ## Fix safety
+    Unsafe: the `classes=` it writes changes what the network predicts, and the
+    `filters=` of the `[convolutional]` before the head must follow (YL001
+    reports it). Only `--unsafe-fixes` applies it.
+
     ## Options
     - `--data FILE.data`: the .data file; without it the rule does not run.
     """
@@ -52,6 +57,7 @@ class DataClasses(Rule):
     severity = Severity.ERROR
     needs = ("layers", "data")
     summary = "a [yolo]/[region] classes= differs from the .data file's classes= or the number of names"
+    fix_safety = Applicability.UNSAFE
 
     def check(self) -> Iterator[Diagnostic]:
         data = self.ctx.data
