@@ -8,12 +8,7 @@ from cfgtools.lint.core import Applicability, Diagnostic, Fix, Severity
 from cfgtools.lint.numeric import ResumePoint, format_lr
 from cfgtools.lint.rule import Rule
 from cfgtools.lint.rules._helpers import setting_fix
-from cfgtools.schedule.evaluate import rate_at
-from cfgtools.schedule.extend import NEGLIGIBLE_FRACTION, decays, rewind_iteration
-
-#: "a few percent of training": a resume whose rate the old schedule last had further back than this share
-#: of its updates rewinds the annealing, and the jump is measured against the rate there
-REWIND_SHARE = 0.05
+from cfgtools.schedule.extend import NEGLIGIBLE_FRACTION, REWIND_SHARE, rewind_iteration, rewind_limit
 
 
 class ResumeSpike(Rule):
@@ -101,7 +96,7 @@ class ResumeSpike(Rule):
         if not (math.isfinite(old_lr) and math.isfinite(new_lr)):
             return  # LR002 reports rates that are not numbers
         negligible = old_lr <= NEGLIGIBLE_FRACTION * point.old.base_lr * point.old.gpus
-        baseline = self._baseline(point)
+        baseline = rewind_limit(point.old, point.iteration)
         if (not negligible and new_lr > old_lr * spike) or (baseline is not None and new_lr > baseline[1] * spike):
             yield self._rise(point, negligible, baseline)
         elif not negligible and new_lr * spike < old_lr:
@@ -170,18 +165,6 @@ class ResumeSpike(Rule):
         if not self.ctx.settings.previous:
             return Fix(description, replacement)
         return setting_fix(self.ctx, description, changes, replacement)
-
-    def _baseline(self, point: ResumePoint) -> tuple[int, float] | None:
-        """The update a few percent of training before the checkpoint and the old rate there (decaying runs)."""
-        old = point.old
-        if not decays(old):
-            return None
-        before = old.first_update + point.iteration - 1
-        start = max(old.first_update, old.burn_in.iterations if old.burn_in is not None else 0)
-        iteration = max(start, before - math.ceil(REWIND_SHARE * old.horizon))
-        if iteration > before:
-            return None
-        return iteration, rate_at(old, iteration)
 
     def _rewind(self, point: ResumePoint, baseline: tuple[int, float] | None) -> str:
         """Which update of the old (decaying) run had the new rate: how far back the resume goes."""
