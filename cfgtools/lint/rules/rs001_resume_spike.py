@@ -115,11 +115,15 @@ class ResumeSpike(Rule):
             jump = f"the rate jumps x{new_lr / old_lr:.3g}, from {format_lr(old_lr)} (update {before}, previous config)"
         message = (f"resuming from {point.described}: {jump} to {format_lr(new_lr)} (update {after}, this config)"
                    f"{self._rewind(point, baseline)}; changed: {self._changed(point)}")
-        if negligible:  # nothing to stay continuous with: plan from the rate chosen, decaying to the end
+        if negligible:  # nothing to stay continuous with: plan from a rate at most a few percent back
+            if baseline is not None:
+                how = (f"{self._command(point, rewind_to=baseline[0])} plans a resume from the rate of update "
+                       f"{baseline[0]} ({REWIND_SHARE:.0%} of training back, {format_lr(baseline[1])}) down to the "
+                       "end rate")
+            else:
+                how = f"{self._command(point, start_lr=new_lr)} plans the resume from this rate down to the end rate"
             return self.diagnostic(self._span(point), message, Fix(
-                f"the old run ended at a rate of {format_lr(old_lr)}; {self._command(point, new_lr)} plans the "
-                "resume from the rate this config starts with (or --rewind-to ITER from an earlier one) "
-                "down to the end rate"))
+                f"the old run ended at a rate of {format_lr(old_lr)}; {how}"))
         return self.diagnostic(self._span(point), message, self._continuous(point))
 
     def _fall(self, point: ResumePoint) -> Diagnostic:
@@ -195,7 +199,7 @@ class ResumeSpike(Rule):
     def _span(self, point: ResumePoint):
         return self.ctx.setting_span(*point.changed, self.ctx.loaded.setting_name("base_lr"))
 
-    def _command(self, point: ResumePoint, start_lr: float | None = None) -> str:
+    def _command(self, point: ResumePoint, start_lr: float | None = None, rewind_to: int | None = None) -> str:
         """The ``cfgtools extend`` command line that plans this resume from the previous config."""
         settings, loaded = self.ctx.settings, self.ctx.loaded
         words = ["cfgtools", "extend", settings.previous or loaded.path, "--from", str(settings.resume_from),
@@ -208,4 +212,6 @@ class ResumeSpike(Rule):
             words += ["--dialect", loaded.dialect]
         if start_lr is not None:
             words += ["--start-lr", f"{start_lr:.6g}"]
+        if rewind_to is not None:
+            words += ["--rewind-to", str(rewind_to)]
         return "`" + shlex.join(words) + "`"
