@@ -8,13 +8,8 @@ from cfgtools.lint.core import Applicability, Diagnostic, Fix, Severity
 from cfgtools.lint.numeric import ResumePoint, format_lr
 from cfgtools.lint.rule import Rule
 from cfgtools.lint.rules._helpers import setting_fix
-from cfgtools.schedule.evaluate import rate_at
-from cfgtools.schedule.extend import NEGLIGIBLE_FRACTION, decays, rewind_iteration
+from cfgtools.schedule.extend import NEGLIGIBLE_FRACTION, REWIND_SHARE, rewind_iteration, rewind_limit
 from cfgtools.values import quoted
-
-#: "a few percent of training": a resume whose rate the old schedule last had further back than this share
-#: of its updates rewinds the annealing, and the jump is measured against the rate there
-REWIND_SHARE = 0.05
 
 
 class ResumeSpike(Rule):
@@ -105,7 +100,7 @@ class ResumeSpike(Rule):
         if not (math.isfinite(old_lr) and math.isfinite(new_lr)):
             return  # LR002 reports rates that are not numbers
         negligible = old_lr <= NEGLIGIBLE_FRACTION * point.old.base_lr * point.old.gpus
-        baseline = self._baseline(point)
+        baseline = rewind_limit(point.old, point.iteration)
         if (not negligible and new_lr > old_lr * spike) or (baseline is not None and new_lr > baseline[1] * spike):
             yield self._rise(point, negligible, baseline)
         elif not negligible and new_lr * spike < old_lr:
@@ -121,11 +116,15 @@ class ResumeSpike(Rule):
         message = (f"resuming from {point.described}: {jump} from {format_lr(old_lr)} (update {point.update_before}, "
                    f"{point.previous_from}) to {format_lr(new_lr)} (update {point.update_after}, this config)"
                    f"{self._rewind(point, baseline)}; changed: {self._changed(point)}")
-        if negligible:  # nothing to stay continuous with: plan from the rate chosen, decaying to the end
+        if negligible:  # nothing to stay continuous with: plan from a rate at most a few percent back
+            if baseline is not None:
+                how = (f"{self._command(point, rewind_to=baseline[0])} plans a resume from the rate of update "
+                       f"{baseline[0]} ({REWIND_SHARE:.0%} of training back, {format_lr(baseline[1])}) down to the "
+                       "end rate")
+            else:
+                how = f"{self._command(point, start_lr=new_lr)} plans the resume from this rate down to the end rate"
             return self.diagnostic(self._span(point), message, Fix(
-                f"the old run ended at a rate of {format_lr(old_lr)}; {self._command(point, new_lr)} plans the "
-                "resume from the rate this config starts with (or --rewind-to ITER from an earlier one) "
-                "down to the end rate"))
+                f"the old run ended at a rate of {format_lr(old_lr)}; {how}"))
         return self.diagnostic(self._span(point), message, self._continuous(point))
 
     def _fall(self, point: ResumePoint) -> Diagnostic:
@@ -147,8 +146,8 @@ class ResumeSpike(Rule):
             self.ctx.setting_span(key),
             f"resuming from {point.described} on {new_gpus} GPUs instead of {old_gpus}: darknet multiplies {key} by "
             f"the GPU count, so the rate goes from {format_lr(point.old_lr)} (update {point.update_before}) to "
-            f"{format_lr(point.new_lr)} (update {point.update_after}), and each iteration trains {new_gpus} batches instead of "
-            f"{old_gpus}",
+            f"{format_lr(point.new_lr)} (update {point.update_after}), and each iteration trains {new_gpus} "
+            f"batches instead of {old_gpus}",
             self._fix(f"{key}={same:.6g} keeps the rate of the {old_gpus}-GPU run; {self._command(point)} plans "
                       "the resume", {key: float(f"{same:.6g}")}, f"{same:.6g}"),
             severity=Severity.INFO,
@@ -172,18 +171,6 @@ class ResumeSpike(Rule):
             return Fix(description, replacement)
         return setting_fix(self.ctx, description, changes, replacement)
 
-    def _baseline(self, point: ResumePoint) -> tuple[int, float] | None:
-        """The update a few percent of training before the checkpoint and the old rate there (decaying runs)."""
-        old = point.old
-        if not decays(old):
-            return None
-        before = old.first_update + point.iteration - 1
-        start = max(old.first_update, old.burn_in.iterations if old.burn_in is not None else 0)
-        iteration = max(start, before - math.ceil(REWIND_SHARE * old.horizon))
-        if iteration > before:
-            return None
-        return iteration, rate_at(old, iteration)
-
     def _rewind(self, point: ResumePoint, baseline: tuple[int, float] | None) -> str:
         """Which update of the old (decaying) run had the new rate: how far back the resume goes."""
         old, new_lr = point.old, point.new_lr
@@ -205,7 +192,7 @@ class ResumeSpike(Rule):
     def _span(self, point: ResumePoint):
         return self.ctx.setting_span(*point.changed, self.ctx.loaded.setting_name("base_lr"))
 
-    def _command(self, point: ResumePoint, start_lr: float | None = None) -> str:
+    def _command(self, point: ResumePoint, start_lr: float | None = None, rewind_to: int | None = None) -> str:
         """The ``cfgtools extend`` command line that plans this resume from the previous config.
 
         A previous config read from git is no file extend could read: the command names it OLD.cfg and
@@ -224,5 +211,7 @@ class ResumeSpike(Rule):
             words += ["--dialect", loaded.dialect]
         if start_lr is not None:
             words += ["--start-lr", f"{start_lr:.6g}"]
+        if rewind_to is not None:
+            words += ["--rewind-to", str(rewind_to)]
         command = "`" + shlex.join(words) + "`"
         return f"{command} (OLD.cfg: {quoted(point.previous_path)})" if in_git else command
