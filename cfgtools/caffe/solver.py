@@ -393,9 +393,46 @@ def _printable(message: str) -> str:
     return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in message)
 
 
+#: a byte that is not UTF-8, as the reader decodes it (surrogateescape)
+_UNDECODABLE = re.compile("[\udc80-\udcff]")
+#: text-format tokens for finding where such a byte stands: a string (to its end or the line's), a comment, the rest
+_TOKENS = re.compile(r""""(?:[^"\\\n]|\\.)*"?|'(?:[^'\\\n]|\\.)*'?|#[^\n]*|[^"'#]+""")
+
+
+def _check_undecodable(text: str, path: str, what: str) -> None:
+    """InputError for the first byte that is not UTF-8 outside a comment.
+
+    Outside a string protobuf's tokenizer rejects any byte of 0x80 or more
+    ("Interpreting non ascii codepoint N.", ``Tokenizer::Next`` in
+    src/google/protobuf/io/tokenizer.cc), so Caffe does not read the solver;
+    Python's text_format raises a SystemError on it in an enum value
+    (``solver_mode: \x80GPU``). Inside a string C++ proto2 keeps the bytes, but
+    Python's text_format cannot represent them.
+    """
+    first = _UNDECODABLE.search(text)
+    if first is None:
+        return
+    for token in _TOKENS.finditer(text, 0, len(text)):
+        bad = _UNDECODABLE.search(token.group(), 0)
+        if bad is None or token.group().startswith("#"):
+            continue
+        at = token.start() + bad.start()
+        line = text.count("\n", 0, at) + 1
+        column = at - (text.rfind("\n", 0, at) + 1) + 1
+        byte = f"0x{ord(text[at]) - 0xDC00:02x}"
+        if token.group()[0] in "\"'":
+            why = (f"a string value holds byte {byte}, which is not UTF-8: Caffe's C++ reader keeps it, "
+                   "Python's protobuf cannot read it")
+        else:
+            why = (f"byte {byte} is not UTF-8, and protobuf's text format allows no byte of 0x80 or more outside "
+                   "a string (Caffe would not read the file)")
+        raise InputError(f"cannot parse {what}: {why}", path, line, column)
+
+
 def _parse(text: str, message: Any, path: str, what: str, permissive: bool = False) -> None:
     from google.protobuf import text_format  # lazy: protobuf is imported only when a solver is read
 
+    _check_undecodable(text, path, what)
     try:
         text_format.Parse(text, message, allow_unknown_field=permissive)
     except text_format.ParseError as exc:

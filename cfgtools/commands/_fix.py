@@ -14,6 +14,7 @@ import argparse
 import sys
 from collections import Counter
 
+from cfgtools.commands._output import write_data, write_text
 from cfgtools.edits import unified_diff
 from cfgtools.files import WriteRefused, atomic_write
 from cfgtools.lint.fixes import FixOutcome, fix_source, hidden_fixes
@@ -46,7 +47,8 @@ def run_fixes(args: argparse.Namespace, settings: LintSettings) -> int:
         for outcome in outcomes:
             if outcome.changed:
                 path = outcome.source.path
-                sys.stdout.write(unified_diff(outcome.source.text, outcome.fixed, f"a/{path}", f"b/{path}"))
+                write_data(sys.stdout, unified_diff(outcome.source.text, outcome.fixed, printable(f"a/{path}"),
+                                                    printable(f"b/{path}")))
         sys.stdout.flush()
         for error in errors:
             print(error, file=sys.stderr)
@@ -66,8 +68,7 @@ def run_fixes(args: argparse.Namespace, settings: LintSettings) -> int:
         print(error, file=sys.stderr)
     fmt = args.format or "text"
     color = not args.no_color and use_color(sys.stdout)
-    sys.stdout.write(render(result, fmt, color=color, show_fixes=args.show_fixes))
-    sys.stdout.flush()
+    write_text(sys.stdout, render(result, fmt, color=color, show_fixes=args.show_fixes))
     print(_count("Fixed", applied, hidden), file=sys.stderr)
     if errors:
         return EXIT_ERROR

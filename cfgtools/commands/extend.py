@@ -41,6 +41,7 @@ from cfgtools.commands._args import (
     positive_float,
     positive_int,
 )
+from cfgtools.commands._output import write_data
 from cfgtools.commands.lint import _count_images
 from cfgtools.edits import unified_diff
 from cfgtools.errors import InputError
@@ -163,7 +164,8 @@ def _run(args: argparse.Namespace) -> int:
         report = sys.stdout
         summary.append(f"wrote {printable(target)}")
     else:
-        sys.stdout.write(unified_diff(loaded.source.text, new_text, f"a/{loaded.path}", f"b/{loaded.path}"))
+        write_data(sys.stdout, unified_diff(loaded.source.text, new_text, printable(f"a/{loaded.path}"),
+                                            printable(f"b/{loaded.path}")))
         sys.stdout.flush()
         report = sys.stderr
     if image is not None:

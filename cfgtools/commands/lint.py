@@ -16,6 +16,7 @@ from cfgtools.commands._args import (
     positive_int,
 )
 from cfgtools.commands._fix import run_fixes
+from cfgtools.commands._output import write_text
 from cfgtools.errors import InputError
 from cfgtools.files import WriteRefused, atomic_write
 from cfgtools.lint.cache import ResultCache, cache_directory, run_key
@@ -101,15 +102,6 @@ def _count_images(data_path: str) -> int:
     return count
 
 
-def _write(stream, text: str) -> None:
-    """Write the report whatever the stream's encoding (``PYTHONIOENCODING=ascii``): what it cannot
-    encode is written as a backslash escape rather than ending the run."""
-    try:
-        stream.write(text)
-    except UnicodeEncodeError:
-        encoding = stream.encoding or "utf-8"
-        stream.write(text.encode(encoding, errors="backslashreplace").decode(encoding))
-    stream.flush()
 def _check_log_settings(settings: LintSettings, files: list[str]) -> None:
     """A training log goes with the one config it trained with; ``--resume-from log`` needs one."""
     if settings.resume_from == RESUME_FROM_LOG and settings.log is None:
@@ -184,7 +176,7 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_ERROR
     else:
         color = not args.no_color and use_color(sys.stdout)
-        _write(sys.stdout, render(result, fmt, color=color, show_fixes=args.show_fixes))
+        write_text(sys.stdout, render(result, fmt, color=color, show_fixes=args.show_fixes))
     if args.exit_zero and result.exit_code == 1:
         return 0
     return result.exit_code

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from cfgtools.commands._args import add_dialect_argument, comma_list, gpu_count
+from cfgtools.commands._output import write_text
 from cfgtools.errors import InputError
 from cfgtools.files import WriteRefused, atomic_output, atomic_write
 from cfgtools.lint.logcheck import check_log
@@ -27,7 +28,7 @@ from cfgtools.loading import load
 from cfgtools.logs import LogReading
 from cfgtools.trainlog.export import FORMATS as EXPORT_FORMATS
 from cfgtools.trainlog.export import export_rows
-from cfgtools.values import printable
+from cfgtools.values import one_line, printable
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -116,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
         }
         settings, _ = load_settings(args.log, args.settings, overrides)
     except SettingsError as exc:
-        print(f"cfgtools log: error: {exc}", file=sys.stderr)
+        print(f"cfgtools log: error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
     config = None
     if args.config is not None:
@@ -132,20 +133,19 @@ def run(args: argparse.Namespace) -> int:
     fmt = args.format or "text"
     heading = account(reading) + "\n" if reading is not None else ""
     if heading and fmt != "text":  # the machine formats hold the findings only
-        sys.stderr.write(f"cfgtools log: {heading}")
+        write_text(sys.stderr, f"cfgtools log: {heading}")
         heading = ""
     if args.output_file:
         try:
             atomic_write(args.output_file, heading + render(lint_run, fmt, color=False, show_fixes=args.show_fixes),
                          force=args.force)
         except WriteRefused as exc:
-            print(f"cfgtools log: error: {exc}", file=sys.stderr)
+            print(f"cfgtools log: error: {one_line(str(exc))}", file=sys.stderr)
             return EXIT_ERROR
     else:
         out = sys.stderr if args.export == "-" else sys.stdout  # stdout carries the rows
         color = fmt == "text" and not args.no_color and use_color(out)
-        out.write(heading + render(lint_run, fmt, color=color, show_fixes=args.show_fixes))
-        out.flush()
+        write_text(out, heading + render(lint_run, fmt, color=color, show_fixes=args.show_fixes))
     if reading is not None and export_format is not None:
         code = _export(reading, args.export, export_format, args.force)
         if code:
@@ -168,7 +168,7 @@ def _export(reading: LogReading, target: str, fmt: str, force: bool) -> int:
             text.flush()
             text.detach()  # the binary file stays open for atomic_output to finish
     except WriteRefused as exc:
-        print(f"cfgtools log: error: {exc}", file=sys.stderr)
+        print(f"cfgtools log: error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
     except InputError as exc:  # the log changed or broke since it was analysed
         print(exc.format(), file=sys.stderr)

@@ -33,6 +33,7 @@ def check_log(settings: LintSettings, config: LoadedConfig | None = None) -> tup
         return None, result
     assert reading is not None
     result.kind = reading.log.framework
+    result.partial = reading.unchecked
     for rule_class in enabled_rules(settings):
         if "log" in rule_class.needs and context.has(rule_class.needs):
             result.diagnostics.extend(rule_class(context).check())

@@ -45,6 +45,8 @@ class FileResult:
     errors: list[str] = field(default_factory=list)  #: one-line ``PATH:LINE:COL: message`` errors
     #: other files the findings depend on (:meth:`cfgtools.plugin.Framework.dependencies`)
     dependencies: tuple[str, ...] = ()
+    #: what was read but not checked, said where the file is reported (a darknet log's rates without its cfg)
+    partial: str | None = None
 
     @property
     def skipped(self) -> bool:
@@ -72,8 +74,9 @@ class LintRun:
 
     @property
     def partly_checked(self) -> int:
-        """Files read, but with an error line: a rule could not run (a bad checkpoint, an internal error)."""
-        return sum(1 for f in self.files if f.errors and f.kind is not None)
+        """Files read, but with an error line (a rule could not run: a bad checkpoint, an internal error) or
+        with a part left unchecked (:attr:`FileResult.partial`)."""
+        return sum(1 for f in self.files if (f.errors or f.partial) and f.kind is not None)
 
     @property
     def checked(self) -> int:

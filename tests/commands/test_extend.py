@@ -411,3 +411,27 @@ def test_property_plans_written_as_text_read_back_as_planned(case):
         # only the changed keys' lines differ
         removed, added = changed_lines(source.text, text)
         assert {key_of(line) for line in removed + added} <= {change.key for change in plan.changes}
+
+
+# ----------------------------------------------------------------------------- output is data (issue 10)
+
+
+def test_a_name_with_control_characters_is_escaped_in_the_diff_and_the_report(tmp_path, capsys):
+    old = tmp_path / "old\x1b[2J.cfg"  # a terminal escape in the file name
+    old.write_text(HEAD + "learning_rate=0.01\nmax_batches=1000\npolicy=poly\npower=4\n")
+    assert main(["extend", str(old), "--from", "500", "--to", "1500"]) == 0
+    out, err = capsys.readouterr()
+    assert "\x1b" not in out and "\x1b" not in err
+    assert out.startswith(f"--- a/{tmp_path}/old\\x1b[2J.cfg\n+++ b/{tmp_path}/old\\x1b[2J.cfg\n")
+    assert err.startswith(f"{tmp_path}/old\\x1b[2J.cfg: resuming from iteration 500")
+
+
+def test_the_diff_keeps_a_byte_that_is_not_utf8_and_the_report_escapes_it(tmp_path, capsysbinary):
+    # darknet reads policy=po\xffly as an unknown policy and goes on with constant (get_policy): the plan
+    # raises max_batches; the diff carries the file's own bytes, so that patch applies it
+    old = tmp_path / "old.cfg"
+    old.write_bytes(HEAD.encode() + b"learning_rate=0.01\nmax_batches=1000\npolicy=po\xffly\n")
+    assert main(["extend", str(old), "--from", "500", "--to", "1500"]) == 0
+    out, err = capsysbinary.readouterr()
+    assert b" policy=po\xffly\n" in out and b"-max_batches=1000\n+max_batches=1500\n" in out
+    err.decode("utf-8")  # the report on stderr is text a terminal can show

@@ -100,10 +100,12 @@ def test_googlenet_with_its_solver_file(capsys):
 
 
 def test_darknet_without_its_cfg_says_the_rates_are_not_checked(capsys):
+    # the loss rules ran and found nothing, but the rates were not checked: no "All checks passed!" (issue 10)
     code, out, _ = run(capsys, FIXTURES / "pj_detector.log")
     assert code == 0
     assert out == (f"{FIXTURES / 'pj_detector.log'}: darknet log, 60 logged iterations in 1 run; the logged rates "
-                   "are not checked: no darknet cfg was given (--config) and the log prints none\nAll checks passed!\n")
+                   "are not checked: no darknet cfg was given (--config) and the log prints none\n"
+                   "No problems found, but 1 file was only partly checked (see above).\n")
 
 
 #: the iterations each fixture logs (fixtures/logs/README.md)
@@ -377,3 +379,32 @@ def test_the_readmes_example_is_what_the_command_prints(capsys, tmp_path):
     log = written(tmp_path, GOOGLENET.read_text())
     code, out, _ = run(capsys, "train.log")
     assert log.exists() and code == 1 and out == example.group(1)
+
+
+# -- honest verdicts and escaped output (issue 10) ----------------------------------------------------
+
+
+def test_a_file_that_is_not_a_log_is_one_escaped_line_and_exit_2(tmp_path, capsys):
+    path = tmp_path / "notes\x1b[31m.txt"
+    path.write_bytes(b"just some notes\nand more\n")
+    code, out, err = run(capsys, path)
+    assert code == 2
+    assert err == f"{tmp_path}/notes\\x1b[31m.txt:1:1: not a training log of darknet or caffe: none of its first " \
+                  "lines is one they print\n"
+    assert out == "No problems found, but 1 file was not checked (see above).\n"
+    code, out, err = run(capsys, path, "--format", "json")
+    assert code == 2 and json.loads(out) == [] and err.count("\n") == 1
+
+
+def test_json_of_a_log_is_strict_ascii_and_its_account_goes_to_stderr(tmp_path, capsys):
+    log = written(tmp_path, (FIXTURES / "pj_detector.log").read_text(), name="tr\u00e4in.log")
+    code, out, err = run(capsys, log, "--format", "json")
+    assert code == 0 and out.isascii() and json.loads(out) == []
+    assert err.startswith(f"cfgtools log: {tmp_path}/tr\u00e4in.log: darknet log, 60 logged iterations")
+
+
+def test_a_settings_error_is_one_line(tmp_path, capsys):
+    log = written(tmp_path, (FIXTURES / "pj_detector.log").read_text())
+    (tmp_path / "pyproject.toml").write_text('[tool.cfgtools]\nfail-on = "loud\\nly"\n')
+    code, out, err = run(capsys, log, "--settings", str(tmp_path / "pyproject.toml"))
+    assert code == 2 and out == "" and err.count("\n") == 1 and err.startswith("cfgtools log: error: ")
