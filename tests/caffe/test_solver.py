@@ -10,7 +10,7 @@ import pytest
 from cfgtools.caffe.solver import CaffeSolver, read_solver
 from cfgtools.errors import InputError
 from cfgtools.positions import Span
-from cfgtools.sources import SourceText, read_source
+from cfgtools.sources import SourceText, decode_source, read_source
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "caffe"
 
@@ -310,3 +310,28 @@ def test_deep_nesting_is_refused_before_protobuf_recurses(opening, closing):
     with pytest.raises(InputError, match="nested more than 64 levels deep") as info:
         solver_from(text)
     assert info.value.line == 3
+
+
+# -- bytes that are not UTF-8 (found by tests/test_fuzz.py) ---------------------------------------------
+
+
+def decoded(data: bytes) -> SourceText:
+    return decode_source(data, "s.prototxt")
+
+
+def test_a_byte_that_is_not_utf8_in_an_enum_value_is_one_located_error():
+    # protobuf's tokenizer rejects a byte >= 0x80 outside a string ("Interpreting non ascii codepoint 128.");
+    # Python's text_format raised a SystemError on it here
+    with pytest.raises(InputError) as caught:
+        read_solver(decoded(b'base_lr: 0.01\nlr_policy: "step"\nsolver_mode: \x80GPU\n'))
+    assert (caught.value.line, caught.value.column) == (3, 14)
+    assert "byte 0x80 is not UTF-8" in caught.value.format()
+
+
+def test_a_byte_that_is_not_utf8_in_a_string_is_located_and_a_comment_is_read_past():
+    with pytest.raises(InputError) as caught:
+        read_solver(decoded(b'base_lr: 0.01\nlr_policy: "st\xe9p"\n'))
+    assert (caught.value.line, caught.value.column) == (2, 15)
+    assert "a string value holds byte 0xe9" in caught.value.format()
+    solver = read_solver(decoded(b'base_lr: 0.01  # caf\xe9\nlr_policy: "fixed"\n'))
+    assert solver.base_lr == pytest.approx(0.01)

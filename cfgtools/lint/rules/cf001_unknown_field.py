@@ -7,6 +7,7 @@ from cfgtools.lint.rule import Rule
 from cfgtools.caffe import FORK_FIELDS
 from cfgtools.lint.rules._helpers import did_you_mean
 from cfgtools.positions import Span
+from cfgtools.values import quoted
 
 
 class UnknownSolverField(Rule):
@@ -50,7 +51,7 @@ class UnknownSolverField(Rule):
         for unknown in self.ctx.solver.unknown_fields:
             name, span = unknown.name, unknown.span
             message = (
-                f"{name!r} is not a SolverParameter field: Caffe stops with 'Message type "
+                f"{quoted(name)} is not a SolverParameter field: Caffe stops with 'Message type "
                 f"\"caffe.SolverParameter\" has no field named \"{name}\"' before training"
             )
             if name in FORK_FIELDS:

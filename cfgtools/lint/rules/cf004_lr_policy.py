@@ -7,6 +7,7 @@ from cfgtools.lint.rule import Rule
 from cfgtools.caffe import POLICIES
 from cfgtools.lint.rules._caffe import policy_span
 from cfgtools.lint.rules._helpers import did_you_mean
+from cfgtools.values import quoted
 
 
 class LrPolicy(Rule):
@@ -55,7 +56,7 @@ class LrPolicy(Rule):
             return
         if policy in POLICIES:
             return
-        message = f"unknown lr_policy {policy!r}: Caffe aborts with 'Unknown learning rate policy: {policy}' at the first training iteration"
+        message = f"unknown lr_policy {quoted(policy)}: Caffe aborts with 'Unknown learning rate policy: {policy}' at the first training iteration"
         if policy == "plateau":
             message += " (plateau exists only in the SSD fork)"
             yield self.diagnostic(span, message, Fix("use the SSD fork, or multistep with stepvalues"))

@@ -7,6 +7,7 @@ from cfgtools.lint.core import Applicability, Diagnostic, Fix, Severity
 from cfgtools.lint.rule import Rule
 from cfgtools.darknet import fork_name, other_dialects
 from cfgtools.lint.rules._helpers import did_you_mean
+from cfgtools.values import quoted
 
 
 class UnknownNetKey(Rule):
@@ -65,13 +66,13 @@ class UnknownNetKey(Rule):
             if readers:
                 yield self.diagnostic(
                     option.key_span,
-                    f"{key!r} is read only by {' and '.join(readers)}'s darknet: {fork_name(dialect)} ignores it "
+                    f"{quoted(key)} is read only by {' and '.join(readers)}'s darknet: {fork_name(dialect)} ignores it "
                     "silently",
                     severity=Severity.INFO,
                 )
                 continue
             hint = did_you_mean(key.split("#")[0], known, cutoff=0.7)
-            message = f"unknown [net] key {key!r}: darknet ({fork_name(dialect)}) never reads it and ignores it silently"
+            message = f"unknown [net] key {quoted(key)}: darknet ({fork_name(dialect)}) never reads it and ignores it silently"
             fix = None
             if hint:
                 message += f"; did you mean {hint!r}?"

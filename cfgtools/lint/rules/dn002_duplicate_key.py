@@ -4,6 +4,7 @@ from typing import Iterator
 
 from cfgtools.lint.core import Diagnostic, Fix, Severity
 from cfgtools.lint.rule import Rule
+from cfgtools.values import quoted
 
 
 class DuplicateKey(Rule):
@@ -53,19 +54,19 @@ class DuplicateKey(Rule):
                 where = f"[{section.name}]" if section.is_network() else f"[{section.name}] (layer {section.layer_index})"
                 if kept.value is None:
                     message = (
-                        f"{option.key!r} is given again in {where}: darknet stops at line {kept.line}, which has "
+                        f"{quoted(option.key)} is given again in {where}: darknet stops at line {kept.line}, which has "
                         f"no '=', so it uses the default and ignores this {option.key}={option.value}"
                     )
                     severity = None
                 elif kept.value == option.value:
                     message = (
-                        f"{option.key!r} is given again in {where} with the same value {option.value!r} "
+                        f"{quoted(option.key)} is given again in {where} with the same value {quoted(option.value)} "
                         f"(first at line {kept.line}); darknet ignores this line"
                     )
                     severity = Severity.INFO
                 else:
                     message = (
-                        f"{option.key!r} is given again in {where}: darknet uses the first one, "
+                        f"{quoted(option.key)} is given again in {where}: darknet uses the first one, "
                         f"{option.key}={kept.value} at line {kept.line}, and ignores this "
                         f"{option.key}={option.value}"
                     )

@@ -7,6 +7,7 @@ from cfgtools.darknet import cnum
 from cfgtools.lint.core import Applicability, Diagnostic, Fix, Severity
 from cfgtools.lint.rule import Rule
 from cfgtools.lint.rules._helpers import column_span, comment_moved_above, comment_start
+from cfgtools.values import quoted
 
 #: List keys whose comma counting stops at '#' in AlexeyAB ([net] steps, [yolo] mask and anchors).
 _AB_STOPS_AT_HASH = {"steps", "mask", "anchors"}
@@ -68,34 +69,34 @@ class InlineComment(Rule):
                 span = column_span(option.line, start, option.value_span.end_column)
                 written_comment = option.line_text[start - 1 :].rstrip("\r").rstrip()
                 fix = Fix(
-                    f"move {written_comment!r} to its own line above and write {option.key}={before}",
+                    f"move {quoted(written_comment)} to its own line above and write {option.key}={before}",
                     before, option.value_span, edits=comment_moved_above(option, start, before) if before else (),
                 )
                 key = option.key
                 severity = None
                 if section.is_network() and key == "policy":
                     message = (
-                        f"darknet reads policy as {value!r}, not {before!r}: "
+                        f"darknet reads policy as {quoted(value)}, not {quoted(before)}: "
                         "an unknown policy, so it trains with a constant rate"
                     )
                 elif before and _NUMBER_LIST.match(before) and "," in before + comment:
                     message = self._list_message(key, value, before, comment, dialect)
                     if message is None:
                         message = (
-                            f"darknet reads {key} as {value!r}; the numbers before '#' still read the same, "
+                            f"darknet reads {key} as {quoted(value)}; the numbers before '#' still read the same, "
                             "but the comment is part of the value"
                         )
                         severity = Severity.INFO
                 elif before and _NUMBER_LIST.match(before):
                     number = cnum.atof(before) if any(c in before for c in ".eE") else cnum.atoi(before)
                     message = (
-                        f"darknet reads {key} as {value!r}; atoi/atof stop at '#' and still get {number:g}, "
+                        f"darknet reads {key} as {quoted(value)}; atoi/atof stop at '#' and still get {number:g}, "
                         "but the comment is part of the value"
                     )
                     severity = Severity.INFO
                 else:
                     message = (
-                        f"darknet reads {key} as {value!r}, not {before!r}: the comment becomes part of the text"
+                        f"darknet reads {key} as {quoted(value)}, not {quoted(before)}: the comment becomes part of the text"
                     )
                 yield self.diagnostic(span, message, fix, severity=severity)
 
@@ -107,10 +108,10 @@ class InlineComment(Rule):
         pj = value.count(",") + 1
         if ab == pj:
             return (
-                f"darknet reads {key} as {value!r}: it counts the commas inside the comment too, "
+                f"darknet reads {key} as {quoted(value)}: it counts the commas inside the comment too, "
                 f"so the list has {pj} items, not {before.count(',') + 1}"
             )
         return (
-            f"darknet reads {key} as {value!r}: AlexeyAB stops counting items at '#' ({ab} items) "
+            f"darknet reads {key} as {quoted(value)}: AlexeyAB stops counting items at '#' ({ab} items) "
             f"but pjreddie counts every comma ({pj} items, the extra ones read from the comment)"
         )

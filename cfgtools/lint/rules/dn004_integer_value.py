@@ -8,6 +8,7 @@ from cfgtools.darknet.netkeys import INT_KEYS, INT_LIST_KEYS
 from cfgtools.lint.core import Applicability, Diagnostic, Fix, Severity
 from cfgtools.lint.rule import Rule
 from cfgtools.lint.rules._helpers import before_comment, intended_int
+from cfgtools.values import quoted
 
 
 class IntegerValue(Rule):
@@ -70,7 +71,7 @@ class IntegerValue(Rule):
                     continue
                 read = [cnum.atoi(item) for item in items]
                 intended = [intended_int(item) if not cnum.looks_like_int(item) else cnum.atoi(item) for item in items if item]
-                listed = ", ".join(f"{item!r} -> {cnum.atoi(item)}" for _, item in bad)
+                listed = ", ".join(f"{quoted(item)} -> {cnum.atoi(item)}" for _, item in bad)
                 fix = None
                 message = f"{option.key} items are integers read with atoi: {listed}, so darknet uses {read}"
                 if all(v is not None for v in intended) and "" not in items:

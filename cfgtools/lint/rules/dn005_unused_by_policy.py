@@ -5,6 +5,7 @@ from typing import Iterator
 from cfgtools.darknet.netkeys import NET_KEYS
 from cfgtools.lint.core import Diagnostic, Fix, Severity
 from cfgtools.lint.rule import Rule
+from cfgtools.values import quoted
 
 #: Which policies (or condition) make darknet read a key.
 _READ_BY = {
@@ -65,7 +66,7 @@ class UnusedByPolicy(Rule):
         known = NET_KEYS[document.dialect]
         policy = net.effective_policy
         if policy != net.policy.value:
-            policy_text = f"policy {net.policy.value!r}, which darknet runs as constant"
+            policy_text = f"policy {quoted(net.policy.value)}, which darknet runs as constant"
         else:
             policy_text = f"policy={policy}" + (" (the default)" if not net.policy.from_file else "")
         for setting in net.settings():

@@ -7,6 +7,7 @@ from cfgtools.lint.core import Applicability, Diagnostic, Fix, Severity
 from cfgtools.lint.rule import Rule
 from cfgtools.darknet import fork_name
 from cfgtools.lint.rules._helpers import did_you_mean
+from cfgtools.values import quoted
 
 
 class UnknownPolicy(Rule):
@@ -54,7 +55,7 @@ class UnknownPolicy(Rule):
         known = POLICIES[dialect]
         span = net.policy.span or net.policy.key_span
         message = (
-            f"unknown policy {value!r}: darknet ({fork_name(dialect)}) prints \"Couldn't find policy "
+            f"unknown policy {quoted(value)}: darknet ({fork_name(dialect)}) prints \"Couldn't find policy "
             f"{value}, going with constant\" and trains with the constant rate {net.learning_rate.value:g}"
         )
         base = value.split("#", 1)[0].rstrip("\r")
@@ -67,7 +68,7 @@ class UnknownPolicy(Rule):
             if value.endswith("\r"):
                 message += " (the \\r of a CRLF line end is part of the name)"
             else:
-                message += f" (the text after {base!r} is part of the name)"
+                message += f" (the text after {quoted(base)} is part of the name)"
         else:
             hint = did_you_mean(base, known, cutoff=0.5)
             if base == "sig":

@@ -6,6 +6,7 @@ from cfgtools.lint.core import Diagnostic, Fix, Severity
 from cfgtools.lint.rule import Rule
 from cfgtools.darknet import fork_name, other_dialects
 from cfgtools.positions import Span
+from cfgtools.values import quoted
 
 #: [net] values compared between the forks when no specific cause was found.
 _COMPARED = ("effective_policy", "max_batches", "learning_rate", "steps", "scales", "step", "gamma", "burn_in", "power")
@@ -121,7 +122,7 @@ class ForkDifference(Rule):
             a_read = getattr(a, "read", True)
             b_read = getattr(b, "read", True)
             if (a_read or b_read) and a_value != b_value:
-                differences.append(f"{name}: {here} {a_value!r}, {there} {b_value!r}")
+                differences.append(f"{name}: {here} {quoted(a_value)}, {there} {quoted(b_value)}")
         if bool(net_here.fatal) != bool(net_there.fatal):
             stops = there if net_there.fatal else here
             differences.append(f"{stops} stops on this [net]")

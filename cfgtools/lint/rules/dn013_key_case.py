@@ -5,6 +5,7 @@ from typing import Iterator
 from cfgtools.darknet.netkeys import NET_KEYS
 from cfgtools.lint.core import Applicability, Diagnostic, Fix, Severity
 from cfgtools.lint.rule import Rule
+from cfgtools.values import quoted
 
 
 class NetKeyCase(Rule):
@@ -59,7 +60,7 @@ class NetKeyCase(Rule):
                 then = f"darknet ignores it and uses the default for {right!r}"
             yield self.diagnostic(
                 option.key_span,
-                f"{key!r} is not {right!r}: darknet keys are case-sensitive, so {then}",
+                f"{quoted(key)} is not {right!r}: darknet keys are case-sensitive, so {then}",
                 Fix(f"write the key as {right!r}", right, option.key_span,
                     applicability=None if used is None else Applicability.UNSAFE),
             )
