@@ -87,6 +87,14 @@ def test_an_edit_in_place_is_compared_with_the_committed_version(repo):
     # named explicitly, the same; an older revision too
     (explicit,) = _resume(cfg, previous="git:HEAD")
     assert f"previous config HEAD:{cfg})" in explicit.message and "x19.3" in explicit.message
+    # the previous config is another than the file: the fix edits the file; the extend command cannot read
+    # a revision, so it names the committed version OLD.cfg
+    # darknet.md poly: rate(b) = lr (1 - b/max_batches)^4, continuous when lr' (1 - 300020/592480)^4 equals it
+    continuous = f"{0.001 * ((1 - 300019 / 392480) / (1 - 300020 / 592480)) ** 4:.6g}"
+    for each in (finding, explicit):
+        assert each.fix.text_edits and each.fix.replacement == continuous
+        assert (f"`cfgtools extend OLD.cfg --from 300019 --to 592480` (OLD.cfg: 'HEAD:{cfg}') plans the whole "
+                "resume") in each.fix.description
 
 
 def test_a_committed_file_is_its_own_previous_config(repo):
