@@ -270,12 +270,12 @@ def test_plan_and_edit_300_to_600_of_a_yolov5_opt_yaml(tmp_path):
     path.write_text("# a run of 300 epochs\n" + opt_text(300))
     loaded = load(path)
     checkpoint = loaded.checkpoint(str(write_checkpoint(tmp_path / "last.pt", {"epoch": 299, "opt": {}})))
-    plan = ULTRALYTICS.plan_extension(loaded, 600, RunOptions(images=12_000), checkpoint)
+    plan = ULTRALYTICS.plan_epochs(loaded, 600, RunOptions(images=12_000), checkpoint)
     # continuous at epoch 301 with the restored lr0 lf(299), 0.0001 at epoch 599 (see test_extend.py)
     restored = 0.01 * lf(299, 300)
     v = (restored - 1e-4) / (298 / 600)
     assert plan.edits["lr0"] == pytest.approx(restored + 0.5 * v, rel=1e-12)
-    texts = ULTRALYTICS.extension_edits(loaded, plan)
+    texts = ULTRALYTICS.edit_files(loaded, plan.edits)
     assert list(texts) == [str(path)]
     edited = texts[str(path)]
     # only the three values changed, comments and order kept
@@ -301,8 +301,8 @@ def test_a_v5_opt_yaml_edits_its_hyp_file_too(tmp_path):
     opt = tmp_path / "opt.yaml"
     opt.write_text((HERE / "opt_v5.yaml").read_text())  # 120 epochs, linear_lr
     loaded = load(opt)
-    plan = ULTRALYTICS.plan_extension(loaded, 200, RunOptions(batches_per_epoch=100), 100)
-    texts = ULTRALYTICS.extension_edits(loaded, plan)
+    plan = ULTRALYTICS.plan_epochs(loaded, 200, RunOptions(batches_per_epoch=100), 100)
+    texts = ULTRALYTICS.edit_files(loaded, plan.edits)
     assert sorted(texts) == sorted([str(opt), str(hyp)])
     assert "epochs: 200\n" in texts[str(opt)]
     assert f"lr0: {plan.edits['lr0']!r}\n" in texts[str(hyp)] and f"lrf: {plan.edits['lrf']!r}\n" in texts[str(hyp)]
@@ -312,9 +312,9 @@ def test_an_args_yaml_with_auto_names_the_optimizer_and_a_missing_key_is_added(t
     path = tmp_path / "args.yaml"
     path.write_text("task: detect\nepochs: 300\nbatch: 16\nsave_dir: runs/detect/train\n")  # no lr0, lrf
     loaded = load(path)
-    plan = ULTRALYTICS.plan_extension(loaded, 600, RunOptions(images=120_000), 300)
+    plan = ULTRALYTICS.plan_epochs(loaded, 600, RunOptions(images=120_000), 300)
     assert plan.edits["optimizer"] == "SGD"
-    edited = ULTRALYTICS.extension_edits(loaded, plan)[str(path)]
+    edited = ULTRALYTICS.edit_files(loaded, plan.edits)[str(path)]
     assert edited.startswith("task: detect\nepochs: 600\nbatch: 16\nsave_dir: runs/detect/train\n")
     added = edited.splitlines()[4:]
     assert added == [f"lr0: {plan.edits['lr0']!r}", f"lrf: {plan.edits['lrf']!r}", "optimizer: SGD"]
@@ -323,17 +323,15 @@ def test_an_args_yaml_with_auto_names_the_optimizer_and_a_missing_key_is_added(t
 def test_what_cannot_be_planned(tmp_path):
     loaded = load(HERE / "opt_v7.yaml")
     with pytest.raises(ScheduleError, match="batches per epoch"):
-        ULTRALYTICS.plan_extension(loaded, 600, RunOptions(), 300)
+        ULTRALYTICS.plan_epochs(loaded, 600, RunOptions(), 300)
     finished = Checkpoint(0, load(HERE / "opt_v7.yaml").checkpoint(
         str(write_checkpoint(tmp_path / "best.pt", {"epoch": -1}))).state, "best.pt (finished)", unit="epoch")
     with pytest.raises(ScheduleError, match="finished run cannot be resumed"):
-        ULTRALYTICS.plan_extension(loaded, 600, RunOptions(batches_per_epoch=10), finished)
+        ULTRALYTICS.plan_epochs(loaded, 600, RunOptions(batches_per_epoch=10), finished)
     with pytest.raises(ScheduleError, match="hyp file holds hyperparameters only"):
-        ULTRALYTICS.plan_extension(load(HERE / "hyp_scratch.yaml"), 600, RunOptions(batches_per_epoch=10), 300)
-    plan = ULTRALYTICS.plan_extension(loaded, 600, RunOptions(batches_per_epoch=10), 300, target=1.0)
+        ULTRALYTICS.plan_epochs(load(HERE / "hyp_scratch.yaml"), 600, RunOptions(batches_per_epoch=10), 300)
+    plan = ULTRALYTICS.plan_epochs(loaded, 600, RunOptions(batches_per_epoch=10), 300, target=1.0)
     assert not plan.feasible
-    with pytest.raises(ValueError, match="nothing to write"):
-        ULTRALYTICS.extension_edits(loaded, plan)
 
 
 def test_registered():
