@@ -268,7 +268,7 @@ class Framework(ABC):
         """The edits of ``loaded`` (the config the checkpoint was trained with) that resume it smoothly.
 
         Best first; each :class:`~cfgtools.schedule.extend.Plan` names its
-        changes by config key, ready for :meth:`edit_text`. Raises
+        changes by config key, ready for :meth:`edit_files`. Raises
         ``ExtendRefused`` (an InputError, one line with the reason) when no
         plan exists, ``ZeroRateAtResume`` when a start rate is needed. The
         default runs the neutral planner on the framework's schedule.

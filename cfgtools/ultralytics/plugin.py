@@ -18,7 +18,16 @@ The schedule (``cfgtools.ultralytics.rate``) is per iteration: it needs the
 batches per epoch, from ``RunOptions.images`` (``ceil(images / batch)`` per GPU,
 ``RunOptions.gpus`` being the DDP world size) or ``RunOptions.batches_per_epoch``.
 A checkpoint (``last.pt``) stores an epoch, so :meth:`Ultralytics.checkpoint`
-counts in epochs (``Checkpoint.unit == "epoch"``).
+counts in epochs (``Checkpoint.unit == "epoch"``), and so does the end of a run
+(``horizon_unit``: ``ExtensionRequest.new_end`` is the new ``epochs``).
+
+Extending a run (``cfgtools extend``): :meth:`Ultralytics.plan_epochs` is the
+epoch planner of ``cfgtools.ultralytics.extend`` (new ``lr0``/``lrf``),
+:meth:`Ultralytics.plan_extension` gives it as the protocol's neutral plan, and
+:meth:`Ultralytics.edit_files` writes it, into the hyp file a v5.0/v6.1
+opt.yaml names where ``lr0``/``lrf`` live there. ultralytics resumes with the
+``train_args`` stored in ``last.pt``, not args.yaml: the plan's notes give the
+values to write there too.
 """
 
 from __future__ import annotations
