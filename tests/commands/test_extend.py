@@ -477,6 +477,23 @@ def test_ultralytics_refusals_are_one_line_exit_2_and_write_nothing(tmp_path, ca
     assert {path.name: path.read_bytes() for path in tmp_path.iterdir()} == before
 
 
+def test_the_readmes_yolov5_example_is_what_the_command_prints(tmp_path, capsys):
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    command = "cfgtools extend runs/train/exp/opt.yaml --from runs/train/exp/weights/last.pt --epochs 600 --images 12000"
+    example = re.search(rf"```\n\$ {re.escape(command)}\n(.*?)```", readme, re.DOTALL)
+    assert example is not None
+    run = tmp_path / "runs" / "train" / "exp"
+    (run / "weights").mkdir(parents=True)
+    (run / "opt.yaml").write_text(yolov5_opt(300).replace("# runs/train/exp/opt.yaml\nweights: yolov5s.pt\n",
+                                                          "weights: yolov5s.pt\ndata: data/widgets.yaml\n")
+                                  .replace("batch_size: 16\n", "batch_size: 16\nimgsz: 640\n")
+                                  .replace("seed: 0\n", "cos_lr: false\nseed: 0\n"))
+    yolov5_last_pt(run / "weights" / "last.pt", 300, 300)
+    assert main(command.split()[1:]) == 0
+    captured = capsys.readouterr()
+    assert captured.out + captured.err == example.group(1)
+
+
 def test_a_checkpoint_of_other_settings_is_refused(tmp_path, capsys):
     (tmp_path / "opt.yaml").write_text(yolov5_opt(600))  # already edited: not the run that wrote last.pt
     yolov5_last_pt(tmp_path / "last.pt", 300, 300)
