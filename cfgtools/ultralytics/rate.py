@@ -37,6 +37,8 @@ from cfgtools.ultralytics.versions import VersionRules, get_version
 
 #: the name of the FrameworkDefined policy
 POLICY_NAME = "ultralytics"
+#: the settings that set a neutral parameter of the schedule
+_SETTING_KEYS = {"horizon": "epochs", "base_lr": "lr0"}
 
 
 def weights_group(run: YoloSchedule) -> int:
@@ -128,6 +130,10 @@ class UltralyticsArithmetic(Arithmetic):
         columns["accumulate"] = rows.accumulate[at]
         columns["step"] = rows.step[at].astype(np.int64)
         return columns
+
+    def setting_key(self, schedule: Schedule, parameter: str) -> str:
+        """``horizon`` is set by ``epochs`` (times the batches per epoch), ``base_lr`` by ``lr0``."""
+        return _SETTING_KEYS.get(parameter, parameter)
 
     def period_ends(self, schedule: Schedule, period: str) -> Any:
         if period != "epoch":
