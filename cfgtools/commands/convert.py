@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cfgtools.commands._args import add_dialect_argument
+from cfgtools.commands._args import add_caffe_fork_argument, add_dialect_argument
 from cfgtools.convert.plan import RefuseError
 from cfgtools.convert.recipe import load_recipe
 from cfgtools.convert.text import comment_text
@@ -25,6 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
     parser.add_argument("--gpus", type=int, default=1, metavar="N", help="darknet: number of GPUs (multiplies the rate)")
     add_dialect_argument(parser, "reading rules and arithmetic apply")
+    add_caffe_fork_argument(parser)
     parser.add_argument("--exact-momentum", action="store_true",
                         help="torch: emit an optimizer with Caffe's momentum rule (lr inside the history)")
     parser.add_argument("--approximate", action="store_true",
@@ -49,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"cfgtools convert: --gpus must be at least 1, not {args.gpus}", file=sys.stderr)
         return EXIT_ERROR
     try:
-        recipe = load_recipe(args.file, dialect=args.dialect, gpus=args.gpus)
+        recipe = load_recipe(args.file, dialect=args.dialect, gpus=args.gpus, caffe_fork=args.caffe_fork)
     except (InputError, ScheduleError) as exc:
         print(_one_line(exc.format()), file=sys.stderr)
         return EXIT_ERROR

@@ -6,7 +6,15 @@ import argparse
 import re
 import sys
 
-from cfgtools.commands._args import add_dialect_argument, comma_list, epochs, gpu_count, iteration, positive_int
+from cfgtools.commands._args import (
+    add_caffe_fork_argument,
+    add_dialect_argument,
+    comma_list,
+    epochs,
+    gpu_count,
+    iteration,
+    positive_int,
+)
 from cfgtools.errors import InputError
 from cfgtools.files import WriteRefused, atomic_write
 from cfgtools.lint.cache import ResultCache, cache_directory, run_key
@@ -30,7 +38,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ignore", type=comma_list, default=None, metavar="CODES", help="codes or prefixes to skip")
     parser.add_argument("--fail-on", choices=("info", "warning", "error"), default=None,
                         help="exit 1 when a finding is at or above this severity (default: warning)")
-    add_dialect_argument(parser, "reading rules and arithmetic apply", default=None)
+    add_dialect_argument(parser, "reading rules and arithmetic apply", default=None, allow_all=True)
+    add_caffe_fork_argument(parser, default=None)
     parser.add_argument("--gpus", type=gpu_count, default=None, metavar="N", help="GPUs darknet trains on")
     parser.add_argument("--goal", type=iteration, default=None, metavar="ITER",
                         help="the iteration the training is meant to reach")
@@ -110,6 +119,7 @@ def run(args: argparse.Namespace) -> int:
             "ignore": args.ignore,
             "fail_on": args.fail_on,
             "dialect": args.dialect,
+            "caffe_fork": args.caffe_fork,
             "gpus": args.gpus,
             "goal": args.goal,
             "epochs": args.epochs,

@@ -14,7 +14,15 @@ import sys
 
 import numpy as np
 
-from cfgtools.commands._args import add_dialect_argument, bounded_int, gpu_count, iteration, positive_int
+from cfgtools.commands._args import (
+    add_caffe_fork_argument,
+    add_dialect_argument,
+    bounded_int,
+    dialects_of,
+    gpu_count,
+    iteration,
+    positive_int,
+)
 from cfgtools.errors import InputError
 from cfgtools.loading import load
 from cfgtools.plugin import LoadedConfig, RunOptions
@@ -36,6 +44,7 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--gpus", type=gpu_count, default=1, metavar="N",
                         help="darknet: the number of GPUs (darknet multiplies learning_rate by it; default 1)")
     add_dialect_argument(parser, "reading rules and arithmetic apply")
+    add_caffe_fork_argument(parser)
     parser.add_argument("--seed", type=bounded_int(0, 2**64 - 1), default=0,
                         help="seed for darknet's policy=random (darknet itself is not reproducible; default 0)")
 
@@ -43,7 +52,7 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
 def load_schedule(path: str, args: argparse.Namespace) -> tuple[LoadedConfig, Schedule, RunOptions]:
     """The file's schedule under the common options; raises InputError/ScheduleError."""
     options = RunOptions(gpus=args.gpus, seed=args.seed)
-    loaded = load(path, {"darknet": args.dialect})
+    loaded = load(path, dialects_of(args))
     return loaded, loaded.schedule(options), options
 
 

@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from cfgtools.commands._args import add_dialect_argument
+from cfgtools.commands._args import add_caffe_fork_argument, add_dialect_argument, dialects_of
 from cfgtools.errors import InputError
 from cfgtools.loading import load
 from cfgtools.values import json_safe, printable
@@ -17,6 +17,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="+", metavar="FILE", help="darknet .cfg or Caffe solver .prototxt")
     parser.add_argument("--format", choices=("text", "json"), default="text")
     add_dialect_argument(parser, "reading rules apply")
+    add_caffe_fork_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -24,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
     documents = []
     for path in args.files:
         try:
-            description = load(path, {"darknet": args.dialect}).describe()
+            description = load(path, dialects_of(args)).describe()
         except InputError as error:
             print(error.with_path(path).format(), file=sys.stderr)
             status = 2

@@ -16,7 +16,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from cfgtools.caffe import SOLVER_TYPES
+from cfgtools.caffe import SOLVER_TYPES, fork_name
 from cfgtools.caffe.schedule import schedule_from_solver
 from cfgtools.caffe.solver import CaffeSolver
 from cfgtools.darknet import netkeys
@@ -274,9 +274,12 @@ def recipe_from_solver(solver: CaffeSolver) -> Recipe:
 # files
 
 
-def load_recipe(path: str, dialect: str = "alexeyab", gpus: int = 1) -> Recipe:
-    """Read a darknet cfg or Caffe solver. Raises InputError / ScheduleError with a position."""
-    loaded = load(path, {"darknet": dialect})
+def load_recipe(path: str, dialect: str = "alexeyab", gpus: int = 1, caffe_fork: str = "bvlc") -> Recipe:
+    """Read a darknet cfg (as the ``dialect`` fork) or Caffe solver (as ``caffe_fork``).
+
+    Raises InputError / ScheduleError with a position.
+    """
+    loaded = load(path, {"darknet": dialect, "caffe": caffe_fork})
     loaded.schedule(RunOptions(gpus=gpus))  # raises for a file the framework would not train with
     net, solver = loaded.view("net"), loaded.view("solver")
     if net is not None:
@@ -290,7 +293,7 @@ def load_recipe(path: str, dialect: str = "alexeyab", gpus: int = 1) -> Recipe:
             if len(others) >= 20:
                 break
         return recipe_from_net(net, gpus=gpus, source=loaded.path, other_keys=others)
-    refused = [(u.span, f"Caffe refuses the file: SolverParameter has no field {u.name!r}")
+    refused = [(u.span, f"{fork_name(solver.dialect)} refuses the file: SolverParameter has no field {u.name!r}")
                for u in solver.unknown_fields]
     refused += [(d.span, f"Caffe refuses the file: non-repeated field {d.name!r} is given again")
                 for d in solver.duplicate_fields]

@@ -31,6 +31,11 @@ _NEEDS: dict[str, dict[str, tuple[str, Severity | None, str]]] = {
             Severity.ERROR, "10000",
         ),
     },
+    # SSD fork (--caffe-fork ssd): rate = base_lr * gamma^k, k advancing on loss plateaus
+    "plateau": {
+        "gamma": ("the rate is base_lr until the first plateau and exactly 0 from then on", None, "0.1"),
+        "plateau_winsize": ("the step never advances: the rate stays base_lr", None, "10000"),
+    },
     "poly": {
         "power": ("(1 - iter/max_iter)^0 is 1: the rate stays base_lr", None, "1.0"),
         "max_iter": (
