@@ -1,16 +1,22 @@
-"""Everything cfgtools knows about darknet (AlexeyAB and pjreddie forks).
+"""Everything cfgtools knows about darknet: the AlexeyAB, pjreddie and hank-ai forks.
 
-- ``document``: the .cfg text as darknet reads it, with positions;
-- ``cnum``: C's atoi/atof and darknet's comma-list parsing;
+- ``document``: the .cfg text as the C forks read it, with positions;
+- ``hankai``: the same model as hank-ai's C++ reader builds it;
+- ``cnum``: C's atoi/atof, darknet's comma lists and hank-ai's number rules;
 - ``net``: the typed ``[net]`` section (``NetConfig``);
 - ``weights``: the iteration stored in a ``.weights`` header.
 """
 
-#: the forks cfgtools reads cfgs as (the first is the default)
-DIALECTS = ("alexeyab", "pjreddie")
+#: the forks cfgtools reads cfgs as (the first is the default). AlexeyAB stays the default: it is what
+#: most cfgs in use were written for, and it reads every file hank-ai reads the same way except where
+#: hank-ai refuses it (see README, "Which darknet?").
+DIALECTS = ("alexeyab", "pjreddie", "hankai")
 DEFAULT_DIALECT = DIALECTS[0]
 #: how messages name each fork
-FORK_NAMES = {"alexeyab": "AlexeyAB", "pjreddie": "pjreddie"}
+FORK_NAMES = {"alexeyab": "AlexeyAB", "pjreddie": "pjreddie", "hankai": "hank-ai"}
+#: the forks that read a cfg as AlexeyAB's parser.c does where their readers agree (hank-ai's C++
+#: reader was written from it: same keys, defaults, layer parsers and rate function)
+ALEXEYAB_FAMILY = ("alexeyab", "hankai")
 
 
 def fork_name(dialect: str) -> str:
@@ -20,3 +26,8 @@ def fork_name(dialect: str) -> str:
 def other_dialects(dialect: str) -> tuple[str, ...]:
     """Every fork but ``dialect``, in DIALECTS order."""
     return tuple(d for d in DIALECTS if d != dialect)
+
+
+def in_alexeyab_family(dialect: str) -> bool:
+    """Whether ``dialect`` reads keys, layers and the rate as AlexeyAB does (AlexeyAB or hank-ai)."""
+    return dialect in ALEXEYAB_FAMILY
