@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from dataclasses import replace
 
 from cfgtools.commands._args import (
     add_caffe_fork_argument,
@@ -19,8 +20,10 @@ from cfgtools.errors import InputError
 from cfgtools.files import WriteRefused, atomic_write
 from cfgtools.lint.cache import ResultCache, cache_directory, run_key
 from cfgtools.lint.report import FORMATS, render, use_color
-from cfgtools.lint.runner import EXIT_ERROR, lint_paths
-from cfgtools.lint.settings import SettingsError, load_settings
+from cfgtools.darknet import fork_name
+from cfgtools.lint.core import Diagnostic
+from cfgtools.lint.runner import EXIT_ERROR, FileResult, LintRun, lint_paths
+from cfgtools.lint.settings import LintSettings, SettingsError, load_settings
 from cfgtools.sources import open_regular, read_bytes
 from cfgtools.values import printable
 
@@ -96,6 +99,45 @@ def _count_images(data_path: str) -> int:
     return count
 
 
+def lint_forks(files: list[str], settings: LintSettings, cache: ResultCache | None) -> LintRun:
+    """Lint under the chosen darknet fork; with ``dialect = all``, under each fork, showing what differs.
+
+    A finding every fork gives is shown once, as it is; a finding only some
+    forks give starts with their names in brackets (``[hank-ai] ...``), so
+    the report reads as what changes when the file moves between forks.
+    Caffe solvers do not depend on the darknet fork and come out once.
+    """
+    forks = settings.darknet_dialects
+    if len(forks) == 1:
+        return lint_paths(files, settings, cache)
+    runs = {}
+    for fork in forks:
+        one = settings.with_dialect(fork)
+        # each fork's results are cached under its own settings
+        fork_cache = ResultCache(cache.directory, run_key(one)) if cache is not None else None
+        runs[fork] = lint_paths(files, one, fork_cache)
+    merged = LintRun(settings=settings)
+    for results in zip(*(run.files for run in runs.values())):
+        first = results[0]
+        givers: dict[tuple, list[str]] = {}
+        kept: dict[tuple, Diagnostic] = {}
+        for fork, result in zip(forks, results):
+            for diagnostic in result.diagnostics:
+                key = (diagnostic.code, diagnostic.span, diagnostic.severity, diagnostic.message)
+                givers.setdefault(key, []).append(fork)
+                kept.setdefault(key, diagnostic)
+        diagnostics = [
+            diagnostic if len(givers[key]) == len(forks)
+            else replace(diagnostic, message=f"[{', '.join(fork_name(f) for f in givers[key])}] {diagnostic.message}")
+            for key, diagnostic in kept.items()
+        ]
+        errors = list(dict.fromkeys(error for result in results for error in result.errors))
+        kind = next((result.kind for result in results if result.kind is not None), None)
+        merged.files.append(FileResult(path=first.path, kind=kind, errors=errors,
+                                       diagnostics=sorted(diagnostics, key=Diagnostic.sort_key)))
+    return merged
+
+
 def run(args: argparse.Namespace) -> int:
     if not args.files:
         print("cfgtools lint: error: no files given", file=sys.stderr)
@@ -138,7 +180,7 @@ def run(args: argparse.Namespace) -> int:
     cache = None
     if not args.no_cache:
         cache = ResultCache(cache_directory(settings.cache_dir, project), run_key(settings))
-    result = lint_paths(args.files, settings, cache)
+    result = lint_forks(args.files, settings, cache)
     if cache is not None and cache.warning:
         print(f"cfgtools lint: warning: {printable(cache.warning)}", file=sys.stderr)
     fmt = args.format or "text"
