@@ -204,6 +204,11 @@ def hankai_int_list(text: str) -> list[int]:
     return values
 
 
+def hankai_float_list_texts(text: str) -> list[str]:
+    """The runs ``find_float_array`` reads as numbers, as written."""
+    return _runs(text, HANKAI_NUMBER_CHARS)
+
+
 def hankai_float_list(text: str) -> list[float]:
     """``CfgSection::find_float_array``: ``std::stof`` of each run of ``-.0123456789``; the first failure ends it."""
     values = []

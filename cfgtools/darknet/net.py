@@ -310,7 +310,7 @@ def _read_net_hankai(document: CfgDocument) -> NetConfig:
         steps_list = cnum.hankai_int_list(steps_option.value) if steps_option else []
         scales_list = cnum.hankai_float_list(scales_option.value) if scales_option else []
         if effective == "steps" and not (steps_list and scales_list):
-            r.fatal.append(("policy", 'hank-ai stops with "STEPS policy must have steps and scales in cfg file"'))
+            r.fatal.append(("steps", 'hank-ai stops with "STEPS policy must have steps and scales in cfg file"'))
         # scales.resize(n): missing scales are 0, extra ones dropped
         scales_list = (scales_list + [0.0] * len(steps_list))[: len(steps_list)]
     step = number("int", "step", 1, effective in ("step", "sigmoid"))

@@ -32,6 +32,7 @@ from cfgtools.lint.rules.dn011_fatal import DarknetRefuses
 from cfgtools.lint.rules.dn012_fork_difference import ForkDifference
 from cfgtools.lint.rules.dn013_key_case import NetKeyCase
 from cfgtools.lint.rules.dn014_empty_value import EmptyValue
+from cfgtools.lint.rules.dn015_blank_in_value import BlankInValue
 from cfgtools.lint.rules.lr001_zero_rate import ZeroRate
 from cfgtools.lint.rules.lr002_nonfinite_rate import NonFiniteRate
 from cfgtools.lint.rules.lr003_negligible_rate import NegligibleRate
@@ -66,6 +67,7 @@ RULES: dict[str, type[Rule]] = {
     "DN012": ForkDifference,
     "DN013": NetKeyCase,
     "DN014": EmptyValue,
+    "DN015": BlankInValue,
     "CF001": UnknownSolverField,
     "CF002": MissingPolicyField,
     "CF003": StepvalueOrder,
