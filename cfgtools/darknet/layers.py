@@ -423,7 +423,7 @@ def hankai_layer_problems(layer: "Layer") -> list[tuple[Option, str]]:
         if not option.stored:
             continue
         if option.key in numeric and layer.section.lookup(option.key) is option and \
-                (not cnum.hankai_numeric(option.value) or cnum.stof(option.value) is None):
+                not cnum.hankai_numeric(option.value):  # one it cannot convert stopped the reader already
             found.append((option, f'hank-ai stops with "key "{option.key}" on line #{option.line} should be numeric, '
                                   f'but found "{option.value}""'))
     for option in layer.unused_options():

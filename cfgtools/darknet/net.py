@@ -159,7 +159,7 @@ class _HankaiReader(_Reader):
 
     def _number(self, key: str, option: Option) -> float | None:
         value = cnum.stof(option.value) if cnum.hankai_numeric(option.value) else None
-        if value is None:
+        if value is None and not cnum.hankai_numeric(option.value):  # else the reader stopped already
             self.fatal.append((key, f'hank-ai stops with "key "{key}" on line #{option.line} should be numeric, '
                                     f'but found "{option.value}""'))
         return value
