@@ -258,10 +258,14 @@ def hankai_unused_net_lines(loaded: LoadedConfig) -> list:
     return [o for o in section.options if o.stored and section.lookup(o.key) is o and o.key not in net.lookups]
 
 
-def hankai_stop(loaded: LoadedConfig) -> tuple[str, Span] | None:
-    """The first error hank-ai stops on while reading the file (message, where), or None when it reads it."""
+def hankai_stop(loaded: LoadedConfig, ignore: tuple[str, ...] = (), lines: bool = True) -> tuple[str, Span] | None:
+    """The first error hank-ai stops on while reading the file (message, where), or None when it reads it.
+
+    ``ignore``: reading problems (``ReadProblem.kind``) not to count; ``lines=False``: nor the lines
+    it never reads (unknown keys, in [net] or a layer).
+    """
     document: CfgDocument = loaded.model
-    found: list[tuple[str, Span]] = [(p.message, p.span) for p in document.fatal_problems]
+    found: list[tuple[str, Span]] = [(p.message, p.span) for p in document.fatal_problems if p.kind not in ignore]
     net = loaded.view("net")
     if net is not None:
         settings = {s.key: s for s in net.settings()}
@@ -269,10 +273,11 @@ def hankai_stop(loaded: LoadedConfig) -> tuple[str, Span] | None:
             setting = settings.get(key)
             found.append((message, (setting.span or setting.key_span) if setting and setting.from_file
                           else document.net.span))
-        found += [(f'hank-ai stops with "config line #{o.line} from section [{document.net.name}] is unused or '
-                   f'invalid: {o.line_text.strip()}"', o.key_span) for o in hankai_unused_net_lines(loaded)]
-        found += [(message, o.key_span) for layer in loaded.view("layers") or []
-                  for o, message in hankai_layer_problems(layer)]
+        if lines:
+            found += [(f'hank-ai stops with "config line #{o.line} from section [{document.net.name}] is unused or '
+                       f'invalid: {o.line_text.strip()}"', o.key_span) for o in hankai_unused_net_lines(loaded)]
+            found += [(message, o.key_span) for layer in loaded.view("layers") or []
+                      for o, message in hankai_layer_problems(layer)]
     return min(found, key=lambda item: (item[1].line, item[1].column)) if found else None
 
 

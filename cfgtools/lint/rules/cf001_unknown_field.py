@@ -24,10 +24,6 @@ class UnknownSolverField(Rule):
     Caffe, and BVLC's `layer_wise_reduce` and `weights` are unknown to the SSD fork;
     the message then names the fork that has the field.
 
-    ## Options
-    - `--caffe-fork bvlc|ssd` (or `caffe-fork` in `[tool.cfgtools]`): the fork whose
-      schema the solver is read with (default `bvlc`).
-
     ## Example
     ```prototxt
     base_lr: 0.01

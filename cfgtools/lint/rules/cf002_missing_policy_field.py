@@ -86,8 +86,8 @@ class MissingPolicyField(Rule):
             return
         span = policy_span(solver)
         for name, (effect, severity, example) in needs.items():
-            if solver.is_set(name):
-                continue
+            if name not in solver.fields or solver.is_set(name):
+                continue  # plateau_winsize: a field of the SSD fork only (BVLC reports the policy, CF004)
             yield self.diagnostic(
                 span,
                 f"lr_policy \"{policy}\" uses {name}, which is not set: Caffe uses 0, so {effect}",

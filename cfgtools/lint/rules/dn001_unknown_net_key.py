@@ -22,9 +22,6 @@ class UnknownNetKey(Rule):
     differ from a known key only by letter case are reported by DN013 instead; a
     key that only another fork reads is reported as info (an error under hank-ai).
 
-    ## Options
-    - `--dialect` (`dialect`): the fork whose keys apply.
-
     ## Example
     ```cfg
     [net]

@@ -18,9 +18,6 @@ class DuplicateKey(Rule):
     harmless and reported as info. hank-ai stops on any key given twice in a section
     (src-lib/darknet_cfg.cpp: "duplicate key ... at lines #a and #b"): an error there.
 
-    ## Options
-    - `--dialect` (`dialect`): the fork whose reader applies.
-
     ## Example
     ```cfg
     [net]

@@ -29,9 +29,6 @@ class InlineComment(Rule):
     says what the C forks read instead). A `policy` made unknown by its comment is
     DN006's finding, with the same fix, when DN006 runs.
 
-    ## Options
-    - `--dialect` (`dialect`): the fork whose reader applies.
-
     ## Example
     ```cfg
     [net]
@@ -44,6 +41,10 @@ class InlineComment(Rule):
     # the default is constant
     policy=steps
     ```
+
+    ## Options
+    - `--select`, `--extend-select`, `--ignore` (or `select`, `extend-select`,
+      `ignore` in `[tool.cfgtools]`): a `policy` made unknown by its comment is DN006's finding; this rule reports it only when DN006 does not run.
     """
 
     code = "DN003"

@@ -49,9 +49,6 @@ class IntegerValue(Rule):
     `+5` or `6 4` make it stop (`key "K" on line #N should be numeric`), for float
     keys too; an integer written with a fraction is truncated with a note.
 
-    ## Options
-    - `--dialect` (`dialect`): the fork whose number rules apply.
-
     ## Example
     ```cfg
     [net]
@@ -67,6 +64,10 @@ class IntegerValue(Rule):
     max_batches=500000
     steps=400000,450000
     ```
+
+    ## Options
+    - `--select`, `--extend-select`, `--ignore` (or `select`, `extend-select`,
+      `ignore` in `[tool.cfgtools]`): under hank-ai a number with a blank inside is DN015's finding; this rule reports it only when DN015 does not run.
     """
 
     code = "DN004"

@@ -40,9 +40,6 @@ class UnusedByPolicy(Rule):
     error there (`sgdr_cycle`, `sgdr_mult` and `learning_rate_min` are always looked
     up, so they only have no effect).
 
-    ## Options
-    - `--dialect` (`dialect`): the fork whose reader applies.
-
     ## Example
     ```cfg
     [net]

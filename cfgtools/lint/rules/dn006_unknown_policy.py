@@ -22,9 +22,6 @@ class UnknownPolicy(Rule):
     policy "X" is not supported"). In the C forks a comment after the name
     (`policy=steps # note`) is part of it.
 
-    ## Options
-    - `--dialect` (`dialect`): the fork whose policy names apply.
-
     ## Example
     ```cfg
     [net]
@@ -65,7 +62,8 @@ class UnknownPolicy(Rule):
         start = comment_start(option) if option is not None and "#" in value else None
         if start is not None and base in known:  # the C forks read the comment as part of the name (DN003)
             comment = option.line_text[start - 1:].rstrip("\r").rstrip()
-            message += f" (the comment {comment!r} is part of the name: there are no inline comments in darknet)"
+            message += (f" (the comment {comment!r} is part of the name: there are no inline comments in the C forks; "
+                        f"hank-ai ends the value at '#' and reads {base!r})")
             yield self.diagnostic(span, message, Fix(f"move {comment!r} to its own line above and write "
                                                      f"policy={base}", base, span))
             return

@@ -19,9 +19,6 @@ class StepsScalesLength(Rule):
     src-lib/darknet_cfg.cpp): no crash, but the rate is 0 from the first step without
     a scale.
 
-    ## Options
-    - `--dialect` (`dialect`): the fork whose reader applies.
-
     ## Example
     ```cfg
     [net]

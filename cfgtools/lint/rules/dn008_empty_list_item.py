@@ -22,9 +22,6 @@ class EmptyListItem(Rule):
     list as the runs of digits between any other characters, so it sees no empty item
     and this rule says nothing there (DN012 says what the C forks read).
 
-    ## Options
-    - `--dialect` (`dialect`): the fork whose reader applies.
-
     ## Example
     ```cfg
     [net]

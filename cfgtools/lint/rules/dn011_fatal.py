@@ -74,7 +74,6 @@ class DarknetRefuses(Rule):
       segfault) is DN007's finding; this rule reports it only when DN007 does not run.
       The same holds for the hank-ai errors that DN001, DN002, DN004, DN005, DN006
       and DN013 report.
-    - `--dialect` (`dialect`): the fork whose reader applies.
     """
 
     code = "DN011"

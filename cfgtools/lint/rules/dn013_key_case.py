@@ -18,9 +18,6 @@ class NetKeyCase(Rule):
     applies. hank-ai's keys are case-sensitive too, and it stops on the line it never
     looked up ("config line #N from section [net] is unused or invalid").
 
-    ## Options
-    - `--dialect` (`dialect`): the fork whose reader applies.
-
     ## Example
     ```cfg
     [net]

@@ -17,9 +17,6 @@ class EmptyValue(Rule):
     line meant (here no burn-in at all). hank-ai's reader skips such a line without a
     word (its pattern needs a value after `=`), with the same effect.
 
-    ## Options
-    - `--dialect` (`dialect`): the fork whose reader applies.
-
     ## Example
     ```cfg
     [net]

@@ -37,9 +37,6 @@ class BlankInValue(Rule):
     [net]
     batch=64
     ```
-
-    ## Options
-    - `--dialect` (`dialect`): the fork whose reading the finding leads with.
     """
 
     code = "DN015"
