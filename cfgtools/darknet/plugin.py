@@ -258,14 +258,19 @@ def hankai_unused_net_lines(loaded: LoadedConfig) -> list:
     return [o for o in section.options if o.stored and section.lookup(o.key) is o and o.key not in net.lookups]
 
 
-def hankai_stop(loaded: LoadedConfig, ignore: tuple[str, ...] = (), lines: bool = True) -> tuple[str, Span] | None:
+def hankai_stop(loaded: LoadedConfig, ignore: tuple[str, ...] = (), lines: bool = True,
+                layer_names: bool = True) -> tuple[str, Span] | None:
     """The first error hank-ai stops on while reading the file (message, where), or None when it reads it.
 
     ``ignore``: reading problems (``ReadProblem.kind``) not to count; ``lines=False``: nor the lines
-    it never reads (unknown keys, in [net] or a layer).
+    it never reads (unknown keys, in [net] or a layer); ``layer_names=False``: nor layer types it lacks.
     """
     document: CfgDocument = loaded.model
-    found: list[tuple[str, Span]] = [(p.message, p.span) for p in document.fatal_problems if p.kind not in ignore]
+    first_line = document.sections[0].span.line if document.sections else 0
+    found: list[tuple[str, Span]] = [
+        (p.message, p.span) for p in document.fatal_problems
+        if p.kind not in ignore and (layer_names or p.kind != "unsupported-section" or p.span.line == first_line)
+    ]
     net = loaded.view("net")
     if net is not None:
         settings = {s.key: s for s in net.settings()}

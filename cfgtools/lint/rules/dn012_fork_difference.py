@@ -66,8 +66,9 @@ class ForkDifference(Rule):
             return  # hank-ai refuses a [net] alone: no cfg to compare (DN011 says so under hank-ai)
         if "hankai" in (document.dialect, other.dialect):
             hank = self.ctx.loaded if document.dialect == "hankai" else other
-            # unknown keys and duplicates are the selected fork's DN001/DN002 findings
-            stop = hankai_stop(hank, ignore=("duplicate-key",), lines=False)
+            # unknown keys and duplicates are the selected fork's DN001/DN002 findings, the layer types each
+            # fork builds YL007's
+            stop = hankai_stop(hank, ignore=("duplicate-key",), lines=False, layer_names=False)
             c_fork = other if hank is self.ctx.loaded else self.ctx.loaded
             if stop is not None and not c_fork.model.fatal_problems and c_fork.view("net") is not None \
                     and not c_fork.view("net").fatal:
@@ -108,7 +109,7 @@ class ForkDifference(Rule):
             found = True
             yield self.diagnostic(
                 net_here.policy.span or net_here.policy.key_span,
-                f"policy=sgdr exists only in {ab_name}'s darknet (and AlexeyAB's or hank-ai's): pjreddie prints "
+                "policy=sgdr exists only in AlexeyAB's and hank-ai's darknet: pjreddie prints "
                 f"\"Couldn't find policy sgdr\" and trains with the constant rate {net_ab.learning_rate.value:g}",
             )
         if net_ab.effective_policy == "sigmoid" and net_ab.step.value > 0 and net_ab.gamma.value > 0:
