@@ -13,14 +13,16 @@ Run: python benchmarks/bench_schedule.py
 
 from __future__ import annotations
 
+import importlib.util
 import time
 
 import numpy as np
 
 from cfgtools.caffe.schedule import caffe_schedule
 from cfgtools.darknet.schedule import darknet_schedule
-from cfgtools.schedule.evaluate import all_updates, extremes, iter_chunks
-from cfgtools.schedule.model import BurnIn, Poly, Steps
+from cfgtools.schedule.analysis import dense_extremes
+from cfgtools.schedule.evaluate import all_updates, iter_chunks
+from cfgtools.schedule.model import BurnIn, Poly, Schedule, Steps
 
 YOLO = darknet_schedule(
     "alexeyab", float(np.float32(0.0013)),
@@ -80,7 +82,7 @@ def main() -> None:
     t_a_chunks = best_of(lambda: chunked(YOLO))
     t_b = best_of(lambda: all_updates(POLY))
     t_b_chunks = best_of(lambda: chunked(POLY))
-    t_b_ext = best_of(lambda: extremes(POLY))
+    t_b_ext = best_of(lambda: dense_extremes(POLY, POLY.first_update, POLY.last_update))
     rows.append(("(a) darknet steps+burn-in, 500,500 iters, one array", t_a))
     rows.append(("(a) same, 1 Mi-chunked", t_a_chunks))
     rows.append(("(b) Caffe poly, 10,000,000 iters, one array", t_b))
@@ -88,9 +90,7 @@ def main() -> None:
     rows.append(("(b) min/max over the horizon (chunked)", t_b_ext))
     for label, seconds in rows:
         print(f"{label:<56} {seconds * 1000:10.1f} ms")
-    try:
-        import torch  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("torch") is None:
         print("torch is not importable: skipping the torch comparison")
         return
     t_ta = best_of(torch_yolo, repeat=1)

@@ -27,8 +27,10 @@ COMMANDS = {
     "show": "print what darknet or Caffe reads from a config: every training value and where it came from",
     "schedule": "print the learning rate of every update (darknet or Caffe arithmetic)",
     "plot": "plot learning-rate schedules (text in the terminal, or PNG/SVG/PDF with -o)",
+    "extend": "plan the edits that resume a checkpoint with a new end without a jump in the learning rate",
     "convert": "convert a config's training recipe to PyTorch code, a Caffe solver, a darknet [net] or JSON",
     "summary": "print darknet's layer table for a .cfg: every layer's input/output shape, BFLOPs and the total",
+    "log": "read a darknet or Caffe training log against its config: every logged rate checked, what went wrong",
     "rules": "list the lint rules",
     "explain": "explain a lint rule (e.g. cfgtools explain DN003)",
 }

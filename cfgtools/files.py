@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
+from contextlib import contextmanager
+from typing import BinaryIO, Iterator
 
 
 class WriteRefused(Exception):
@@ -28,9 +30,20 @@ def atomic_write(path: str, data: str | bytes, force: bool = False) -> None:
     file, that file's mode. Its bytes reach the disk before the rename, and the
     temporary file never outlives a failure or an interrupt.
     """
+    payload = data.encode("utf-8", errors="surrogateescape") if isinstance(data, str) else data
+    with atomic_output(path, force) as handle:
+        handle.write(payload)
+
+
+@contextmanager
+def atomic_output(path: str, force: bool = False) -> Iterator[BinaryIO]:
+    """A binary file to write ``path`` with, in pieces (e.g. rows streamed from a large input).
+
+    The same promises as :func:`atomic_write`: the file appears at ``path``
+    complete when the block ends, and not at all when it raises.
+    """
     if os.path.lexists(path) and not force:
         raise WriteRefused(f"{path}: already exists (use --force to overwrite)")
-    payload = data.encode("utf-8", errors="surrogateescape") if isinstance(data, str) else data
     try:
         mode = stat.S_IMODE(os.stat(path).st_mode)
     except OSError:
@@ -42,7 +55,7 @@ def atomic_write(path: str, data: str | bytes, force: bool = False) -> None:
         raise WriteRefused(f"{path}: cannot write: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
+            yield handle
             handle.flush()
             os.fchmod(handle.fileno(), mode)
             os.fsync(handle.fileno())

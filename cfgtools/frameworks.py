@@ -17,8 +17,10 @@ from cfgtools.sources import SourceText
 PLUGINS = {
     "darknet": "cfgtools.darknet.plugin:DARKNET",
     "caffe": "cfgtools.caffe.plugin:CAFFE",
+    "ultralytics": "cfgtools.ultralytics.plugin:ULTRALYTICS",
 }
 
+#: "module:object" -> the plug-in object, once imported
 _loaded: dict[str, Framework] = {}
 
 
@@ -31,10 +33,10 @@ def get(name: str) -> Framework:
     if name not in PLUGINS:
         raise KeyError(f"unknown framework {name!r} (known: {', '.join(PLUGINS)})")
     spec = PLUGINS[name]
-    if name not in _loaded or _loaded[name] is None:
+    if spec not in _loaded:
         module, _, attribute = spec.partition(":")
-        _loaded[name] = getattr(importlib.import_module(module), attribute)
-    return _loaded[name]
+        _loaded[spec] = getattr(importlib.import_module(module), attribute)
+    return _loaded[spec]
 
 
 def all_frameworks() -> list[Framework]:

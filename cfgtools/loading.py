@@ -33,7 +33,7 @@ def load_source(source: SourceText, dialects: dict[str, str] | None = None,
     chosen = framework or frameworks.recognise(source)
     if chosen is None:
         raise InputError(frameworks.unrecognised(source), source.path)
-    dialect = (dialects or {}).get(chosen.name) or chosen.default_dialect
+    dialect = chosen.dialect_for(source, (dialects or {}).get(chosen.name))
     return LoadedConfig(source=source, framework=chosen, dialect=dialect, model=chosen.read(source, dialect))
 
 

@@ -4,7 +4,13 @@ A framework package knows everything about its framework: how to recognise
 its files, how the framework reads them (into a typed model with positions),
 the framework-neutral :class:`~cfgtools.schedule.model.Schedule` it trains
 with (carrying the framework's own arithmetic), the iteration its checkpoints
-store, its dialects (forks), and how to show what it read. It exposes one
+store, its dialects (forks), how to show what it read, and its training
+recipe in the framework-neutral terms of ``cfgtools.recipe`` (what
+``cfgtools convert`` emits code from, and writes as another framework's
+config), how to change settings in one of its files by a minimal edit of the
+text (``edit_text``: what ``cfgtools extend`` and ``lint --fix`` write), and
+how to plan a smooth resume with a new end (``plan_extension``; by default the
+neutral planner of ``cfgtools.schedule.extend`` on its schedule). It exposes one
 object implementing :class:`Framework`; ``cfgtools.frameworks`` lists those
 objects and ``cfgtools.loading`` is the one road from a path to a loaded
 config. Commands and the linter never import a framework's reader: they go
@@ -19,12 +25,17 @@ from __future__ import annotations
 import enum
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 from cfgtools.errors import InputError
 from cfgtools.positions import Span
+from cfgtools.recipe import Expression, Recipe, WrittenRecipe
 from cfgtools.schedule.model import Schedule
 from cfgtools.sources import SourceText
+from cfgtools.trainlog.model import LogFormat
+
+if TYPE_CHECKING:
+    from cfgtools.schedule.extend import Plan
 
 
 class Recognition(enum.IntEnum):
@@ -44,6 +55,13 @@ class RunOptions:
     gpus: int = 1
     #: seed for schedules that draw random numbers (darknet's ``policy=random``)
     seed: int = 0
+    #: training images per epoch, for frameworks that schedule by epoch (ultralytics: the batches per
+    #: epoch are ``ceil(images / batch)``, the batch size coming from the file); None: not given
+    images: int | None = None
+    #: batches (iterations) per epoch, given directly instead of ``images``
+    batches_per_epoch: int | None = None
+    #: classes of the dataset (ultralytics' ``optimizer=auto`` picks AdamW's lr from it); None: not given
+    classes: int | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +74,37 @@ class Checkpoint:
     state: Any = None
     #: for messages, e.g. "backup/yolo_last.weights (seen=..., iteration 300019)"
     described: str = ""
+    #: what ``iteration`` counts: ``update`` (darknet, Caffe), or ``epoch`` for a framework whose checkpoints
+    #: store the epoch and resume at an epoch boundary (ultralytics: the iterations of an epoch belong to the
+    #: run, not to the checkpoint); code that needs updates must check it
+    unit: str = "update"
+
+
+@dataclass(frozen=True)
+class ExtensionRequest:
+    """A resume with a new end, as ``cfgtools extend`` asks for it (see :meth:`Framework.plan_extension`)."""
+
+    #: the new end (max_batches, max_iter, ...) in the framework's iterations
+    new_end: int
+    #: the rate wanted at the new end, or a fraction of the configured rate (default: the old plan's end)
+    end_lr: float | None = None
+    end_fraction: float | None = None
+    #: config keys a plan must not change, or (when given) the only ones it may change besides the end
+    keep: tuple[str, ...] = ()
+    change: tuple[str, ...] | None = None
+    #: where to start from when the old rate is (near) 0 there: a rate, or an iteration of the old run
+    start_lr: float | None = None
+    rewind_to: int | None = None
+    #: the run restarts at iteration 0 on the checkpoint's weights (darknet -clear, Caffe --weights)
+    clear: bool = False
+    #: GPUs of the resumed run, and of the run that wrote the checkpoint (default: the same)
+    gpus: int = 1
+    previous_gpus: int | None = None
+
+    @property
+    def previous_options(self) -> RunOptions:
+        """How the checkpoint's run was run."""
+        return RunOptions(gpus=self.previous_gpus or self.gpus)
 
 
 @dataclass(frozen=True)
@@ -200,6 +249,35 @@ class Framework(ABC):
         """Where the setting ``name`` is written in the file (None: not written, or not a setting of ours)."""
         return None
 
+    def plan_extension(self, loaded: LoadedConfig, checkpoint: Checkpoint, request: ExtensionRequest) -> list[Plan]:
+        """The edits of ``loaded`` (the config the checkpoint was trained with) that resume it smoothly.
+
+        Best first; each :class:`~cfgtools.schedule.extend.Plan` names its
+        changes by config key, ready for :meth:`edit_text`. Raises
+        ``ExtendRefused`` (an InputError, one line with the reason) when no
+        plan exists, ``ZeroRateAtResume`` when a start rate is needed. The
+        default runs the neutral planner on the framework's schedule.
+        """
+        from cfgtools.schedule import extend  # lazy: it imports numpy, which show must not
+
+        old = loaded.schedule(request.previous_options)
+        options = dict(current_step=checkpoint.state, end_lr=request.end_lr, end_fraction=request.end_fraction,
+                       allowed=extend.allowed_parameters(old, request.keep, request.change),
+                       start_lr=request.start_lr, rewind_to=request.rewind_to, gpus=request.gpus)
+        if request.clear:
+            return extend.plan_restart(old, checkpoint.iteration, request.new_end, **options)
+        return extend.plan_extension(old, checkpoint.iteration, request.new_end, **options)
+
+    def edit_text(self, loaded: LoadedConfig, changes: Mapping[str, Any]) -> str:
+        """The file's text with each setting of ``changes`` (config key -> new value) set, and nothing else.
+
+        Only the changed values' text differs: comments, order, blank lines and
+        line ends are kept, and a key the file does not write is added where
+        the framework reads it. Raises InputError when the file cannot be
+        edited so. The default: this framework's files cannot be edited.
+        """
+        raise InputError(f"cfgtools cannot edit a {self.noun}", loaded.path)
+
     def anchor(self, loaded: LoadedConfig) -> Span:
         """Where a finding about the whole training recipe points when no setting is written."""
         return Span.point(1)
@@ -212,6 +290,54 @@ class Framework(ABC):
         """Training images one update consumes (None: the config does not say)."""
         return None
 
+    def log_format(self) -> LogFormat | None:
+        """How the framework's training program prints its log (None: cfgtools cannot read its logs).
+
+        ``cfgtools log`` tells which program wrote a log by asking every
+        framework's format in turn (:func:`cfgtools.logs.open_training_log`).
+        """
+        return None
+
+    def log_header(self, loaded: LoadedConfig) -> dict[str, float]:
+        """Settings of ``loaded`` that the training program prints when a run starts, besides the rate,
+        by name (darknet's ``Learning Rate: %g, Momentum: %g, Decay: %g``: momentum and decay)."""
+        return {}
+
     def schedule_notes(self, schedule: Schedule, options: RunOptions) -> list[str]:
         """What a user should know about the rates printed or drawn for ``schedule`` (one sentence each)."""
         return []
+
+    def dialect_for(self, source: SourceText, requested: str | None) -> str:
+        """The dialect to read ``source`` with: ``requested`` (the user's choice; None: none), else the
+        framework's default for this file (ultralytics infers the version from the file's keys).
+
+        A framework may pass over a request that does not apply to the file (an ultralytics version asked
+        for a YOLOv5 file) and use the file's own default.
+        """
+        return requested or self.default_dialect
+
+    def recipe(self, loaded: LoadedConfig, options: RunOptions) -> Recipe:
+        """The training recipe the framework runs ``loaded`` with under ``options``.
+
+        Its schedule is ``loaded.schedule(options)``; its optimizer, header keys
+        and notes are the framework's, in neutral terms. Raises InputError or
+        ScheduleError (one line with a position) when the framework would not
+        read or train with the file; ``problems`` lists what it would still
+        refuse at run time. The default says the framework cannot be converted.
+        """
+        raise InputError(f"cfgtools cannot convert a {self.noun}: {self.name} has no training recipe", loaded.path)
+
+    def express(self, schedule: Schedule) -> Expression:
+        """Schedules of this framework that may reproduce ``schedule`` (another framework's), most faithful first.
+
+        Each candidate carries this framework's arithmetic; the caller compares
+        them with ``schedule`` update by update (update k of a run uses the
+        iteration ``first_update + k - 1`` of each), so a candidate is a guess
+        that is checked, never trusted. The default offers none.
+        """
+        return Expression(notes=(f"cfgtools cannot write a {self.noun}",))
+
+    def write_recipe(self, recipe: Recipe, schedule: Schedule) -> WrittenRecipe:
+        """``recipe`` (another framework's) as this framework's config text, with ``schedule`` (a candidate
+        of :meth:`express`) as its learning-rate schedule; what the text cannot say is in ``problems``."""
+        raise NotImplementedError(f"{self.name} writes no config (its express() offers no candidate)")

@@ -4,7 +4,7 @@ Every import of a cfgtools module is read from the source (top level, inside
 functions, under TYPE_CHECKING: all of them), and the graph must have:
 
 - no circle;
-- a neutral layer (``schedule/``, ``plugin``, and the base modules) that imports
+- a neutral layer (``schedule/``, ``plugin``, ``recipe`` and the base modules) that imports
   no framework package and nothing above it;
 - framework packages (a folder with a ``plugin.py``) that import no other
   framework package and nothing above the neutral layer;
@@ -23,10 +23,10 @@ PACKAGE = Path(__file__).resolve().parents[1] / "cfgtools"
 
 #: modules everything may import: no cfgtools dependency beyond each other
 BASE = {"cfgtools", "cfgtools.errors", "cfgtools.positions", "cfgtools.resources", "cfgtools.values",
-        "cfgtools.files", "cfgtools.sources"}
+        "cfgtools.files", "cfgtools.sources", "cfgtools.edits"}
 #: the framework-neutral layer
-NEUTRAL_PREFIXES = ("cfgtools.schedule",)
-NEUTRAL = {"cfgtools.plugin"}
+NEUTRAL_PREFIXES = ("cfgtools.schedule", "cfgtools.trainlog")
+NEUTRAL = {"cfgtools.plugin", "cfgtools.recipe"}
 #: the one road from a path to a loaded config
 LOADER = {"cfgtools.loading", "cfgtools.frameworks"}
 #: functions that turn text or bytes into a framework's typed model
@@ -38,11 +38,20 @@ READERS = {
     "cfgtools.darknet.weights": {"read_weights_header", "parse_weights_header"},
     "cfgtools.caffe.solver": {"read_solver"},
     "cfgtools.caffe.solverstate": {"read_solverstate", "parse_solverstate"},
+    "cfgtools.ultralytics.yamlfile": {"read_yaml", "parse_yaml"},
+    "cfgtools.ultralytics.settings": {"read_settings", "parse_settings", "settings_from_document",
+                                      "settings_from_checkpoint"},
+    "cfgtools.ultralytics.checkpoint": {"read_checkpoint"},
 }
 #: imports of cfgtools modules allowed inside a function, with the reason
 LAZY_OWN_IMPORTS = {
     ("cfgtools.caffe.schema", "cfgtools.caffe.caffe_pb2"): "the generated module imports protobuf",
     ("cfgtools.caffe.schema", "cfgtools.caffe.caffe_ssd_pb2"): "the generated module imports protobuf",
+    ("cfgtools.caffe.solver", "cfgtools.caffe.caffe_pb2"): "the generated module imports protobuf",
+    ("cfgtools.darknet.rate", "cfgtools.darknet.pieces"): "it imports numpy, which show must not",
+    ("cfgtools.caffe.rate", "cfgtools.caffe.pieces"): "it imports numpy, which show must not",
+    ("cfgtools.plugin", "cfgtools.schedule.extend"): "it imports numpy, which show must not",
+    ("cfgtools.darknet.plugin", "cfgtools.darknet.extension"): "it imports numpy, which show must not",
 }
 
 
@@ -172,3 +181,28 @@ def test_own_imports_are_at_module_top():
     inside = [f"{name}:{i.line}: {i.target}" for name, imports in GRAPH.items() for i in imports
               if i.in_function and (name, i.target) not in LAZY_OWN_IMPORTS]
     assert inside == []
+
+
+def _string_constants(tree: ast.AST) -> list[ast.Constant]:
+    """The string literals of ``tree`` that are not docstrings."""
+    docstrings = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                docstrings.add(id(first.value))
+    return [node for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)
+            and id(node) not in docstrings]
+
+
+@pytest.mark.parametrize("name", sorted(n for n in MODULES if n.startswith("cfgtools.schedule")))
+def test_schedule_layer_code_names_no_framework(name):
+    # what differs between frameworks comes from the schedule's Arithmetic, never from a test of its name
+    tree = ast.parse(MODULES[name].read_text(encoding="utf-8"))
+    frameworks = {f.rsplit(".", 1)[1] for f in FRAMEWORKS} | {"alexeyab", "pjreddie", "bvlc"}
+    bad = [f"line {node.lineno}: {node.value!r}" for node in _string_constants(tree)
+           if node.value.lower() in frameworks]
+    bad += [f"line {node.lineno}: .{side.attr} compared" for node in ast.walk(tree) if isinstance(node, ast.Compare)
+            for side in [node.left, *node.comparators]
+            if isinstance(side, ast.Attribute) and side.attr in ("framework", "dialect")]
+    assert bad == []

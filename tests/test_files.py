@@ -1,4 +1,4 @@
-"""atomic_write: permissions as a plain open() gives them, no temporary file left, no overwrite without force."""
+"""atomic_write, atomic_output: the mode a plain open() gives, no temporary file left, no overwrite without force."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import stat
 
 import pytest
 
-from cfgtools.files import WriteRefused, atomic_write
+from cfgtools.files import WriteRefused, atomic_output, atomic_write
 
 
 def mode(path) -> int:
@@ -54,3 +54,20 @@ def test_a_failed_or_interrupted_write_leaves_nothing(tmp_path, monkeypatch):
     assert leftovers(tmp_path) == [] and not (tmp_path / "a.txt").exists()
     with pytest.raises(WriteRefused, match="cannot write"):
         atomic_write(str(tmp_path / "missing-dir" / "a.txt"), "x")
+
+
+def test_atomic_output_appears_whole_or_not_at_all(tmp_path):
+    target = tmp_path / "rows.csv"
+    with atomic_output(str(target)) as handle:
+        handle.write(b"a,b\n")
+        assert not target.exists() and len(leftovers(tmp_path)) == 1  # written beside it, renamed at the end
+        handle.write(b"1,2\n")
+    assert target.read_bytes() == b"a,b\n1,2\n" and leftovers(tmp_path) == []
+    with pytest.raises(ValueError):
+        with atomic_output(str(tmp_path / "broken.csv")) as handle:
+            handle.write(b"a,b\n")
+            raise ValueError("the input broke halfway")
+    assert not (tmp_path / "broken.csv").exists() and leftovers(tmp_path) == []
+    with pytest.raises(WriteRefused, match="already exists"):
+        with atomic_output(str(target)):
+            pass

@@ -114,3 +114,47 @@ def test_an_unreadable_toy_file_is_one_line(toy, capsys):
     toy.write_text("toy-schedule\nlr = fast\n")
     assert main(["schedule", str(toy)]) == 2
     assert capsys.readouterr().err == f"{toy}:2:6: not a number: 'fast'\n"
+
+
+# extend: the neutral planner on any plug-in's schedule, the plug-in's own text edit
+
+class EditableToyArithmetic(ToyArithmetic):
+    def setting_key(self, schedule: Schedule, parameter: str) -> str:
+        return {"base_lr": "lr", "horizon": "iterations"}.get(parameter, parameter)
+
+
+class EditableToy(Toy):
+    """The toy with the config keys of its parameters and a text edit: enough for ``cfgtools extend``."""
+
+    def schedule(self, loaded: LoadedConfig, options: RunOptions) -> Schedule:
+        return super().schedule(loaded, options).model_copy(update={"arithmetic": EditableToyArithmetic()})
+
+    def edit_text(self, loaded: LoadedConfig, changes) -> str:
+        lines = loaded.source.text.split("\n")
+        for key, value in changes.items():
+            at = next(i for i, line in enumerate(lines) if line.partition("=")[0].strip() == key)
+            lines[at] = f"{key} = {value}"
+        return "\n".join(lines)
+
+
+EDITABLE_TOY = EditableToy()
+
+
+def test_extend_cannot_write_for_a_plug_in_without_a_text_edit(toy, capsys):
+    toy.write_text("toy-schedule\nlr = 0.5\nstep = 10\ngamma = 0.5\niterations = 40\n")
+    assert main(["extend", str(toy), "--from", "15", "--to", "80"]) == 2
+    assert capsys.readouterr().err == f"{toy}:1:1: cfgtools cannot edit a toy schedule\n"
+
+
+def test_extend_plans_and_writes_for_any_plug_in(monkeypatch, tmp_path, capsys):
+    monkeypatch.setitem(frameworks.PLUGINS, "toy", "tests.test_plugin:EDITABLE_TOY")
+    path = tmp_path / "run.toy"
+    path.write_text("toy-schedule\nlr = 0.5\nstep = 10\ngamma = 0.5\niterations = 40\n")
+    new = tmp_path / "new.toy"
+    assert main(["extend", str(path), "--from", "15", "--to", "80", "--prefer", "step", "-o", str(new)]) == 0
+    # after 15 updates the toy ran at 0.5 * 0.5 ** (15 // 10) = 0.25 and ends at 0.5 * 0.5 ** 4 = 0.03125;
+    # 80 updates with step 10 would end at 0.5 ** 9. No single step keeps update 16 on the second level and
+    # puts update 80 on the fifth, so lr = 0.25 with step 21 starts the levels at the resume: 80 // 21 = 3
+    assert new.read_text() == "toy-schedule\nlr = 0.25\nstep = 21\ngamma = 0.5\niterations = 80\n"
+    assert main(["schedule", str(new), "--at", "16,80"]) == 0
+    assert capsys.readouterr().out.splitlines()[-2:] == ["16\t0.25", "80\t0.03125"]

@@ -1,4 +1,4 @@
-"""Caffe as a cfgtools framework: recognise, read, schedule, snapshots, show.
+"""Caffe as a cfgtools framework: recognise, read, schedule, snapshots, show, convert.
 
 A loaded solver offers one view, ``solver`` (the :class:`CaffeSolver`: every
 SolverParameter field with its value, presence and position).
@@ -7,17 +7,22 @@ SolverParameter field with its value, presence and position).
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Mapping
 
 from cfgtools.caffe import DIALECTS, fork_name
+from cfgtools.caffe.edit import edit_solver
+from cfgtools.caffe.recipe import caffe_recipe, express, write_solver
+from cfgtools.caffe.log import CAFFE_LOG
 from cfgtools.caffe.schedule import schedule_from_solver
 from cfgtools.caffe.solver import CaffeSolver, plain_value, read_solver
 from cfgtools.caffe.solverstate import read_solverstate
 from cfgtools.errors import InputError
 from cfgtools.plugin import Checkpoint, Description, Framework, LoadedConfig, Recognition, RunOptions
 from cfgtools.positions import Span
+from cfgtools.recipe import Expression, Recipe, WrittenRecipe
 from cfgtools.schedule.model import Schedule
 from cfgtools.sources import UTF8_BOM, SourceText
+from cfgtools.trainlog.model import LogFormat
 from cfgtools.values import format_value, printable
 
 _PROTO_FIELD = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*(:|\{)")
@@ -70,9 +75,15 @@ class Caffe(Framework):
             return field.span or field.key_span or Span.point(1)
         return None
 
+    def edit_text(self, loaded: LoadedConfig, changes: Mapping[str, Any]) -> str:
+        return edit_solver(loaded.model, loaded.source.text, changes)
+
     def changed_settings(self, old: LoadedConfig, new: LoadedConfig) -> tuple[str, ...]:
         before = {name: f.value for name, f in old.model.fields.items()}
         return tuple(name for name, f in new.model.fields.items() if before.get(name) != f.value)
+
+    def log_format(self) -> LogFormat:
+        return CAFFE_LOG
 
     def schedule_notes(self, schedule: Schedule, options: RunOptions) -> list[str]:
         notes = []
@@ -82,6 +93,15 @@ class Caffe(Framework):
             notes.append(f"max_iter is {schedule.horizon} (unset?): 'caffe train' runs zero iterations (scripts "
                          "that drive the solver themselves, like py-faster-rcnn's, choose the count)")
         return notes
+
+    def recipe(self, loaded: LoadedConfig, options: RunOptions) -> Recipe:
+        return caffe_recipe(loaded, options)
+
+    def express(self, schedule: Schedule) -> Expression:
+        return express(schedule)
+
+    def write_recipe(self, recipe: Recipe, schedule: Schedule) -> WrittenRecipe:
+        return write_solver(recipe, schedule)
 
     def describe(self, loaded: LoadedConfig) -> Description:
         solver: CaffeSolver = loaded.model

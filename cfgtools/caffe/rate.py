@@ -37,7 +37,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from cfgtools.schedule.model import Arithmetic, Schedule
+from cfgtools.caffe.rate_source import rate_source
+from cfgtools.schedule.model import Arithmetic, RateSource, Schedule
 
 if TYPE_CHECKING:
     import numpy as np
@@ -82,17 +83,44 @@ def multistep_index(stepvalues, iterations: np.ndarray, resume: tuple[int, int] 
     return c0 + np.searchsorted(times, i, side="right")
 
 
+#: neutral schedule parameter -> the SolverParameter field that sets it
+SETTING_KEYS = {"base_lr": "base_lr", "horizon": "max_iter", "max_iter": "max_iter", "power": "power",
+                "gamma": "gamma", "step": "stepsize", "stepvalues": "stepvalue"}
+#: (policy, parameter) -> the smallest value BVLC accepts: GetLearningRate CHECKs gamma >= 0 and
+#: stepsize > 0 at the first update (src/caffe/solvers/sgd_solver.cpp, since commit c23b3563)
+CHECKED_MINIMUMS = {("step", "step"): 1, ("step", "gamma"): 0.0, ("exp", "gamma"): 0.0, ("inv", "gamma"): 0.0,
+                    ("multistep", "gamma"): 0.0, ("sigmoid", "gamma"): 0.0, ("sigmoid", "step"): 1}
+
+
 class CaffeArithmetic(Arithmetic):
     """``SGDSolver<float>::GetLearningRate``; a checkpoint restores multistep's ``current_step_``."""
 
     first_update = 0  # update k (0-based) uses lr(k)
+    iteration_name = "iter_"
+    rate_function = "GetLearningRate()"
+    # sigmoid: base_lr * 1/(1 + expf(-gamma * (iter - stepsize))): a positive gamma rises
+    sigmoid_sign = -1
 
     def rates(self, schedule: Schedule, iterations: Any, resume: tuple[int, Any] | None = None) -> np.ndarray:
         return rates(schedule, iterations, resume=resume)
 
+    def python_source(self, schedule: Schedule) -> RateSource:
+        return rate_source(schedule)
+
     def state_after(self, schedule: Schedule, updates: int) -> int:
         """``current_step_`` saved in a .solverstate after ``updates`` updates (what resume restores)."""
         return restored_step(schedule, updates)
+
+    def pieces(self, schedule: Schedule, first: int, last: int, resume: tuple[int, Any] | None = None) -> Any:
+        from cfgtools.caffe import pieces  # lazy: it imports numpy, which reading a solver does not need
+
+        return pieces.pieces(schedule, first, last, resume)
+
+    def setting_key(self, schedule: Schedule, parameter: str) -> str:
+        return SETTING_KEYS.get(parameter, parameter)
+
+    def lowest(self, schedule: Schedule, parameter: str) -> float | None:
+        return CHECKED_MINIMUMS.get((schedule.policy.kind, parameter))
 
 
 #: the arithmetic every Caffe schedule carries

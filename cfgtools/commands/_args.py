@@ -6,6 +6,7 @@ import argparse
 import re
 
 from cfgtools import frameworks
+from cfgtools.ultralytics.versions import get_version
 
 
 #: darknet and Caffe count iterations in a C int
@@ -103,5 +104,24 @@ def add_caffe_fork_argument(parser: argparse.ArgumentParser, default: str | None
 
 def dialects_of(args: argparse.Namespace) -> dict[str, str]:
     """The dialect of each framework the command-line options chose (``load``'s ``dialects``)."""
-    chosen = {"darknet": getattr(args, "dialect", None), "caffe": getattr(args, "caffe_fork", None)}
+    chosen = {"darknet": getattr(args, "dialect", None), "caffe": getattr(args, "caffe_fork", None),
+              "ultralytics": getattr(args, "framework_version", None)}
     return {name: dialect for name, dialect in chosen.items() if dialect}
+
+
+def framework_version(text: str) -> str:
+    """An argparse type: a YOLOv5/ultralytics version name (``yolov5-7.0``, ``ultralytics-8.3``, ...)."""
+    try:
+        return get_version(text.strip()).name
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def add_framework_version_argument(parser: argparse.ArgumentParser) -> None:
+    """``--framework-version``: the YOLOv5/ultralytics release whose rules apply to the files of its family."""
+    parser.add_argument(
+        "--framework-version", type=framework_version, default=None, metavar="VERSION",
+        help="YOLOv5/ultralytics release whose rules apply (yolov5-5.0, yolov5-6.1, yolov5-7.0 = yolov5-latest, "
+             "ultralytics-8.0, ultralytics-8.1, ultralytics-8.3, ultralytics-latest); default: inferred from the "
+             "file's keys, else yolov5-7.0 for YOLOv5 files and ultralytics-8.3 for ultralytics ones",
+    )

@@ -1,18 +1,25 @@
-"""``cfgtools convert``: a config's optimizer and lr schedule as PyTorch code, the other framework, or JSON."""
+"""``cfgtools convert``: a config's optimizer and lr schedule as PyTorch code, another framework's config, or JSON.
+
+The file goes through the loader; its framework gives the neutral recipe
+(``Framework.recipe``), and ``--to FRAMEWORK`` asks that framework to express
+and write it (``Framework.express`` / ``write_recipe``).
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from cfgtools.commands._args import add_caffe_fork_argument, add_dialect_argument
+from cfgtools.commands._args import add_caffe_fork_argument, add_dialect_argument, dialects_of
 from cfgtools.convert.plan import RefuseError
-from cfgtools.convert.recipe import load_recipe
 from cfgtools.convert.text import comment_text
 from cfgtools.convert.torch_emitter import emit_torch
 from cfgtools.convert.translate import to_json, translate
 from cfgtools.errors import InputError
 from cfgtools.files import WriteRefused, atomic_write
+from cfgtools import frameworks
+from cfgtools.loading import load
+from cfgtools.plugin import RunOptions
 from cfgtools.schedule.model import ScheduleError
 
 EXIT_OK, EXIT_CANNOT, EXIT_ERROR = 0, 1, 2
@@ -20,16 +27,18 @@ EXIT_OK, EXIT_CANNOT, EXIT_ERROR = 0, 1, 2
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", metavar="FILE", help="darknet .cfg or Caffe solver.prototxt")
-    parser.add_argument("--to", required=True, choices=("torch", "caffe", "darknet", "json"), help="output kind")
+    parser.add_argument("--to", required=True, choices=("torch", *frameworks.names(), "json"),
+                        help="output kind: PyTorch code, a framework's config, or the neutral recipe as JSON")
     parser.add_argument("-o", "--output", metavar="OUT", default=None, help="write here (atomically) instead of stdout")
     parser.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
     parser.add_argument("--gpus", type=int, default=1, metavar="N", help="darknet: number of GPUs (multiplies the rate)")
     add_dialect_argument(parser, "reading rules and arithmetic apply")
     add_caffe_fork_argument(parser)
     parser.add_argument("--exact-momentum", action="store_true",
-                        help="torch: emit an optimizer with Caffe's momentum rule (lr inside the history)")
+                        help="torch: when the framework keeps the lr inside the momentum history (Caffe), "
+                             "emit an optimizer with that rule")
     parser.add_argument("--approximate", action="store_true",
-                        help="caffe/darknet: write the closest config when no exact one exists")
+                        help="--to a framework: write the closest config when no exact one exists")
 
 
 def _write(path: str, text: str, force: bool) -> int:
@@ -50,7 +59,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"cfgtools convert: --gpus must be at least 1, not {args.gpus}", file=sys.stderr)
         return EXIT_ERROR
     try:
-        recipe = load_recipe(args.file, dialect=args.dialect, gpus=args.gpus, caffe_fork=args.caffe_fork)
+        loaded = load(args.file, dialects_of(args))
+        recipe = loaded.framework.recipe(loaded, RunOptions(gpus=args.gpus))
     except (InputError, ScheduleError) as exc:
         print(_one_line(exc.format()), file=sys.stderr)
         return EXIT_ERROR
@@ -71,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
                 return EXIT_CANNOT
             text = emit_torch(recipe, exact_momentum=args.exact_momentum)
         else:
-            result = translate(recipe, args.to, approximate=args.approximate)
+            result = translate(recipe, frameworks.get(args.to), approximate=args.approximate)
             if not result.exact:
                 for problem in result.problems:
                     print(f"{name}: cannot express in {args.to}: {_one_line(problem)}", file=sys.stderr)

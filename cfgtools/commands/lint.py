@@ -10,19 +10,22 @@ from dataclasses import replace
 from cfgtools.commands._args import (
     add_caffe_fork_argument,
     add_dialect_argument,
+    add_framework_version_argument,
     comma_list,
     epochs,
     gpu_count,
     iteration,
     positive_int,
 )
+from cfgtools.commands._fix import run_fixes
 from cfgtools.errors import InputError
 from cfgtools.files import WriteRefused, atomic_write
 from cfgtools.lint.cache import ResultCache, cache_directory, run_key
 from cfgtools.lint.report import FORMATS, render, use_color
 from cfgtools.darknet import fork_name
+from cfgtools.lint.context import RESUME_FROM_LOG
 from cfgtools.lint.core import Diagnostic
-from cfgtools.lint.runner import EXIT_ERROR, FileResult, LintRun, lint_paths
+from cfgtools.lint.runner import EXIT_ERROR, FileResult, LintRun, expand_paths, lint_paths
 from cfgtools.lint.settings import LintSettings, SettingsError, load_settings
 from cfgtools.sources import open_regular, read_bytes
 from cfgtools.values import printable
@@ -50,14 +53,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--images", type=positive_int, default=None, metavar="N", help="training images")
     parser.add_argument("--data", default=None, metavar="FILE.data",
                         help="darknet .data file: the image count is read from its train= list")
-    parser.add_argument("--resume-from", default=None, metavar="ITER|FILE",
-                        help="iteration, .weights or .solverstate the training resumes from")
+    add_framework_version_argument(parser)
+    parser.add_argument("--batches-per-epoch", type=positive_int, default=None, metavar="NB",
+                        help="ultralytics: iterations per epoch, instead of --images")
+    parser.add_argument("--classes", type=positive_int, default=None, metavar="NC",
+                        help="ultralytics: classes of the dataset (optimizer=auto picks AdamW's lr from it)")
+    parser.add_argument("--resume-from", default=None, metavar="ITER|FILE|log",
+                        help="iteration, .weights or .solverstate the training resumes from (ultralytics: the "
+                        "epochs done, or last.pt; 'log': the last iteration of --log)")
     parser.add_argument("--previous", default=None, metavar="OLD_CFG", help="the cfg the resumed run used")
     parser.add_argument("--previous-gpus", type=gpu_count, default=None, metavar="N",
                         help="GPUs of the resumed run")
     parser.add_argument("--clear", action="store_true", default=None,
                         help="the run restarts at iteration 0 on the checkpoint's weights "
-                        "(darknet -clear, Caffe --weights fine-tuning)")
+                        "(darknet -clear, Caffe --weights fine-tuning, YOLOv5 --weights / ultralytics model=)")
+    parser.add_argument("--log", default=None, metavar="TRAIN.log",
+                        help="the run's training log: its findings (LG rules) are added to the config's")
     parser.add_argument("--force", action="store_true", help="overwrite --output-file if it exists")
     parser.add_argument("--exit-zero", action="store_true",
                         help="exit 0 even when problems are found (2 still reports unreadable files)")
@@ -65,6 +76,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="read [tool.cfgtools] from this file instead of the nearest pyproject.toml")
     parser.add_argument("--output-file", "-o", default=None, metavar="F", help="write the report to F")
     parser.add_argument("--show-fixes", action="store_true", help="show the replacement text of each fix")
+    parser.add_argument("--fix", action="store_true", help="apply the safe fixes to the files (atomically), then "
+                        "report what is left")
+    parser.add_argument("--diff", action="store_true", help="print the fixes as a unified diff instead of "
+                        "applying them; exit 1 when a file would change")
+    parser.add_argument("--unsafe-fixes", action="store_true",
+                        help="with --fix or --diff, apply the unsafe fixes too (those that may change the schedule)")
     parser.add_argument("--no-color", action="store_true", help="never colour the text output")
     parser.add_argument("--no-cache", action="store_true",
                         help="lint every file again instead of reusing results from the cache")
@@ -97,6 +114,14 @@ def _count_images(data_path: str) -> int:
     if count == 0:
         raise SettingsError(f"{data_path}: train list {train} is empty")
     return count
+
+
+def _check_log_settings(settings: LintSettings, files: list[str]) -> None:
+    """A training log goes with the one config it trained with; ``--resume-from log`` needs one."""
+    if settings.resume_from == RESUME_FROM_LOG and settings.log is None:
+        raise SettingsError("--resume-from log needs --log TRAIN.log")
+    if settings.log is not None and len(expand_paths(files)) != 1:
+        raise SettingsError("--log goes with one config: the one the run trained with")
 
 
 def lint_forks(files: list[str], settings: LintSettings, cache: ResultCache | None) -> LintRun:
@@ -171,14 +196,27 @@ def run(args: argparse.Namespace) -> int:
             "previous": args.previous,
             "previous_gpus": args.previous_gpus,
             "clear": args.clear,
+            "framework_version": args.framework_version,
+            "batches_per_epoch": args.batches_per_epoch,
+            "classes": args.classes,
+            "log": args.log,
         }
         settings, project = load_settings(args.files[0], args.config, overrides)
+        _check_log_settings(settings, args.files)
     except SettingsError as exc:
         print(f"cfgtools lint: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
 
+    if args.fix or args.diff:
+        if args.output_file:
+            print("cfgtools lint: error: --fix and --diff report on stdout, not with --output-file", file=sys.stderr)
+            return EXIT_ERROR
+        if len(settings.darknet_dialects) > 1:  # each fork may want another edit of the same line
+            print("cfgtools lint: error: --fix and --diff edit for one darknet fork, not --dialect all", file=sys.stderr)
+            return EXIT_ERROR
+        return run_fixes(args, settings)
     cache = None
-    if not args.no_cache:
+    if not args.no_cache and settings.log is None:  # the cache does not know the log's content
         cache = ResultCache(cache_directory(settings.cache_dir, project), run_key(settings))
     result = lint_forks(args.files, settings, cache)
     if cache is not None and cache.warning:

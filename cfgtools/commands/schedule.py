@@ -4,6 +4,13 @@ darknet: rows ``k = 1 .. max_batches`` with ``rate(k)``, the value darknet
 prints on the log line of iteration k. Caffe: rows ``0 .. max_iter-1`` with
 the ``lr`` of ``Iteration k, lr = ...``. Values are float32; the text forms
 print the shortest decimal that reads back as the same float32.
+
+A schedule whose arithmetic gives more columns than one rate (ultralytics:
+every parameter group's lr and momentum, the epoch, ``accumulate`` and whether
+the optimizer steps) prints them all under a header, one row per iteration
+(``ni`` from 0) or, with ``--per epoch``, per epoch (its last iteration: the lr
+columns of results.csv); values are float64, printed as the shortest decimal
+that reads back as the same double.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ import numpy as np
 from cfgtools.commands._args import (
     add_caffe_fork_argument,
     add_dialect_argument,
+    add_framework_version_argument,
     bounded_int,
     dialects_of,
     gpu_count,
@@ -47,11 +55,20 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     add_caffe_fork_argument(parser)
     parser.add_argument("--seed", type=bounded_int(0, 2**64 - 1), default=0,
                         help="seed for darknet's policy=random (darknet itself is not reproducible; default 0)")
+    add_framework_version_argument(parser)
+    parser.add_argument("--images", type=positive_int, default=None, metavar="N",
+                        help="ultralytics: training images (the batches per epoch are ceil(N / batch), the batch "
+                             "size coming from the file; with --gpus, per GPU of the DDP run)")
+    parser.add_argument("--batches-per-epoch", type=positive_int, default=None, metavar="NB",
+                        help="ultralytics: iterations per epoch, instead of --images")
+    parser.add_argument("--classes", type=positive_int, default=None, metavar="NC",
+                        help="ultralytics: classes of the dataset (optimizer=auto picks AdamW's lr from it)")
 
 
 def load_schedule(path: str, args: argparse.Namespace) -> tuple[LoadedConfig, Schedule, RunOptions]:
     """The file's schedule under the common options; raises InputError/ScheduleError."""
-    options = RunOptions(gpus=args.gpus, seed=args.seed)
+    options = RunOptions(gpus=args.gpus, seed=args.seed, images=args.images,
+                         batches_per_epoch=args.batches_per_epoch, classes=args.classes)
     loaded = load(path, dialects_of(args))
     return loaded, loaded.schedule(options), options
 
@@ -67,6 +84,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--every", type=positive_int, default=1, metavar="K",
                         help="print the iterations that are multiples of K (what a log with display K shows)")
     parser.add_argument("--at", type=_at_list, metavar="N[,N...]", help="print only these iterations")
+    parser.add_argument("--per", choices=("iteration", "epoch"), default="iteration",
+                        help="ultralytics: one row per iteration (default) or per epoch (its last iteration, as "
+                             "results.csv shows it; --from/--to/--every/--at then count epochs)")
     add_common_arguments(parser)
 
 
@@ -103,6 +123,12 @@ def run(args: argparse.Namespace) -> int:
         print("note: no updates to print (use --to N or --at N to evaluate anyway)", file=sys.stderr)
     if args.at is not None and (args.start is not None or args.stop is not None or args.every != 1):
         print("cfgtools schedule: error: --at cannot be combined with --from/--to/--every", file=sys.stderr)
+        return 2
+    if schedule.arithmetic.column_names(schedule):
+        return _print_columns(schedule, args)
+    if args.per != "iteration":
+        print(f"cfgtools schedule: error: --per {args.per}: a {schedule.framework} schedule has no epochs",
+              file=sys.stderr)
         return 2
 
     if args.at is not None:
@@ -152,4 +178,77 @@ def run(args: argparse.Namespace) -> int:
     except (ValueError, ZeroDivisionError) as exc:
         print(f"{schedule.source}:1:1: {exc}", file=sys.stderr)
         return 2
+    return 0
+
+
+# -- schedules with columns (ultralytics) ---------------------------------------------------------------------------
+
+
+def _selected(args: argparse.Namespace, first: int, last: int) -> tuple[np.ndarray, list[int]]:
+    """The row numbers ``--from/--to/--every/--at`` pick within ``first..last``, and the ``--at`` ones outside."""
+    if args.at is not None:
+        wanted = np.asarray(args.at, dtype=np.int64)
+        inside = (wanted >= first) & (wanted <= last)
+        return wanted[inside], wanted[~inside].tolist()
+    start = first if args.start is None else max(first, args.start)
+    stop = last if args.stop is None else min(last, args.stop)
+    if args.every > 1:
+        start = -(-start // args.every) * args.every
+    return np.arange(start, stop + 1, args.every, dtype=np.int64), []
+
+
+def _column_texts(values: np.ndarray) -> list[str]:
+    """Integers as they are; floats as the shortest text that reads back as the same double.
+
+    Each distinct value is formatted once (most columns repeat a few values), then taken per row."""
+    if values.dtype.kind in "iub" and values.size and values[0] != values[-1] and np.all(np.diff(values) == 1):
+        return list(map(str, values.tolist()))  # the iteration: every value differs
+    unique, inverse = np.unique(values, return_inverse=True)
+    texts = np.array([str(int(v)) if values.dtype.kind in "iub" else repr(float(v)) for v in unique], dtype=object)
+    return texts[inverse.reshape(-1)].tolist()
+
+
+def _print_columns(schedule: Schedule, args: argparse.Namespace) -> int:
+    """One row per iteration (or per epoch) with every column the schedule's arithmetic gives."""
+    arithmetic = schedule.arithmetic
+    names = ("iteration", *arithmetic.column_names(schedule))
+    if args.per == "iteration":
+        rows_of = None
+        first, last = schedule.first_update, schedule.last_update
+    else:
+        rows_of = arithmetic.period_ends(schedule, args.per)
+        if rows_of is None:
+            print(f"cfgtools schedule: error: --per {args.per}: the schedule has no such period", file=sys.stderr)
+            return 2
+        first, last = 0, rows_of.size - 1
+    selected, outside = _selected(args, first, last)
+    unit = "epochs" if rows_of is not None else "iterations"
+    if outside:
+        print(f"note: {', '.join(map(str, outside[:5]))}{' ...' if len(outside) > 5 else ''}: outside the "
+              f"{unit} {first}..{last} of the run; not printed", file=sys.stderr)
+    out = sys.stdout
+    fmt = args.format
+    if fmt == "json":
+        header = {"source": schedule.source, "framework": schedule.framework, "dialect": schedule.dialect,
+                  "policy": schedule.policy.kind, "horizon": schedule.horizon, "per": args.per,
+                  "columns": list(names)}
+        out.write(json.dumps(header)[:-1] + ', "rows": [')
+    else:
+        out.write(("\t" if fmt == "tsv" else ",").join(names) + "\n")
+    separator = "\t" if fmt == "tsv" else ","
+    chunk = 1 << 16
+    for at in range(0, selected.size, chunk):
+        rows = selected[at:at + chunk]
+        iterations = rows if rows_of is None else rows_of[rows]
+        columns = arithmetic.columns(schedule, iterations)
+        texts = [_column_texts(iterations)] + [_column_texts(np.asarray(columns[name])) for name in names[1:]]
+        if fmt == "json":
+            body = ", ".join("[" + ", ".join(_json_value(t) for t in row) + "]" for row in zip(*texts))
+            out.write(("" if at == 0 else ", ") + body)
+        else:
+            out.write("\n".join(map(separator.join, zip(*texts))) + "\n")
+        out.flush()
+    if fmt == "json":
+        out.write("]}\n")
+        out.flush()
     return 0

@@ -7,7 +7,12 @@ import json
 import sys
 from typing import Any
 
-from cfgtools.commands._args import add_caffe_fork_argument, add_dialect_argument, dialects_of
+from cfgtools.commands._args import (
+    add_caffe_fork_argument,
+    add_dialect_argument,
+    add_framework_version_argument,
+    dialects_of,
+)
 from cfgtools.errors import InputError
 from cfgtools.loading import load
 from cfgtools.values import json_safe, printable
@@ -18,6 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("text", "json"), default="text")
     add_dialect_argument(parser, "reading rules apply")
     add_caffe_fork_argument(parser)
+    add_framework_version_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:

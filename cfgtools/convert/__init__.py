@@ -1,1 +1,2 @@
-"""Convert a darknet/Caffe training recipe to PyTorch code, to the other framework, or to JSON."""
+"""The neutral emitters: a training recipe (``cfgtools.recipe``) as PyTorch code, as another framework's
+config (through that framework's plug-in), or as JSON. Nothing here knows a framework."""

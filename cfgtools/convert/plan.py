@@ -1,58 +1,64 @@
-"""Which PyTorch scheduler reproduces a schedule, and the stdlib code of its rate function.
+"""Which PyTorch scheduler reproduces a schedule: a built-in checked against the framework, or a LambdaLR.
 
-The scheduler's ``last_epoch`` is the framework's own iteration counter: darknet's
-batch number ``b`` (the k-th optimizer step, 0-based, after ``start_iter``
-finished updates uses ``rate(start_iter + k + 1)``) or Caffe's ``iter_``
-(``lr(start_iter + k)``). With that convention the built-in schedulers take
-the framework's own numbers (``StepLR(step_size=step)``, ``MultiStepLR(steps)``,
-``PolynomialLR(total_iters=max_batches)``) without any shift.
+The scheduler's ``last_epoch`` is the framework's own iteration counter: the
+iteration whose rate the next optimizer step uses (darknet's batch number,
+Caffe's ``iter_``; see ``Arithmetic.first_update``). With that convention the
+built-in schedulers take the framework's own numbers (``StepLR(step_size=step)``,
+``MultiStepLR(steps)``) without a shift, and a run resumed after s updates is the scheduler at ``last_epoch =
+s + first_update``, whatever the scheduler.
 
-A built-in is chosen only when its closed form matches the framework's float32
-arithmetic at every update of the horizon (checked here with the schedule
-engine); otherwise a ``LambdaLR`` over an exact stdlib reproduction of the
-framework formula is emitted (float32 steps emulated with ``struct``).
+A built-in (ConstantLR, StepLR, MultiStepLR) is chosen only when its closed
+form matches the framework's float32 arithmetic at every update of the horizon
+(checked with the schedule's own arithmetic); otherwise a ``LambdaLR`` over the
+framework's exact rate function (``Arithmetic.python_source``) is emitted.
+ExponentialLR and PolynomialLR are not offered: their constructor on torch's
+resume path changed in pytorch/pytorch#149312, and a LambdaLR is exact on every
+torch release.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
-from cfgtools.convert.recipe import Recipe
-from cfgtools.convert.text import float_literal as F
-from cfgtools.convert.text import float_tuple_literal, int_literal as I, int_tuple_literal
-from cfgtools.schedule.evaluate import evaluate
-from cfgtools.schedule.model import Schedule
+from cfgtools.recipe import Recipe
+from cfgtools.schedule.analysis import extremes
+from cfgtools.schedule.evaluate import evaluate, rate_at
+from cfgtools.schedule.model import Schedule, SourceConstant
 
 #: the equivalence tolerance of the emitted code (relative; absolute near zero)
 REL_TOL = 1e-6
 ABS_TOL = 1e-12
 #: a built-in must be this close to be chosen (margin for float64 chaining)
 _CHOOSE_REL = 8e-7
-_U64 = 2**64
+#: iterations checked when the config sets no horizon (py-faster-rcnn passes --iters instead)
+PROBE_HORIZON = 1 << 20
+#: longest horizon compared update by update (a built-in for a longer one is not chosen: LambdaLR is exact)
+MAX_COMPARED_UPDATES = 1 << 24
 
 
 class RefuseError(Exception):
     """The schedule cannot be reproduced (random policy, NaN/inf rates, ...): exit 1."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class SchedulerPlan:
+    """The scheduler an emitted module builds, with what its code needs."""
+
     #: torch.optim.lr_scheduler class name
     scheduler: str
-    #: keyword arguments, as Python literals (already validated numbers)
-    kwargs: dict[str, str] = field(default_factory=dict)
-    #: module-level constants: name -> (literal, comment)
-    constants: list[tuple[str, str, str]] = field(default_factory=list)
-    #: the stdlib source of ``framework_rate(it)`` (always emitted: documents the formula)
-    rate_source: str = ""
-    #: for built-ins: the closed form ``factor(it)`` source used by the O(1) fast-forward
-    factor_source: str = ""
     #: why this scheduler (one line, comment text)
-    why: str = ""
-    #: helpers the rate source needs
-    helpers: set[str] = field(default_factory=set)
+    why: str
+    #: module-level constants the code below refers to
+    constants: tuple[SourceConstant, ...] = ()
+    #: built-ins: keyword arguments (name -> constant name or literal)
+    kwargs: dict[str, str] = field(default_factory=dict)
+    #: built-ins: the closed form relative to the initial lr, a Python expression of ``it``
+    factor: str = ""
+    #: LambdaLR: the source of ``framework_rate(it)``
+    rate_function: str = ""
 
 
 def deviation(candidate: np.ndarray, reference: np.ndarray) -> np.ndarray:
@@ -74,297 +80,155 @@ def update_iterations(schedule: Schedule, start: int = 0, stop: int | None = Non
     return np.arange(first + start, first + max(stop, start), dtype=np.int64)
 
 
-#: iterations checked when the config sets no horizon (py-faster-rcnn passes --iters instead)
-PROBE_HORIZON = 1 << 20
+def checked_horizon(schedule: Schedule) -> int:
+    """How many updates a comparison covers: the horizon, or a probe when the config sets none."""
+    return schedule.horizon if schedule.horizon > 0 else PROBE_HORIZON
 
 
-def _chunks(schedule: Schedule, chunk: int = 1 << 20):
-    horizon = schedule.horizon if schedule.horizon > 0 else PROBE_HORIZON
-    for start in range(0, horizon, chunk):
-        iters = update_iterations(schedule, start, min(horizon, start + chunk))
-        yield iters, evaluate(schedule, iters).astype(np.float64)
+def worst_deviation(horizon: int, reference: Callable[[int, int], np.ndarray],
+                    candidate: Callable[[int, int], np.ndarray], chunk: int = 1 << 20) -> float | None:
+    """Largest relative deviation of ``candidate`` from ``reference`` over updates ``0..horizon-1``.
+
+    Both give the rates of updates ``start..stop-1`` (0-based). None when the
+    horizon is too long to compare every update (more than MAX_COMPARED_UPDATES).
+    """
+    if horizon > MAX_COMPARED_UPDATES:
+        return None
+    worst = 0.0
+    with np.errstate(all="ignore"):
+        for start in range(0, horizon, chunk):
+            stop = min(horizon, start + chunk)
+            worst = max(worst, float(deviation(candidate(start, stop), reference(start, stop)).max(initial=0.0)))
+    return worst
 
 
 def check_reproducible(recipe: Recipe) -> None:
     """Refuse schedules no code can follow: random, NaN/inf over the horizon."""
     s = recipe.schedule
-    if s.policy.kind == "random":
+    if s.is_random:
         raise RefuseError(
-            "policy=random draws lr * U(0,1)^power from libc rand() at every update: "
+            "policy random draws lr * U(0,1)^power from libc rand() at every update: "
             "it is not deterministic, so no scheduler can reproduce it"
         )
-    if s.policy.kind == "sgdr" and s.dialect == "pjreddie":
-        raise RefuseError("pjreddie darknet has no sgdr policy")
-    for iters, lrs in _chunks(s):
-        bad = ~np.isfinite(lrs)
-        if bad.any():
-            at = int(iters[np.argmax(bad)])
-            value = float(lrs[np.argmax(bad)])
-            what = "iteration" if s.framework == "caffe" else "batch number"
+    try:
+        # by pieces: the cost does not grow with the horizon
+        found = extremes(s, s.first_update, s.first_update + checked_horizon(s) - 1)
+        bad = [at for at in (found.first_nan, found.first_inf) if at is not None]
+        if bad:
+            at = min(bad)
             hint = ""
             if s.policy.kind == "poly" and s.policy.max_iter == 0:
-                hint = " (poly divides by max_batches/max_iter, which is 0 or missing)"
+                hint = " (poly divides by its max_iter, which is 0 or missing)"
             raise RefuseError(
-                f"the learning rate is {value!r} at {what} {at}{hint}: the framework would train with "
-                "NaN/inf rates, so there is nothing finite to reproduce"
+                f"the learning rate is {rate_at(s, at)!r} at {s.arithmetic.iteration_name} {at}{hint}: the framework "
+                "would train with NaN/inf rates, so there is nothing finite to reproduce"
             )
+    except (ValueError, ZeroDivisionError) as exc:  # the framework itself cannot compute this schedule
+        raise RefuseError(str(exc)) from None
 
 
 # ---------------------------------------------------------------------------
 # built-in candidates
 
-_FACTOR = '''def _factor(it):
-    """The built-in scheduler's closed form at iteration it, relative to its initial lr."""
-    return {}
-'''
+
+@dataclass(frozen=True)
+class _Builtin:
+    scheduler: str
+    kwargs: dict[str, str]
+    constants: tuple[SourceConstant, ...]
+    factor: str
+    #: the same closed form over a numpy array of iterations (for the check)
+    closed_form: Callable[[np.ndarray], np.ndarray]
 
 
-def _builtin_candidate(recipe: Recipe):
-    """(scheduler, kwargs, constants, factor_source, closed_form(e) -> factor) or None."""
+def _builtin_candidate(recipe: Recipe, named: dict[str, SourceConstant]) -> _Builtin | None:
+    """The built-in whose closed form is the schedule's formula, if any (its float32 arithmetic is checked later).
+
+    ``named`` holds the framework's own constants by policy field, so the
+    emitted code keeps the framework's names (``STEP``/``SCALE``, ``STEPSIZE``/``GAMMA``).
+    """
     s = recipe.schedule
     p = s.policy
+
+    def constant(field_name: str, name: str, value, comment: str) -> SourceConstant:
+        return named.get(field_name) or SourceConstant(name, value, comment, field_name)
+
     if s.burn_in is not None and s.burn_in.iterations != 0:
         return None
     kind = p.kind
     if kind == "constant":
-        return ("ConstantLR", {"factor": "1.0", "total_iters": "0"}, [],
-                _FACTOR.format("1.0"), lambda e: np.ones(e.shape))
-    darknet = s.framework == "darknet"
+        return _Builtin("ConstantLR", {"factor": "1.0", "total_iters": "0"}, (), "1.0", lambda e: np.ones(e.shape))
     if kind == "step" and p.step > 0:
-        step_name, gamma_name = ("STEP", "SCALE") if darknet else ("STEPSIZE", "GAMMA")
-        consts = [(step_name, I(p.step), "iterations per step"),
-                  (gamma_name, F(p.gamma), "multiplier per step (float32 value)")]
-        return ("StepLR", {"step_size": step_name, "gamma": gamma_name}, consts,
-                _FACTOR.format(f"{gamma_name} ** (it // {step_name})"),
-                lambda e: np.power(np.float64(p.gamma), (e // p.step).astype(np.float64)))
-    if kind == "multistep" or kind == "steps":
+        step = constant("step", "STEP_SIZE", p.step, "iterations per step")
+        gamma = constant("gamma", "GAMMA", p.gamma, "multiplier per step (float32 value)")
+        return _Builtin("StepLR", {"step_size": step.name, "gamma": gamma.name}, (step, gamma),
+                        f"{gamma.name} ** (it // {step.name})",
+                        lambda e: np.power(np.float64(p.gamma), (e // p.step).astype(np.float64)))
+    if kind in ("multistep", "steps"):
         values = list(p.stepvalues if kind == "multistep" else p.steps)
         if kind == "steps":
             scales = list(p.scales[: len(values)])
             if not scales or any(x != scales[0] for x in scales):
                 return None
-            gamma = scales[0]
+            gamma_value = scales[0]
         else:
-            gamma = p.gamma
+            gamma_value = p.gamma
         if not values or any(v < 1 for v in values) or any(b <= a for a, b in zip(values, values[1:])):
             return None
-        consts = [("MILESTONES", int_tuple_literal(values), "iterations where the rate is multiplied"),
-                  ("GAMMA", F(gamma), "multiplier at each milestone (float32 value)")]
+        milestones = SourceConstant("MILESTONES", tuple(values), "iterations where the rate is multiplied")
+        gamma = constant("gamma", "GAMMA", gamma_value, "multiplier at each milestone (float32 value)")
         m = np.asarray(values, dtype=np.int64)
-        return ("MultiStepLR", {"milestones": "MILESTONES", "gamma": "GAMMA"}, consts,
-                _FACTOR.format("GAMMA ** bisect.bisect_right(MILESTONES, it)"),
-                lambda e: np.power(np.float64(gamma), np.searchsorted(m, e, side="right").astype(np.float64)))
-    if kind == "exp":
-        consts = [("GAMMA", F(p.gamma), "multiplier per iteration (float32 value)")]
-        return ("ExponentialLR", {"gamma": "GAMMA"}, consts,
-                _FACTOR.format("GAMMA ** it"),
-                lambda e: np.power(np.float64(p.gamma), e.astype(np.float64)))
-    if kind == "poly" and p.max_iter > 0:
-        total = "MAX_BATCHES" if darknet else "MAX_ITER"
-        consts = [(total, I(p.max_iter), "max_batches" if darknet else "max_iter"),
-                  ("POWER", F(p.power), "power (float32 value)")]
-        T = p.max_iter
-        return ("PolynomialLR", {"total_iters": total, "power": "POWER"}, consts,
-                _FACTOR.format(f"(1.0 - min(it, {total}) / {total}) ** POWER"),
-                lambda e: np.power(1.0 - np.minimum(e, T) / T, np.float64(p.power)))
+
+        def passed(e: np.ndarray) -> np.ndarray:
+            return np.searchsorted(m, e, side="right").astype(np.float64)
+
+        return _Builtin("MultiStepLR", {"milestones": "MILESTONES", "gamma": gamma.name}, (milestones, gamma),
+                        f"{gamma.name} ** bisect.bisect_right(MILESTONES, it)",
+                        lambda e: np.power(np.float64(gamma_value), passed(e)))
     return None
 
 
-def builtin_deviation(recipe: Recipe, closed_form) -> float:
-    """Largest relative deviation of a built-in's closed form from the framework over the horizon."""
-    worst = 0.0
-    base = recipe.base_lr
-    with np.errstate(all="ignore"):
-        for iters, lrs in _chunks(recipe.schedule):
-            cand = base * closed_form(iters)
-            worst = max(worst, float(deviation(cand, lrs).max(initial=0.0)))
-    return worst
+def builtin_deviation(recipe: Recipe, closed_form: Callable[[np.ndarray], np.ndarray]) -> float | None:
+    """Largest relative deviation of a built-in's closed form from the framework over the horizon (None: too long)."""
+    s = recipe.schedule
 
+    def framework(start: int, stop: int) -> np.ndarray:
+        return evaluate(s, update_iterations(s, start, stop)).astype(np.float64)
 
-# ---------------------------------------------------------------------------
-# exact rate functions (stdlib source)
+    def builtin(start: int, stop: int) -> np.ndarray:
+        return recipe.base_lr * closed_form(update_iterations(s, start, stop))
 
-
-def _darknet_rate_source(s: Schedule, consts: list, helpers: set) -> str:
-    p = s.policy
-    pj = s.dialect == "pjreddie"
-    fork = "pjreddie" if pj else "AlexeyAB"
-    lines = [
-        "def framework_rate(b):",
-        f'    """darknet ({fork}) get_current_rate() at batch number b, float32 steps emulated."""',
-    ]
-    burn = s.burn_in
-    if burn is not None and burn.iterations != 0:
-        consts.append(("BURN_IN", I(burn.iterations), "burn_in"))
-        consts.append(("BURN_IN_POWER", F(burn.power), "power (float32 value)"))
-        helpers.update({"_f32", "_pow"})
-        if pj and burn.iterations < 0:
-            lines.append("    if True:  # pjreddie compares b with (size_t)burn_in: a negative burn_in never ends")
-        else:
-            lines.append("    if b < BURN_IN:  # warm-up: lr * ((float)b / burn_in) ** power")
-        lines.append("        return BASE_LR * _pow(_f32(_f32(b) / _f32(BURN_IN)), BURN_IN_POWER)")
-    kind = p.kind
-    if kind == "constant":
-        lines.append("    return BASE_LR")
-    elif kind == "step":
-        consts.append(("STEP", I(p.step), "step"))
-        consts.append(("SCALE", F(p.scale if hasattr(p, "scale") else p.gamma), "scale (float32 value)"))
-        helpers.add("_pow")
-        if p.step > 0:
-            lines.append("    return BASE_LR * _pow(SCALE, b // STEP)")
-        elif pj:
-            lines.append("    return BASE_LR  # b / (size_t)step with a negative step is 0")
-        else:
-            lines.append("    return BASE_LR * _pow(SCALE, -(b // -STEP))  # C division truncates toward 0")
-    elif kind == "steps":
-        steps = list(p.steps)
-        if pj:
-            steps = [v % _U64 if v < 0 else v for v in steps]
-        consts.append(("STEPS", int_tuple_literal(steps),
-                       "steps in file order" + (" (negative ones as pjreddie's size_t)" if pj and min(p.steps) < 0 else "")))
-        consts.append(("SCALES", float_tuple_literal(p.scales[: len(p.steps)]), "scales (float32 values)"))
-        helpers.add("_f32")
-        lines += [
-            "    rate = BASE_LR",
-            "    for step, scale in zip(STEPS, SCALES):  # stops at the first step still in the future",
-            "        if step > b:",
-            "            break",
-            "        rate = _f32(rate * scale)  # accumulated in a C float",
-            "    return rate",
-        ]
-    elif kind == "exp":
-        consts.append(("GAMMA", F(p.gamma), "gamma (float32 value)"))
-        helpers.add("_pow")
-        lines.append("    return BASE_LR * _pow(GAMMA, b)")
-    elif kind == "poly":
-        consts.append(("MAX_BATCHES", I(p.max_iter), "max_batches"))
-        consts.append(("POWER", F(p.power), "power (float32 value)"))
-        helpers.update({"_f32", "_pow"})
-        lines.append("    base = _f32(1.0 - _f32(_f32(b) / _f32(MAX_BATCHES)))  # 1 - (float)b / max_batches, in float")
-        lines.append("    return BASE_LR * _pow(base, POWER)")
-    elif kind == "sigmoid":
-        consts.append(("GAMMA", F(p.gamma), "gamma (float32 value)"))
-        consts.append(("STEP", I(p.step), "step"))
-        helpers.update({"_f32", "_exp"})
-        if pj and p.step > 0:
-            lines.append("    # pjreddie: b is a size_t, so b - step wraps around below the step")
-            lines.append("    diff = _f32(b - STEP) if b >= STEP else _f32(2 ** 64 - (STEP - b))")
-        else:
-            lines.append("    diff = _f32(b - STEP)")
-        lines.append("    return BASE_LR / (1.0 + _exp(_f32(GAMMA * diff)))")
-    elif kind == "sgdr":
-        consts.append(("SGDR_CYCLE", I(p.cycle), "sgdr_cycle"))
-        consts.append(("SGDR_MULT", I(p.mult), "sgdr_mult"))
-        consts.append(("LR_MIN", F(p.lr_min), "learning_rate_min (float32 value)"))
-        helpers.update({"_f32"})
-        if p.mult == 1:
-            lines.append("    start, cycle = max(0, (b - 1) // SGDR_CYCLE) * SGDR_CYCLE, SGDR_CYCLE")
-        else:
-            lines += [
-                "    start, cycle = 0, SGDR_CYCLE  # cycles [0, c], (c, c + c*mult], ...",
-                "    while start + cycle < b:",
-                "        start += cycle",
-                "        cycle *= SGDR_MULT",
-            ]
-        lines += [
-            "    phase = _f32(b - start) * 3.14159265 / cycle  # darknet's pi",
-            "    return LR_MIN + 0.5 * _f32(BASE_LR - LR_MIN) * (1.0 + math.cos(phase))",
-        ]
-    else:
-        raise RefuseError(f"darknet policy {kind!r} cannot be reproduced")
-    return "\n".join(lines) + "\n"
-
-
-def caffe_advances(stepvalues: list[int]) -> list[int]:
-    """Iterations at which Caffe's multistep current_step_ advances (at most one per iteration)."""
-    out: list[int] = []
-    for v in stepvalues:
-        t = max(v, 0) if not out else max(v, out[-1] + 1)
-        out.append(t)
-    return out
-
-
-def _caffe_rate_source(s: Schedule, consts: list, helpers: set) -> str:
-    p = s.policy
-    lines = [
-        "def framework_rate(i):",
-        '    """Caffe SGDSolver<float>::GetLearningRate() at iter_ = i, float32 steps emulated."""',
-    ]
-    kind = p.kind
-    if kind == "constant":
-        lines.append("    return BASE_LR")
-    elif kind == "step":
-        consts.append(("STEPSIZE", I(p.step), "stepsize"))
-        consts.append(("GAMMA", F(p.gamma), "gamma (float32 value)"))
-        helpers.add("_pow")
-        lines.append("    return BASE_LR * _pow(GAMMA, i // STEPSIZE)")
-    elif kind == "exp":
-        consts.append(("GAMMA", F(p.gamma), "gamma (float32 value)"))
-        helpers.add("_pow")
-        lines.append("    return BASE_LR * _pow(GAMMA, i)")
-    elif kind == "multistep":
-        advances = caffe_advances(list(p.stepvalues))
-        consts.append(("STEPVALUES", int_tuple_literal(p.stepvalues), "stepvalue, as written (file order)"))
-        consts.append(("ADVANCES", int_tuple_literal(advances),
-                       "iterations where current_step_ advances: t_j = max(stepvalue[j], t_(j-1) + 1)"))
-        consts.append(("GAMMA", F(p.gamma), "gamma (float32 value)"))
-        helpers.add("_pow")
-        lines.append("    return BASE_LR * _pow(GAMMA, bisect.bisect_right(ADVANCES, i))")
-    elif kind == "inv":
-        consts.append(("GAMMA", F(p.gamma), "gamma (float32 value)"))
-        consts.append(("POWER", F(p.power), "power (float32 value)"))
-        helpers.update({"_f32", "_pow"})
-        lines.append("    x = _f32(1.0 + _f32(GAMMA * _f32(i)))  # 1.0f + gamma * (float)iter_")
-        lines.append("    return BASE_LR * _f32(_pow(x, -POWER))  # powf")
-    elif kind == "poly":
-        consts.append(("MAX_ITER", I(p.max_iter), "max_iter"))
-        consts.append(("POWER", F(p.power), "power (float32 value)"))
-        helpers.update({"_f32", "_pow"})
-        lines.append("    x = _f32(1.0 - _f32(_f32(i) / _f32(MAX_ITER)))  # 1.0f - (float)iter_ / (float)max_iter")
-        lines.append("    return BASE_LR * _f32(_pow(x, POWER))  # powf")
-    elif kind == "sigmoid":
-        consts.append(("GAMMA", F(p.gamma), "gamma (float32 value)"))
-        consts.append(("STEPSIZE", I(p.step), "stepsize (the centre)"))
-        helpers.update({"_f32", "_exp"})
-        lines += [
-            "    t = _f32(_f32(i) - _f32(STEPSIZE))",
-            "    e = _f32(_exp(_f32(-GAMMA * t)))  # expf",
-            "    return BASE_LR * _f32(1.0 / _f32(1.0 + e))",
-        ]
-    else:
-        raise RefuseError(f"Caffe policy {kind!r} cannot be reproduced")
-    return "\n".join(lines) + "\n"
+    return worst_deviation(checked_horizon(s), framework, builtin)
 
 
 def choose(recipe: Recipe) -> SchedulerPlan:
     """The scheduler for ``recipe`` (raises RefuseError for random/NaN/inf schedules)."""
     check_reproducible(recipe)
     s = recipe.schedule
-    consts: list = []
-    helpers: set = set()
-    if s.framework == "darknet":
-        rate_source = _darknet_rate_source(s, consts, helpers)
-    else:
-        rate_source = _caffe_rate_source(s, consts, helpers)
-    candidate = _builtin_candidate(recipe)
+    source = s.arithmetic.python_source(s)
+    named = {c.field: c for c in source.constants if c.field} if source is not None else {}
+    candidate = _builtin_candidate(recipe, named)
     why = ""
     if candidate is not None:
-        name, kwargs, bconsts, factor_source, closed = candidate
-        worst = builtin_deviation(recipe, closed)
-        if worst <= _CHOOSE_REL:
-            names = {c[0] for c in consts}
-            extra = [c for c in bconsts if c[0] not in names]
+        worst = builtin_deviation(recipe, candidate.closed_form)
+        if worst is None:
+            why = (f"{candidate.scheduler} is not checked over {checked_horizon(s)} updates (too long to compare "
+                   "every one), so the exact formula is used")
+        elif worst <= _CHOOSE_REL:
             return SchedulerPlan(
-                scheduler=name, kwargs=kwargs, constants=consts + extra, rate_source=rate_source,
-                factor_source=factor_source, helpers=helpers,
-                why=f"{name} reproduces the framework at every update of the horizon "
+                scheduler=candidate.scheduler, constants=candidate.constants, kwargs=candidate.kwargs,
+                factor=candidate.factor,
+                why=f"{candidate.scheduler} reproduces the framework at every update of the horizon "
                     f"(largest relative difference {worst:.1e})",
             )
-        why = (f"{name} would differ from the framework's float32 arithmetic by up to {worst:.1e} "
-               "(relative), so the exact formula is used")
-    if not why:
-        why = _lambda_reason(s)
-    return SchedulerPlan(scheduler="LambdaLR", constants=consts, rate_source=rate_source, why=why, helpers=helpers)
+        else:
+            why = (f"{candidate.scheduler} would differ from the framework's float32 arithmetic by up to "
+                   f"{worst:.1e} (relative), so the exact formula is used")
+    if source is None:
+        raise RefuseError(f"no built-in scheduler matches this {s.policy.kind} schedule and "
+                          f"{recipe.title} gives no exact Python source of its rate function")
+    return SchedulerPlan(scheduler="LambdaLR", why=why or _lambda_reason(s), constants=source.constants,
+                         rate_function=source.function)
 
 
 def _lambda_reason(s: Schedule) -> str:
@@ -372,15 +236,15 @@ def _lambda_reason(s: Schedule) -> str:
     if s.burn_in is not None and s.burn_in.iterations != 0:
         return "burn-in (lr * (b/burn_in)^power) has no built-in scheduler"
     reasons = {
-        "steps": "darknet steps with unequal scales, unsorted, or non-positive steps: no built-in matches",
-        "multistep": "Caffe multistep with unsorted, duplicate or non-positive stepvalues advances at most "
+        "steps": "steps with unequal scales, unsorted, or non-positive steps: no built-in matches",
+        "multistep": "multistep with unsorted, duplicate or non-positive stepvalues advances at most "
                      "once per iteration: MultiStepLR would sort/merge them",
         "inv": "inv has no built-in scheduler",
         "sigmoid": "sigmoid has no built-in scheduler",
-        "sgdr": "darknet SGDR restarts one batch later than CosineAnnealingWarmRestarts "
-                "(b == start + cycle still belongs to the old cycle)",
+        "sgdr": "SGDR restarts one iteration later than CosineAnnealingWarmRestarts "
+                "(the iteration that ends a cycle still belongs to it)",
         "step": "step with a non-positive step has no built-in equivalent",
-        "poly": "poly with max_batches/max_iter 0 has no built-in equivalent",
+        "poly": "poly with max_iter 0 has no built-in equivalent",
     }
     if s.horizon <= 0:
         return "no horizon in the config: the exact formula is used"

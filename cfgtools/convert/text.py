@@ -21,9 +21,21 @@ _CODING = re.compile(r"coding[:=]", re.IGNORECASE)
 
 def comment_text(value: object, limit: int = MAX_COMMENT_TEXT) -> str:
     """``value`` as text that is safe inside a ``#`` comment (one line, printable, bounded)."""
-    text = str(value)
+    text = " ".join(_printable(value).split())
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    return text
+
+
+def comment_line(value: object) -> str:
+    """``value`` as the text of one ``#`` comment line, keeping its spacing (indented explanations)."""
+    return _printable(value).rstrip()
+
+
+def _printable(value: object) -> str:
+    """``value`` with every character that could end a comment, open a string or declare an encoding replaced."""
     out = []
-    for ch in text:
+    for ch in str(value):
         if "\udc80" <= ch <= "\udcff" or "\ud800" <= ch <= "\udfff":
             out.append("?")  # undecodable byte (surrogateescape) or lone surrogate
             continue
@@ -35,16 +47,7 @@ def comment_text(value: object, limit: int = MAX_COMMENT_TEXT) -> str:
     text = "".join(out)
     # nothing that reads as a string delimiter run or a coding declaration
     text = text.replace('"""', "'''").replace("'''", "' ' '")
-    text = _CODING.sub("coding -", text)
-    text = " ".join(text.split())
-    if len(text) > limit:
-        text = text[: limit - 3] + "..."
-    return text
-
-
-def quoted(value: object, limit: int = MAX_COMMENT_TEXT) -> str:
-    """``comment_text`` in double quotes, for showing a value as written."""
-    return '"' + comment_text(value, limit).replace('"', "'") + '"'
+    return _CODING.sub("coding -", text)
 
 
 def float_literal(value: object) -> str:
@@ -73,3 +76,19 @@ def int_tuple_literal(values) -> str:
 def float_tuple_literal(values) -> str:
     items = [float_literal(v) for v in values]
     return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+
+
+def literal(value: object) -> str:
+    """An int, a float, or a tuple of ints or of floats as an exact Python literal (anything else is refused)."""
+    if isinstance(value, bool):
+        raise TypeError(f"not a number: {value!r}")
+    if isinstance(value, int):
+        return int_literal(value)
+    if isinstance(value, float):
+        return float_literal(value)
+    if isinstance(value, tuple):
+        if all(isinstance(item, int) and not isinstance(item, bool) for item in value):
+            return int_tuple_literal(value)
+        if all(isinstance(item, float) for item in value):
+            return float_tuple_literal(value)
+    raise TypeError(f"cannot write {value!r} as a literal")

@@ -31,3 +31,9 @@ def other_dialects(dialect: str) -> tuple[str, ...]:
 def in_alexeyab_family(dialect: str) -> bool:
     """Whether ``dialect`` reads keys, layers and the rate as AlexeyAB does (AlexeyAB or hank-ai)."""
     return dialect in ALEXEYAB_FAMILY
+
+
+#: the constant get_current_rate uses for pi in SGDR (src/network.c) in the C forks, instead of M_PI
+SGDR_PI = 3.14159265
+#: hank-ai's SGDR uses M_PI (get_current_rate, src-lib/darknet_network.cpp)
+M_PI = 3.141592653589793

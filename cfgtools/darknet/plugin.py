@@ -1,4 +1,4 @@
-"""darknet as a cfgtools framework: recognise, read, schedule, checkpoints, show.
+"""darknet as a cfgtools framework: recognise, read, schedule, checkpoints, show, convert.
 
 The views a loaded cfg offers (see :class:`~cfgtools.plugin.Framework`):
 ``document`` (the text as the fork reads it, with positions), ``net`` (the
@@ -9,22 +9,39 @@ BFLOPs); the last three exist only when ``[net]`` is the first section.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any, Mapping
 
 from cfgtools.darknet import DIALECTS, fork_name
 from cfgtools.darknet.document import CfgDocument, read_cfg
+from cfgtools.darknet.edit import edit_net
 from cfgtools.darknet.hankai import read_hankai_cfg
 from cfgtools.darknet.layers import HEADERS, hankai_layer_problems, parse_layers
+from cfgtools.darknet.log import DARKNET_LOG
 from cfgtools.darknet.net import NetConfig, Setting, read_net
 from cfgtools.darknet.network import infer_network
+from cfgtools.darknet.recipe import darknet_recipe, express, write_net
 from cfgtools.darknet.schedule import schedule_from_net
 from cfgtools.darknet.weights import iteration_from_seen, read_weights_header
 from cfgtools.errors import InputError
 from cfgtools.values import format_value, printable, to_float32
-from cfgtools.plugin import Checkpoint, CommentSyntax, Description, Framework, LoadedConfig, Recognition, RunOptions
+from cfgtools.plugin import (
+    Checkpoint,
+    CommentSyntax,
+    Description,
+    ExtensionRequest,
+    Framework,
+    LoadedConfig,
+    Recognition,
+    RunOptions,
+)
 from cfgtools.positions import Span
+from cfgtools.recipe import Expression, Recipe, WrittenRecipe
 from cfgtools.schedule.model import Schedule
 from cfgtools.sources import UTF8_BOM, SourceText
+from cfgtools.trainlog.model import LogFormat
+
+if TYPE_CHECKING:
+    from cfgtools.schedule.extend import Plan
 
 _NETWORK_HEADER = re.compile(r"\[(net|network)\]")
 #: every section name a darknet fork knows, lowercased (a first section like these is darknet's, misspelt)
@@ -136,6 +153,14 @@ class Darknet(Framework):
             return setting.span or setting.key_span
         return None
 
+    def plan_extension(self, loaded: LoadedConfig, checkpoint: Checkpoint, request: ExtensionRequest) -> list[Plan]:
+        from cfgtools.darknet.extension import as_written  # lazy: it imports numpy, which show must not
+
+        return as_written(super().plan_extension(loaded, checkpoint, request), loaded.view("net"))
+
+    def edit_text(self, loaded: LoadedConfig, changes: Mapping[str, Any]) -> str:
+        return edit_net(loaded.model, changes)
+
     def anchor(self, loaded: LoadedConfig) -> Span:
         section = loaded.model.net
         return section.span if section is not None else Span.point(1)
@@ -153,8 +178,20 @@ class Darknet(Framework):
         net = loaded.view("net")
         if net is None:
             return None
-        # darknet counts batch//subdivisions * time_steps * subdivisions * ngpus images per update
-        return max(1, net.mini_batch * net.subdivisions.value * options.gpus)
+        # one iteration is batch//subdivisions * time_steps * subdivisions images whatever the GPU count:
+        # with N GPUs each loop trains N such batches and advances the iteration by N (AlexeyAB
+        # train_networks: cur_iteration += n - 1; pjreddie sync_nets adds (n - 1) batches to seen)
+        return max(1, net.mini_batch * net.subdivisions.value)
+
+    def log_format(self) -> LogFormat:
+        return DARKNET_LOG
+
+    def log_header(self, loaded: LoadedConfig) -> dict[str, float]:
+        # detector.c/classifier.c print net->momentum and net->decay (float) in the "Learning Rate:" line
+        net = loaded.view("net")
+        if net is None:
+            return {}
+        return {"momentum": net.momentum.value, "decay": net.decay.value}
 
     def schedule_notes(self, schedule: Schedule, options: RunOptions) -> list[str]:
         notes = []
@@ -165,6 +202,15 @@ class Darknet(Framework):
             notes.append(f"max_batches is {schedule.horizon} (unset?): darknet's detector trains zero iterations "
                          "(its classifier never stops)")
         return notes
+
+    def recipe(self, loaded: LoadedConfig, options: RunOptions) -> Recipe:
+        return darknet_recipe(loaded, options)
+
+    def express(self, schedule: Schedule) -> Expression:
+        return express(schedule)
+
+    def write_recipe(self, recipe: Recipe, schedule: Schedule) -> WrittenRecipe:
+        return write_net(recipe, schedule)
 
     def describe(self, loaded: LoadedConfig) -> Description:
         document: CfgDocument = loaded.model

@@ -48,15 +48,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from cfgtools.schedule.model import Arithmetic, Schedule
+from cfgtools.darknet import M_PI, SGDR_PI
+from cfgtools.darknet.rate_source import rate_source
+from cfgtools.schedule.model import Arithmetic, RateSource, Schedule
 
 if TYPE_CHECKING:
     import numpy as np
 
-#: the constant the C forks' SGDR uses instead of M_PI
-SGDR_PI = 3.14159265
-#: hank-ai's SGDR uses M_PI (src-lib/darknet_network.cpp)
-M_PI = 3.141592653589793
 _U64 = 2**64
 
 
@@ -187,14 +185,44 @@ def _sgdr_cycles(cycle: int, mult: int, last: int) -> tuple[np.ndarray, np.ndarr
     return np.asarray(starts, dtype=np.int64), np.asarray(spans, dtype=np.int64)
 
 
+#: neutral schedule parameter -> the [net] key parse_net_options reads it from (src/parser.c); burn-in's
+#: exponent is the same ``power`` poly and random read, so editing one edits the others
+SETTING_KEYS = {"base_lr": "learning_rate", "horizon": "max_batches", "max_iter": "max_batches", "power": "power",
+                "burn_in_power": "power", "burn_in": "burn_in", "gamma": "gamma", "step": "step", "steps": "steps",
+                "scales": "scales", "lr_min": "learning_rate_min", "cycle": "sgdr_cycle", "mult": "sgdr_mult"}
+
+
 class DarknetArithmetic(Arithmetic):
     """darknet's ``get_current_rate`` of the schedule's fork (``schedule.dialect``)."""
 
     first_update = 1  # update k (1-based) uses rate(k)
+    iteration_name = "batch number"
+    rate_function = "get_current_rate()"
+    # train_detector / train_classifier multiply learning_rate by ngpus right after loading
+    gpu_multiplier = True
+    # get_current_rate: lr * 1/(1 + exp(gamma*(b - step))): a positive gamma decays
+    sigmoid_sign = 1
 
     def rates(self, schedule: Schedule, iterations: Any, resume: tuple[int, Any] | None = None) -> np.ndarray:
         # darknet restores nothing but the iteration: a resumed run evaluates the same formula
         return rates(schedule, iterations)
+
+    def pieces(self, schedule: Schedule, first: int, last: int, resume: tuple[int, Any] | None = None) -> Any:
+        from cfgtools.darknet import pieces  # lazy: it imports numpy, which reading a cfg does not need
+
+        return pieces.pieces(schedule, first, last)
+
+    def python_source(self, schedule: Schedule) -> RateSource | None:
+        return rate_source(schedule)
+
+    def unsigned_iterations(self, schedule: Schedule) -> bool:
+        # get_current_batch returns size_t in pjreddie, int in AlexeyAB (src/network.c)
+        return schedule.dialect == "pjreddie"
+
+    def setting_key(self, schedule: Schedule, parameter: str) -> str:
+        if parameter == "gamma" and schedule.policy.kind == "step":
+            return "scale"  # policy=step reads its factor from scale= (parse_net_options)
+        return SETTING_KEYS.get(parameter, parameter)
 
 
 #: the arithmetic every darknet schedule carries

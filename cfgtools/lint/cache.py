@@ -19,14 +19,15 @@ from typing import Any
 
 from cfgtools import __version__
 from cfgtools.files import WriteRefused, atomic_write
-from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.edits import TextEdit
+from cfgtools.lint.core import Applicability, Diagnostic, Fix, Severity
 from cfgtools.lint.settings import LintSettings
 from cfgtools.positions import Span
 
 #: the folder name when no cache-dir is set
 CACHE_DIR_NAME = ".cfgtools_cache"
 #: bumped when the entry format changes
-FORMAT = 1
+FORMAT = 2
 #: bytes of a checkpoint that go into the key, besides its size and modification time
 CHECKPOINT_HEAD = 64
 
@@ -69,10 +70,15 @@ def _encode(diagnostic: Diagnostic) -> dict[str, Any]:
         "fix": None if fix is None else {
             "description": fix.description,
             "replacement": fix.replacement,
-            "span": None if fix.span is None else [fix.span.line, fix.span.column, fix.span.end_line,
-                                                   fix.span.end_column],
+            "span": _span_list(fix.span),
+            "edits": None if fix.edits is None else [[_span_list(e.span), e.content] for e in fix.edits],
+            "applicability": None if fix.applicability is None else fix.applicability.value,
         },
     }
+
+
+def _span_list(span: Span | None) -> list[int] | None:
+    return None if span is None else [span.line, span.column, span.end_line, span.end_column]
 
 
 def _decode(path: str, data: dict[str, Any]) -> Diagnostic:
@@ -83,7 +89,11 @@ def _decode(path: str, data: dict[str, Any]) -> Diagnostic:
         code=data["code"],
         severity=Severity(data["severity"]),
         message=data["message"],
-        fix=None if fix is None else Fix(fix["description"], fix["replacement"], _span(fix["span"])),
+        fix=None if fix is None else Fix(
+            fix["description"], fix["replacement"], _span(fix["span"]),
+            None if fix["edits"] is None else tuple(TextEdit(Span(*span), content) for span, content in fix["edits"]),
+            None if fix["applicability"] is None else Applicability(fix["applicability"]),
+        ),
     )
 
 

@@ -4,8 +4,12 @@ Views come from two places: the file's framework (``document``, ``net``,
 ``layers``, ``network`` for darknet; ``solver`` for Caffe; see
 ``cfgtools.plugin.Framework.views``) and the linter itself (``schedule``: the
 file's schedule under the run's options; ``resume``: the resume point the
-user described with ``--resume-from``). A rule lists the views it needs in
+user described with ``--resume-from``; ``log``: the training log given with
+``--log``, read against the file's config). A rule lists the views it needs in
 ``Rule.needs``; the engine runs it only when each of them is present.
+
+``cfgtools log`` reads a training log without a config: its context has no
+loaded file (``loaded`` is None) and offers the ``log`` view only.
 """
 
 from __future__ import annotations
@@ -22,29 +26,40 @@ from cfgtools.errors import InputError
 from cfgtools.lint.numeric import Goal, RateProfile, ResumePoint, rate_profile, resume_point, training_goal
 from cfgtools.lint.settings import LintSettings
 from cfgtools.loading import in_dialect
+from cfgtools.logs import LogReading, read_log
 from cfgtools.plugin import LoadedConfig
 from cfgtools.positions import Span
 from cfgtools.schedule.model import Schedule
+from cfgtools.trainlog.analyse import LogReport
+from cfgtools.trainlog.findings import Thresholds
 
 T = TypeVar("T")
 
 #: views the linter adds to the framework's own
-LINT_VIEWS = ("schedule", "resume", "profile")
+LINT_VIEWS = ("schedule", "resume", "profile", "log")
+#: the ``resume_from`` setting that takes the resume point from the training log (``--resume-from log``)
+RESUME_FROM_LOG = "log"
 
 
 @dataclass(eq=False)
 class LintContext:
-    loaded: LoadedConfig
+    #: the linted file; None when a training log is read alone (``cfgtools log``)
+    loaded: LoadedConfig | None
     settings: LintSettings
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def path(self) -> str:
+        if self.loaded is None:
+            return self.settings.log or ""
         return self.loaded.path
 
     @property
     def kind(self) -> str:
-        """The file's framework (``darknet``, ``caffe``)."""
+        """The file's framework (``darknet``, ``caffe``); the log's when there is no file."""
+        if self.loaded is None:
+            reading = self.log_reading
+            return reading.log.framework if reading is not None else ""
         return self.loaded.kind
 
     def cached(self, key: str, compute: Callable[[], T]) -> T:
@@ -61,7 +76,9 @@ class LintContext:
             return self.resume
         if name == "profile":
             return self.profile
-        return self.loaded.view(name)
+        if name == "log":
+            return self.log
+        return self.loaded.view(name) if self.loaded is not None else None
 
     def has(self, needs: tuple[str, ...]) -> bool:
         return all(self.view(name) is not None for name in needs)
@@ -69,23 +86,23 @@ class LintContext:
     # -- the framework's views, typed for the rules that read them
     @property
     def document(self) -> CfgDocument | None:
-        return self.loaded.view("document")
+        return self.view("document")
 
     @property
     def net(self) -> NetConfig | None:
-        return self.loaded.view("net")
+        return self.view("net")
 
     @property
     def layers(self) -> list[Layer] | None:
-        return self.loaded.view("layers")
+        return self.view("layers")
 
     @property
     def network(self) -> Network | None:
-        return self.loaded.view("network")
+        return self.view("network")
 
     @property
     def solver(self) -> CaffeSolver | None:
-        return self.loaded.view("solver")
+        return self.view("solver")
 
     # -- the linter's views
     @property
@@ -93,6 +110,8 @@ class LintContext:
         """The file's schedule under the run's options (``--gpus``); None when the framework would not train."""
 
         def build() -> Schedule | None:
+            if self.loaded is None:
+                return None
             try:
                 return self.loaded.schedule(self.settings.run_options)
             except (InputError, ValueError):  # the reading rules report why
@@ -106,7 +125,19 @@ class LintContext:
         schedule = self.schedule
         if schedule is None:
             return None
-        return self.cached("resume", lambda: resume_point(self.loaded, self.settings, schedule))
+        return self.cached("resume", lambda: resume_point(self.loaded, self._resume_settings(schedule), schedule))
+
+    def _resume_settings(self, schedule: Schedule) -> LintSettings:
+        """The settings with ``--resume-from log`` replaced by the updates the log shows done."""
+        if self.settings.resume_from != RESUME_FROM_LOG:
+            return self.settings
+        report = self.log
+        last = report.segments[-1] if report is not None and report.segments else None
+        if last is None:
+            raise InputError("--resume-from log: the training log holds no iteration", self.settings.log)
+        # the last logged update is index k (darknet's batch k, Caffe's iteration k): k - first_update + 1 are done
+        logged = last.last_rate[0] if last.last_rate is not None else last.last_iteration
+        return self.settings.model_copy(update={"resume_from": max(0, logged - schedule.first_update + 1)})
 
     @property
     def goal(self) -> Goal | None:
@@ -123,6 +154,35 @@ class LintContext:
         if schedule is None or goal is None:
             return None
         return self.cached("profile", lambda: rate_profile(schedule, goal, self.settings))
+
+    # -- the training log
+    @property
+    def log_reading(self) -> LogReading | None:
+        """The ``--log`` training log read against this file's config (None without ``--log``).
+
+        Read once; raises :class:`InputError` (each time it is asked for) when the log cannot be read.
+        """
+        log_path = self.settings.log
+        if log_path is None:
+            return None
+
+        def read() -> LogReading | InputError:
+            thresholds = Thresholds(spike_ratio=self.settings.spike_ratio)
+            try:
+                return read_log(log_path, self.loaded, self.settings.run_options, thresholds)
+            except InputError as exc:
+                return exc
+
+        result = self.cached("log", read)
+        if isinstance(result, InputError):
+            raise result
+        return result
+
+    @property
+    def log(self) -> LogReport | None:
+        """The analysed training log (the LG rules' view)."""
+        reading = self.log_reading
+        return None if reading is None else reading.report
 
     def setting_span(self, *names: str) -> Span:
         """Where the first of ``names`` that is written in the file stands, else the recipe's anchor."""

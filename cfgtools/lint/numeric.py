@@ -1,5 +1,8 @@
 """What the schedule-aware rules (LR*, RS*) share: the training goal, the resume point, the rate profile.
 
+The profile itself is ``cfgtools.schedule.analysis``'s (by pieces: its cost does
+not grow with max_batches/max_iter).
+
 Each is computed once per file (``LintContext`` keeps them) from the loaded
 config and the schedule engine; the rules only decide what to say.
 
@@ -16,13 +19,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numpy as np
-
+from cfgtools.lint.settings import LintSettings
 from cfgtools.loading import load
 from cfgtools.plugin import LoadedConfig, RunOptions
-from cfgtools.schedule.evaluate import iter_chunks, rate_at
+from cfgtools.schedule.analysis import RateProfile, profile
+from cfgtools.schedule.evaluate import rate_at
 from cfgtools.schedule.model import Schedule
-from cfgtools.lint.settings import LintSettings
 
 
 def format_lr(value: float) -> str:
@@ -107,89 +109,15 @@ def resume_point(loaded: LoadedConfig, settings: LintSettings, new: Schedule) ->
                        old_lr=old_lr, new_lr=new_lr, changed=changed)
 
 
-# ----------------------------------------------------------------------------- one pass for the LR rules
-
-#: rises kept with their numbers (the rest are only counted)
-MAX_RISES = 3
-
-
-@dataclass
-class RateProfile:
-    """What LR001, LR003 and LR004 need, from two chunked passes over the analysed updates."""
-
-    first: int  #: first analysed update
-    last: int  #: last analysed update (the goal, within the horizon)
-    after_warm_up: int  #: first update after burn-in
-    first_zero: int | None = None  #: first update whose rate is exactly 0
-    zero_end: int | None = None  #: last update of that run of zeros
-    peak: float = 0.0  #: highest finite rate after burn-in
-    low_count: int = 0  #: updates after burn-in below lr_floor_fraction * peak
-    first_low: int | None = None
-    last_low: int | None = None
-    rises: list = None  # type: ignore[assignment]  #: (update, rate before, rate) of the first rises
-    rise_count: int = 0
-
-    @property
-    def analysed_after_warm_up(self) -> int:
-        return max(0, self.last - self.after_warm_up + 1)
+# ----------------------------------------------------------------------------- the LR rules' profile
 
 
 def rate_profile(schedule: Schedule, goal: Goal, settings: LintSettings) -> RateProfile | None:
-    """The profile of the schedule up to the goal (None for random or empty schedules)."""
+    """The profile of the schedule up to the goal (None for random or empty schedules), by pieces where it can."""
     if schedule.is_random or schedule.horizon <= 0:
         return None
     first, last = analysed_range(goal, schedule)
     if last < first:
         return None
     warm = max(first, schedule.burn_in.iterations) if schedule.burn_in is not None else first
-    profile = RateProfile(first=first, last=last, after_warm_up=warm, rises=[])
-    ceiling = schedule.base_lr * schedule.gpus * (1 + 1e-6)
-    previous, running_max, in_zero_run = None, -np.inf, False
-    for iters, lrs in iter_chunks(schedule, first, last):
-        # zeros: the first run of exact zeros
-        if profile.zero_end is None:
-            zero = lrs == 0
-            if in_zero_run or profile.first_zero is None:
-                if not in_zero_run and zero.any():
-                    start = int(np.argmax(zero))
-                    profile.first_zero, in_zero_run = int(iters[start]), True
-                    zero, iters_z = zero[start:], iters[start:]
-                else:
-                    iters_z = iters
-                if in_zero_run:
-                    ends = np.flatnonzero(~zero)
-                    if ends.size:
-                        profile.zero_end, in_zero_run = int(iters_z[ends[0]]) - 1, False
-        # after burn-in: the peak and the rises
-        keep = iters >= warm
-        if not keep.any():
-            continue
-        it, lr = iters[keep], lrs[keep]
-        finite = np.where(np.isfinite(lr), lr, -np.inf)
-        before = np.concatenate(([np.nan if previous is None else previous], lr[:-1]))
-        peak_before = np.maximum.accumulate(np.concatenate(([running_max], finite[:-1])))
-        with np.errstate(all="ignore"):
-            jump = np.isfinite(before) & np.isfinite(lr) & (lr > before * settings.rise_factor) & (lr > 0)
-            # a first climb that has not decayed yet and stays within the base rate is a
-            # warm-up written with steps (e.g. steps=-1,100 scales=.1,10): not a spike
-            jump &= ~((before >= peak_before) & (lr <= ceiling))
-        for index in np.flatnonzero(jump):
-            profile.rise_count += 1
-            if len(profile.rises) < MAX_RISES:
-                profile.rises.append((int(it[index]), float(before[index]), float(lr[index])))
-        previous = float(lr[-1])
-        running_max = max(running_max, float(finite.max()))
-    if in_zero_run:
-        profile.zero_end = last
-    profile.peak = max(running_max, 0.0)
-    if profile.peak > 0:
-        floor = settings.lr_floor_fraction * profile.peak
-        for iters, lrs in iter_chunks(schedule, warm, last):
-            mask = np.isfinite(lrs) & (lrs < floor)
-            count = int(mask.sum())
-            if count:
-                hits = iters[mask]
-                profile.low_count += count
-                profile.first_low = int(hits[0]) if profile.first_low is None else profile.first_low
-                profile.last_low = int(hits[-1])
-    return profile
+    return profile(schedule, first, last, warm, settings.lr_floor_fraction, settings.rise_factor)

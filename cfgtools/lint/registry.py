@@ -1,7 +1,9 @@
 """Every lint rule, by code: the one table of the linter (ruff's code table, yamllint's ``_RULES``).
 
 Families: DN darknet reading rules, CF Caffe solver rules, YL darknet network
-(YOLO) rules, LR learning-rate schedule rules, RS resume rules. Adding a rule:
+(YOLO) rules, LR learning-rate schedule rules, RS resume rules, UL YOLOv5 and
+ultralytics settings, schedule and resume rules, LG training-log rules
+(``--log``, ``cfgtools log``). Adding a rule:
 write its module under ``cfgtools/lint/rules/`` and add one line here.
 """
 
@@ -33,6 +35,18 @@ from cfgtools.lint.rules.dn012_fork_difference import ForkDifference
 from cfgtools.lint.rules.dn013_key_case import NetKeyCase
 from cfgtools.lint.rules.dn014_empty_value import EmptyValue
 from cfgtools.lint.rules.dn015_blank_in_value import BlankInValue
+from cfgtools.lint.rules.lg001_rate_gpu_multiplier import RateGpuMultiplier
+from cfgtools.lint.rules.lg002_rate_iteration_offset import RateIterationOffset
+from cfgtools.lint.rules.lg003_rate_different_config import RateDifferentConfig
+from cfgtools.lint.rules.lg004_rate_unexplained import RateUnexplained
+from cfgtools.lint.rules.lg005_header_mismatch import HeaderMismatch
+from cfgtools.lint.rules.lg006_loss_nonfinite import LossNonFinite
+from cfgtools.lint.rules.lg007_loss_explosion import LossExplosion
+from cfgtools.lint.rules.lg008_loss_returned import LossReturned
+from cfgtools.lint.rules.lg009_rate_near_zero import RateNearZero
+from cfgtools.lint.rules.lg010_run_resumed import RunResumed
+from cfgtools.lint.rules.lg011_run_restarted import RunRestarted
+from cfgtools.lint.rules.lg012_run_stopped_early import RunStoppedEarly
 from cfgtools.lint.rules.lr001_zero_rate import ZeroRate
 from cfgtools.lint.rules.lr002_nonfinite_rate import NonFiniteRate
 from cfgtools.lint.rules.lr003_negligible_rate import NegligibleRate
@@ -41,6 +55,20 @@ from cfgtools.lint.rules.lr005_stops_before_goal import StopsBeforeGoal
 from cfgtools.lint.rules.rs001_resume_spike import ResumeSpike
 from cfgtools.lint.rules.rs002_resume_past_end import ResumePastEnd
 from cfgtools.lint.rules.rs003_restart_from_zero import RestartFromZero
+from cfgtools.lint.rules.ul001_unknown_key import UnknownSettingKey
+from cfgtools.lint.rules.ul002_deprecated_key import DeprecatedSettingKey
+from cfgtools.lint.rules.ul003_setting_type import SettingType
+from cfgtools.lint.rules.ul004_setting_range import SettingRange
+from cfgtools.lint.rules.ul005_duplicate_setting import DuplicateSetting
+from cfgtools.lint.rules.ul006_missing_hyperparameter import MissingHyperparameter
+from cfgtools.lint.rules.ul007_overridden_setting import OverriddenSetting
+from cfgtools.lint.rules.ul008_schedule_unchecked import ScheduleUnchecked
+from cfgtools.lint.rules.ul009_resume_lr_jump import ResumeLrJump
+from cfgtools.lint.rules.ul010_restart_warmup import RestartWarmup
+from cfgtools.lint.rules.ul011_optimizer_auto import OptimizerAuto
+from cfgtools.lint.rules.ul012_warmup_too_long import WarmupTooLong
+from cfgtools.lint.rules.ul013_lrf_final_lr import LrfFinalLr
+from cfgtools.lint.rules.ul014_cosine_no_decay import CosineNoDecay
 from cfgtools.lint.rules.yl001_yolo_filters import YoloFilters
 from cfgtools.lint.rules.yl002_yolo_classes import YoloClasses
 from cfgtools.lint.rules.yl003_anchors_mask import AnchorsMask
@@ -94,6 +122,32 @@ RULES: dict[str, type[Rule]] = {
     "RS001": ResumeSpike,
     "RS002": ResumePastEnd,
     "RS003": RestartFromZero,
+    "UL001": UnknownSettingKey,
+    "UL002": DeprecatedSettingKey,
+    "UL003": SettingType,
+    "UL004": SettingRange,
+    "UL005": DuplicateSetting,
+    "UL006": MissingHyperparameter,
+    "UL007": OverriddenSetting,
+    "UL008": ScheduleUnchecked,
+    "UL009": ResumeLrJump,
+    "UL010": RestartWarmup,
+    "UL011": OptimizerAuto,
+    "UL012": WarmupTooLong,
+    "UL013": LrfFinalLr,
+    "UL014": CosineNoDecay,
+    "LG001": RateGpuMultiplier,
+    "LG002": RateIterationOffset,
+    "LG003": RateDifferentConfig,
+    "LG004": RateUnexplained,
+    "LG005": HeaderMismatch,
+    "LG006": LossNonFinite,
+    "LG007": LossExplosion,
+    "LG008": LossReturned,
+    "LG009": RateNearZero,
+    "LG010": RunResumed,
+    "LG011": RunRestarted,
+    "LG012": RunStoppedEarly,
 }
 
 

@@ -2,7 +2,8 @@
 
 - text: ``PATH:LINE:COL: CODE message`` sorted by file and position, a fix
   hint indented under it, then a summary line as ruff prints it;
-- json: a list of ``{path, line, column, end_line, end_column, code, severity, message, fix}``;
+- json: a list of ``{path, line, column, end_line, end_column, code, severity, message, fix}`` (``fix``:
+  description, replacement, span, applicability and the text edits ``--fix`` makes);
 - sarif: SARIF 2.1.0 as GitHub code scanning reads it;
 - github: workflow commands (``::error file=...::message``) that annotate a pull request.
 
@@ -118,10 +119,15 @@ def _fix_dict(d: Diagnostic) -> dict[str, Any] | None:
     return {
         "description": d.fix.description,
         "replacement": d.fix.replacement,
-        "span": None if span is None else {
-            "line": span.line, "column": span.column, "end_line": span.end_line, "end_column": span.end_column,
-        },
+        "span": None if span is None else _span_dict(span),
+        # what `lint --fix` applies: "safe", "unsafe" (with --unsafe-fixes), or null for a hint
+        "applicability": d.fix.applicability.value if d.fix.text_edits and d.fix.applicability else None,
+        "edits": [{"content": edit.content, **_span_dict(edit.span)} for edit in d.fix.text_edits],
     }
+
+
+def _span_dict(span) -> dict[str, int]:
+    return {"line": span.line, "column": span.column, "end_line": span.end_line, "end_column": span.end_column}
 
 
 def diagnostic_dict(d: Diagnostic) -> dict[str, Any]:

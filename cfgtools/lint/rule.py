@@ -13,10 +13,11 @@ docstring under ruff's headings (shown by ``cfgtools explain CODE``). Its
 from __future__ import annotations
 
 import inspect
+from dataclasses import replace
 from typing import ClassVar, Iterator
 
 from cfgtools.lint.context import LintContext
-from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.core import Applicability, Diagnostic, Fix, Severity
 from cfgtools.positions import Span
 
 
@@ -30,6 +31,9 @@ class Rule:
     needs: ClassVar[tuple[str, ...]]
     #: one line for ``cfgtools rules``
     summary: ClassVar[str]
+    #: whether ``--fix`` applies the rule's fixes (SAFE) or only ``--unsafe-fixes`` (UNSAFE); None: it writes
+    #: hints only. A diagnostic's own ``Fix.applicability`` overrides it.
+    fix_safety: ClassVar[Applicability | None] = None
 
     def __init__(self, ctx: LintContext):
         self.ctx = ctx
@@ -46,6 +50,8 @@ class Rule:
     ) -> Diagnostic:
         """A finding of this rule; ``severity`` lowers or raises it from the default (user overrides still win)."""
         level = self.ctx.settings.severity_for(self.code, severity or self.severity)
+        if fix is not None and fix.applicability is None and self.fix_safety is not None and fix.text_edits:
+            fix = replace(fix, applicability=self.fix_safety)
         return Diagnostic(path=self.ctx.path, span=span, code=self.code, severity=level, message=message, fix=fix)
 
     @classmethod

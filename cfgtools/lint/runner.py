@@ -118,8 +118,10 @@ def lint_source(source: SourceText, settings: LintSettings) -> FileResult:
                 f"{path}:1:1: internal error in rule {rule_class.code} ({rule_class.name}): "
                 f"{type(exc).__name__}: {exc} [{Path(where.filename).name}:{where.lineno}]"
             )
+    # the file's noqa comments apply to its own lines, not to those of the training log (--log)
     result.diagnostics = sorted(
-        (d for d in found if not suppressions.suppresses(d.code, d.span.line)), key=Diagnostic.sort_key
+        (d for d in found if d.path != path or not suppressions.suppresses(d.code, d.span.line)),
+        key=Diagnostic.sort_key,
     )
     return result
 

@@ -33,6 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from cfgtools import frameworks
 from cfgtools.lint.core import Severity
 from cfgtools.plugin import RunOptions
+from cfgtools.ultralytics.versions import get_version
 
 #: ``dialect = "all"``: lint every file under each darknet fork and report what differs
 ALL_DIALECTS = "all"
@@ -65,6 +66,8 @@ class LintSettings(BaseModel):
     #: the darknet fork, or ALL_DIALECTS (lint reads every file under each fork; see with_dialect)
     dialect: str = frameworks.get("darknet").default_dialect
     caffe_fork: str = frameworks.get("caffe").default_dialect  #: the Caffe fork (its schema)
+    #: the YOLOv5/ultralytics release for files of its family (None: inferred from each file, else the default)
+    framework_version: str | None = None
 
     # --- the training run, for schedule-aware rules (LR*/RS*)
     gpus: int = Field(1, ge=1)
@@ -76,6 +79,9 @@ class LintSettings(BaseModel):
     previous: str | None = None  #: the cfg the run being resumed was trained with
     previous_gpus: int | None = Field(None, ge=1)
     clear: bool = False  #: darknet -clear: the iteration restarts at 0
+    batches_per_epoch: int | None = Field(None, ge=1)  #: ultralytics: iterations per epoch, instead of images
+    classes: int | None = Field(None, ge=1)  #: ultralytics: the dataset's classes (optimizer=auto's AdamW lr)
+    log: str | None = None  #: the run's training log, for the LG rules (resume_from "log": its last iteration)
 
     # --- the result cache
     cache_dir: str | None = None  #: default: .cfgtools_cache beside pyproject.toml (CFGTOOLS_CACHE_DIR wins)
@@ -115,6 +121,13 @@ class LintSettings(BaseModel):
             raise ValueError(f"{value!r} is not a Caffe fork ({', '.join(known)})")
         return value
 
+    @field_validator("framework_version")
+    @classmethod
+    def _framework_version(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        return get_version(value).name  # ValueError with did-you-mean
+
     @field_validator("severity")
     @classmethod
     def _severity_codes(cls, value: dict[str, Severity]) -> dict[str, Severity]:
@@ -132,7 +145,10 @@ class LintSettings(BaseModel):
         """The dialect to read each framework's files with (one darknet fork: see with_dialect for all)."""
         if self.dialect == ALL_DIALECTS:
             raise ValueError("dialect = 'all' names no single fork: lint each with settings.with_dialect(fork)")
-        return {"darknet": self.dialect, "caffe": self.caffe_fork}
+        chosen = {"darknet": self.dialect, "caffe": self.caffe_fork}
+        if self.framework_version is not None:
+            chosen["ultralytics"] = self.framework_version
+        return chosen
 
     @property
     def darknet_dialects(self) -> tuple[str, ...]:
@@ -145,7 +161,16 @@ class LintSettings(BaseModel):
 
     @property
     def run_options(self) -> RunOptions:
+        """The options of the schedule the LR/RS rules analyse. The training images are left out on purpose: an
+        ultralytics schedule needs them, so those rules (which speak of updates and darknet/Caffe keys) never run
+        on ultralytics files; the UL rules check those (see ``training_options``)."""
         return RunOptions(gpus=self.gpus)
+
+    @property
+    def training_options(self) -> RunOptions:
+        """The options of a run counted in epochs (ultralytics): images or batches per epoch, classes."""
+        return RunOptions(gpus=self.gpus, images=self.images, batches_per_epoch=self.batches_per_epoch,
+                          classes=self.classes)
 
     def is_enabled(self, code: str) -> bool:
         """ruff's rule: the most specific matching selector wins; at equal length ignore wins."""

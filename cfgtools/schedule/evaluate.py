@@ -80,49 +80,6 @@ def first_index_where(
     return None
 
 
-class Extremes:
-    """Summary of a schedule's rates over a range (NaN tracked separately)."""
-
-    __slots__ = ("min", "argmin", "max", "argmax", "first_nan", "first_inf", "count")
-
-    def __init__(self) -> None:
-        self.min = self.max = None
-        self.argmin = self.argmax = None
-        self.first_nan = self.first_inf = None
-        self.count = 0
-
-    def __repr__(self) -> str:
-        return (f"Extremes(min={self.min!r} at {self.argmin}, max={self.max!r} at {self.argmax}, "
-                f"first_nan={self.first_nan}, first_inf={self.first_inf}, count={self.count})")
-
-
-def extremes(
-    schedule: Schedule, start: int | None = None, stop: int | None = None, chunk: int = DEFAULT_CHUNK
-) -> Extremes:
-    """Min and max of the finite rates (first iteration of each), and the first NaN/inf, chunkwise."""
-    result = Extremes()
-    for iters, lrs in iter_chunks(schedule, start, stop, chunk=chunk):
-        result.count += int(iters.size)
-        nan = np.isnan(lrs)
-        inf = np.isinf(lrs)
-        if result.first_nan is None and nan.any():
-            result.first_nan = int(iters[np.argmax(nan)])
-        if result.first_inf is None and inf.any():
-            result.first_inf = int(iters[np.argmax(inf)])
-        finite = ~(nan | inf)
-        if not finite.any():
-            continue
-        values = np.where(finite, lrs, np.inf)
-        k = int(np.argmin(values))
-        if result.min is None or values[k] < result.min:
-            result.min, result.argmin = float(values[k]), int(iters[k])
-        values = np.where(finite, lrs, -np.inf)
-        k = int(np.argmax(values))
-        if result.max is None or values[k] > result.max:
-            result.max, result.argmax = float(values[k]), int(iters[k])
-    return result
-
-
 def rate_at(schedule: Schedule, iteration: int, resume: tuple[int, object] | None = None) -> float:
     """One rate as a Python float."""
     return float(evaluate(schedule, np.asarray([iteration], dtype=np.int64), resume=resume)[0])

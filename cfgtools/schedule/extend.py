@@ -49,7 +49,10 @@ update; poly is exactly 0 there). Caffe: update ``i`` (0-based) uses
 restored multistep index; the end point is ``iter_ = max_iter``, where poly is
 0 (the last update uses ``max_iter - 1``, reported as ``Plan.last_lr``).
 
-Parameters (neutral name -> darknet key / Caffe field)::
+Nothing here tests a framework's name: what differs between frameworks comes
+from the schedule's :class:`~cfgtools.schedule.model.Arithmetic` (``first_update``,
+``state_after``, ``gpu_multiplier``, ``sigmoid_sign``, ``unsigned_iterations``,
+``setting_key``, ``lowest``). Parameters (neutral name -> darknet key / Caffe field)::
 
     base_lr     learning_rate            base_lr
     horizon     max_batches              max_iter     (also poly's max_iter in both,
@@ -103,7 +106,7 @@ from __future__ import annotations
 
 import math
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import numpy as np
@@ -130,11 +133,8 @@ _INT_MAX = 2**31 - 1  # iterations, steps and cycles are C ints in both framewor
 _FLOAT_MAX = float(np.finfo(np.float32).max)
 _TINY = float(np.finfo(np.float32).smallest_subnormal)
 
-_DARKNET_KEYS = {"base_lr": "learning_rate", "horizon": "max_batches", "power": "power", "gamma": "gamma",
-                 "step": "step", "steps": "steps", "scales": "scales", "lr_min": "learning_rate_min",
-                 "cycle": "sgdr_cycle", "mult": "sgdr_mult", "burn_in": "burn_in"}
-_CAFFE_KEYS = {"base_lr": "base_lr", "horizon": "max_iter", "power": "power", "gamma": "gamma",
-               "step": "stepsize", "stepvalues": "stepvalue"}
+#: policies whose rate changes only at steps (the others are smooth formulas of the iteration)
+_PIECEWISE = ("constant", "step", "steps", "multistep")
 
 
 class ExtendRefused(InputError):
@@ -285,15 +285,88 @@ def plan_extension(
     return sorted(nearest, key=lambda plan: (miss(plan), len(plan.changed)))
 
 
+def plan_restart(
+    old: Schedule,
+    resume_at: int,
+    new_end: int,
+    *,
+    current_step: int | None = None,
+    start_lr: float | None = None,
+    rewind_to: int | None = None,
+    negligible: float = NEGLIGIBLE_FRACTION,
+    **options,
+) -> list[Plan]:
+    """Plans for a run that restarts at iteration 0 on the weights of a checkpoint taken after ``resume_at`` updates.
+
+    A restart (darknet ``-clear``, Caffe ``--weights``) trains ``new_end`` updates from iteration 0: burn-in
+    warms up again over its updates, then the policy takes over. The plans make the policy's first rate after
+    the warm-up equal the rate the checkpoint's run last used (or ``start_lr``, or the old rate at
+    ``rewind_to``) and reach the end rate at ``new_end``: :func:`plan_extension` of ``old`` resumed where the
+    new warm-up ends, from that rate. ``options`` are :func:`plan_extension`'s (end rate, allowed, gpus).
+    """
+    where = old.source or None
+    if start_lr is not None and rewind_to is not None:
+        raise ExtendRefused("give a start rate or a rewind iteration, not both", where)
+    if start_lr is None:
+        last = old.first_update + resume_at - 1  # the last update before the checkpoint
+        if rewind_to is not None:
+            if not old.first_update <= rewind_to <= last:
+                raise ExtendRefused(f"the rewind iteration {rewind_to} is not between {old.first_update} and the "
+                                    f"checkpoint's last update {last}", where)
+            last = int(rewind_to)
+        elif resume_at < 1:
+            raise ExtendRefused("the checkpoint has no update: there is no rate to continue from", where)
+        state = old.arithmetic.state_after(old, resume_at) if current_step is None else int(current_step)
+        start_lr = _rate(old, last, None if state is None else (resume_at, state))
+        if not (math.isfinite(start_lr) and start_lr > negligible * _peak(old)):
+            raise ZeroRateAtResume(
+                f"the rate at iteration {last} is {start_lr:.6g}: a restart that continues from it would train "
+                "at 0; give a start rate, or an iteration to rewind to (its old rate is used)",
+                where, resume_at, start_lr)
+    warm = old.burn_in.iterations if old.burn_in is not None else 0
+    start = max(warm - old.first_update, 0)  # resumed here, the first update is the first after the warm-up
+    plans = plan_extension(old, start, new_end, current_step=0, start_lr=start_lr, negligible=negligible, **options)
+    note = ("the run restarts at iteration 0" + (f" and warms up again over {warm} updates" if warm else "") +
+            f"; from update {old.first_update + start} the rate continues from {start_lr:.6g}")
+    return [replace(plan, notes=(note,) + tuple(n for n in plan.notes if "rewind" not in n and "goes back" not in n))
+            for plan in plans]
+
+
+def parameters_of_keys(schedule: Schedule, keys) -> frozenset[str]:
+    """The neutral parameters the config keys ``keys`` set (``learning_rate`` -> ``base_lr``)."""
+    names = PARAMETERS + ("scales", "burn_in_power")
+    found: set[str] = set()
+    for key in keys:
+        matching = {name for name in names if _key(schedule, name) == key}
+        if not matching:
+            known = sorted({_key(schedule, name) for name in PARAMETERS})
+            raise ExtendRefused(f"{key!r} is not a setting a plan may change (known: {', '.join(known)})",
+                                schedule.source or None)
+        found |= {"steps" if name == "scales" else "power" if name == "burn_in_power" else name
+                  for name in matching}
+    return frozenset(found)
+
+
+def allowed_parameters(schedule: Schedule, keep=(), change=None) -> frozenset[str]:
+    """The parameters a plan may edit: all but those of the ``keep`` keys, or only those of the ``change`` keys.
+
+    The end (``horizon``) is always allowed with ``change``: it is what an extension changes.
+    """
+    if change is not None:
+        return parameters_of_keys(schedule, change) | {"horizon"}
+    return frozenset(PARAMETERS) - parameters_of_keys(schedule, keep)
+
+
 def rewind_iteration(schedule: Schedule, rate: float, stop: int | None = None) -> int | None:
     """The last iteration up to ``stop`` at which a decaying ``schedule`` still had at least ``rate``.
 
     It says which point of the old annealing a new start rate goes back to (e.g. a restart at 1.6e-4
     of a poly schedule that ran 0.01 -> 0 over 700,000 batches rewinds it to batch ~450,000).
-    Bisection over iterations (the schedule must be non-increasing on the range): O(log stop)
-    evaluations. None when even the first update is below ``rate``.
+    The search starts where burn-in ends. Bisection over iterations (the schedule must be
+    non-increasing on the range, see :func:`decays`): O(log stop) evaluations. None when even
+    the first update after burn-in is below ``rate``.
     """
-    low = schedule.first_update
+    low = max(schedule.first_update, schedule.burn_in.iterations if schedule.burn_in is not None else 0)
     high = schedule.last_update if stop is None else int(stop)
     if high < low or _rate(schedule, low) < rate:
         return None
@@ -304,6 +377,27 @@ def rewind_iteration(schedule: Schedule, rate: float, stop: int | None = None) -
         else:
             high = middle - 1
     return low
+
+
+def decays(schedule: Schedule) -> bool:
+    """Whether the rate never rises after burn-in, from the policy's parameters (what :func:`rewind_iteration`
+    needs). SGDR restarts and random draws do not qualify; steps only when no scale is above 1."""
+    p = schedule.policy
+    kind = p.kind
+    if kind == "constant":
+        return True
+    if kind in ("step", "exp", "multistep"):
+        return 0 <= p.gamma <= 1
+    if kind == "steps":
+        return all(0 <= scale <= 1 for scale in p.scales)
+    if kind == "poly":
+        return p.power >= 0
+    if kind == "inv":
+        return p.gamma >= 0 and p.power >= 0
+    if kind == "sigmoid":  # an unsigned iteration makes it 0 below the step (wrap-around), then it jumps
+        rate = schedule.arithmetic.sigmoid_sign * p.gamma
+        return rate == 0 or (rate > 0 and not (schedule.arithmetic.unsigned_iterations(schedule) and p.step > 0))
+    return False
 
 
 # ----------------------------------------------------------------------------- the resume's frame
@@ -341,13 +435,15 @@ def _frame(old, resume_at, new_end, current_step, end_lr, end_fraction, start_lr
     def refuse(message: str) -> ExtendRefused:
         return ExtendRefused(message, where)
 
-    darknet = old.framework == "darknet"
+    arithmetic = old.arithmetic
     horizon_key = _key(old, "horizon")
     if old.is_random:
-        raise refuse("policy=random draws the rate from libc rand() at every update (darknet get_current_rate): "
+        raise refuse(f"policy random draws the rate at random at every update ({arithmetic.rate_function}): "
                      "it is not a function of the iteration, so there is nothing to keep continuous")
-    if old.policy.kind == "sgdr" and old.dialect == "pjreddie":
-        raise refuse("pjreddie darknet has no sgdr policy (it trains at a constant rate)")
+    try:  # a policy the framework's arithmetic refuses (e.g. a fork without it)
+        evaluate(old, np.asarray([old.first_update], dtype=np.int64))
+    except (ArithmeticError, ValueError) as exc:
+        raise refuse(f"the old schedule cannot be evaluated: {exc}") from None
     s, new_end = int(resume_at), int(new_end)
     if s < 0:
         raise refuse(f"the resume iteration {s} is negative")
@@ -363,26 +459,23 @@ def _frame(old, resume_at, new_end, current_step, end_lr, end_fraction, start_lr
     if start_lr is not None and rewind_to is not None:
         raise refuse("give a start rate or a rewind iteration, not both")
     gpus = old.gpus if gpus is None else int(gpus)
-    if gpus < 1 or (not darknet and gpus != 1):
-        raise refuse(f"a GPU count of {gpus} cannot multiply the rate (only darknet's ngpus does, from 1)")
+    if gpus < 1 or (not arithmetic.gpu_multiplier and gpus != 1):
+        raise refuse(f"a GPU count of {gpus} cannot multiply the rate (the framework does not scale it by the "
+                     "GPU count)" if gpus > 1 else f"a GPU count of {gpus}: at least 1")
 
-    resume = None
-    if not darknet:
-        step_index = current_step
-        if step_index is None:
-            step_index = 0
-            if old.policy.kind == "multistep" and s >= 1:
-                step_index = sum(1 for t in _multistep_times(old.policy.stepvalues, 0, 0) if t <= s - 1)
-        resume = (s, int(step_index))
+    # what the framework restores besides the iteration (Caffe's multistep index); by default what an
+    # uninterrupted run of the old schedule had
+    state = arithmetic.state_after(old, s) if current_step is None else int(current_step)
+    resume = None if state is None else (s, state)
     template = _with(old, {"horizon": new_end, "gpus": gpus})
-    first = s + 1 if darknet else s
-    burn_in = old.burn_in.iterations if darknet and old.burn_in is not None else 0
+    first = old.first_update + s
+    burn_in = old.burn_in.iterations if old.burn_in is not None else 0
     warm_up = first < burn_in
     if new_end < burn_in:
         raise refuse(f"the new end {new_end} is inside burn-in ({burn_in} updates): the run would end during the "
                      "warm-up, which a resume never edits")
     peak = _peak(old)
-    before_lr = _rate(old, s if darknet else s - 1, resume) if s >= 1 else None
+    before_lr = _rate(old, first - 1, resume) if s >= 1 else None
     old_end_lr = _rate(old, old.horizon, resume)
 
     if start_lr is not None or rewind_to is not None:
@@ -404,7 +497,7 @@ def _frame(old, resume_at, new_end, current_step, end_lr, end_fraction, start_lr
         reference = _rate(old, first, resume)
         how = "burn-in continues" if warm_up else "the old schedule's first rate"
     else:
-        reference, how = before_lr, f"update {s if darknet else s - 1}, the last before the checkpoint"
+        reference, how = before_lr, f"update {first - 1}, the last before the checkpoint"
         if not math.isfinite(reference):
             raise refuse(f"the old schedule's rate at iteration {s} is {reference}: it cannot be continued")
         # poly's annealing ends at max_iter (Caffe's last update is one short of the 0 there); a rising
@@ -441,11 +534,11 @@ def _frame(old, resume_at, new_end, current_step, end_lr, end_fraction, start_lr
         direction = "flat"
     else:
         direction = "up" if target > level else "down"
-    # one update left: its rate is the end rate (in Caffe, for rates that only change at a step: the
-    # formulas of the others still reach the target at max_iter)
-    last_update = new_end if darknet else new_end - 1
-    piecewise = darknet or old.policy.kind in ("constant", "step", "multistep")
-    if first == last_update and piecewise and not _close(target, reference):
+    # one update left: its rate is the end rate where the end point is an update, and for rates that only
+    # change at a step (elsewhere, e.g. Caffe's poly, the formula still reaches the target at max_iter)
+    end_is_an_update = template.last_update == new_end
+    if first == template.last_update and (end_is_an_update or old.policy.kind in _PIECEWISE) \
+            and not _close(target, reference):
         raise refuse(f"only one update remains (iteration {first}): its rate cannot be both the resume rate "
                      f"{reference:.6g} and the end rate {target:.6g}")
     if direction == "up" and _old_trend(old) == "down":
@@ -472,7 +565,7 @@ def _old_trend(old: Schedule) -> str:
     if kind == "inv":
         return "down" if p.gamma > 0 and p.power > 0 else "up" if p.gamma > 0 and p.power < 0 else "flat"
     if kind == "sigmoid":
-        decay_rate = p.gamma if old.framework == "darknet" else -p.gamma
+        decay_rate = old.arithmetic.sigmoid_sign * p.gamma
         return "down" if decay_rate > 0 else "up" if decay_rate < 0 else "flat"
     return "down"  # sgdr: every cycle decays
 
@@ -550,8 +643,8 @@ def _attempt(frame: _Frame, label: str, solve: Callable[[_Frame], "_Guess | str"
         return f"the first update after the resume would use {after:.6g}, not {frame.reference:.6g}"
     if not (reached or (end_nearest and guess.end is not None and _finite(end))):
         return f"the rate at {frame.end} would be {end:.6g}, not {frame.target:.6g}"
-    if schedule.framework == "caffe" and schedule.policy.kind in ("step", "multistep") and last != end:
-        # a level change at max_iter itself is never used by an update
+    if schedule.last_update != frame.end and schedule.policy.kind in _PIECEWISE and last != end:
+        # the end point is not an update (Caffe's max_iter): a level change there is never used
         return f"the last update ({schedule.last_update}) would use {last:.6g}, not the end rate {end:.6g}"
     problem = _monotone_problem(frame, schedule)
     if problem:
@@ -684,10 +777,11 @@ def _monotone_problem(frame: _Frame, schedule: Schedule) -> str | None:
         trend = "flat" if p.gamma == 0 or p.power == 0 else "down" if p.gamma > 0 and p.power > 0 else \
             "up" if p.gamma > 0 else "mixed"
     elif kind == "sigmoid":
-        decay_rate = p.gamma if schedule.framework == "darknet" else -p.gamma
+        decay_rate = schedule.arithmetic.sigmoid_sign * p.gamma
         trend = "down" if decay_rate > 0 else "up" if decay_rate < 0 else "flat"
-        if schedule.dialect == "pjreddie" and p.gamma > 0 and p.step > start:
-            return "pjreddie's sigmoid is exactly 0 before its step (size_t wrap-around) and then jumps"
+        if schedule.arithmetic.unsigned_iterations(schedule) and decay_rate > 0 and p.step > start:
+            return (f"the {schedule.arithmetic.iteration_name} is unsigned: below the step, iteration - step wraps "
+                    "around, so the sigmoid is exactly 0 there and then jumps")
     elif kind == "sgdr":
         if _sgdr_cycle(start, p.cycle, p.mult)[0] != _sgdr_cycle(end, p.cycle, p.mult)[0]:
             return "an SGDR cycle restarts between the resume and the end"
@@ -815,8 +909,9 @@ def _step_all_three(frame: _Frame) -> _Guess | str:
 def _steps_rewritten(frame: _Frame, keep_scales: bool) -> _Guess | str:
     """darknet steps: keep the steps already passed, rewrite the rest after the resume point."""
     old, p = frame.old, frame.old.policy
-    passed = _steps_passed(p.steps, frame.resume_at, old.dialect == "pjreddie")
-    fired_by_end = _steps_passed(p.steps, old.horizon, old.dialect == "pjreddie")
+    unsigned = old.arithmetic.unsigned_iterations(old)
+    passed = _steps_passed(p.steps, frame.resume_at, unsigned)
+    fired_by_end = _steps_passed(p.steps, old.horizon, unsigned)
     reached = list(np.maximum.accumulate(p.steps)) if p.steps else []
     times = [int(t) for t in reached[passed:fired_by_end]]
     old_scales = list(p.scales[passed:fired_by_end])
@@ -952,19 +1047,19 @@ def _inv_gamma_and_power(frame: _Frame) -> _Guess | str:
 
 
 def _sigmoid_sign(frame: _Frame) -> int:
-    """darknet computes 1/(1+exp(gamma*(b-step))), Caffe 1/(1+exp(-gamma*(i-step))): the decay rate is
+    """The sigmoid is 1/(1+exp(sign*gamma*(i-step))) in the framework's arithmetic: the decay rate is
     sign * gamma."""
-    return 1 if frame.old.framework == "darknet" else -1
+    return frame.old.arithmetic.sigmoid_sign
 
 
 def _sigmoid_gamma_knob(frame: _Frame) -> _Knob:
-    # BVLC Caffe checks gamma >= 0 for sigmoid at the first update (sgd_solver.cpp)
-    return _Knob("gamma", low=0.0 if frame.old.framework == "caffe" else -_FLOAT_MAX)
+    lowest = frame.old.arithmetic.lowest(frame.old, "gamma")  # e.g. a framework that checks gamma >= 0
+    return _Knob("gamma", low=-_FLOAT_MAX if lowest is None else lowest)
 
 
 def _sigmoid_step_knob(frame: _Frame) -> _Knob:
-    # BVLC Caffe checks stepsize > 0 for sigmoid
-    return _Knob("step", integer=True, low=1 if frame.old.framework == "caffe" else -_INT_MAX - 1)
+    lowest = frame.old.arithmetic.lowest(frame.old, "step")
+    return _Knob("step", integer=True, low=-_INT_MAX - 1 if lowest is None else int(lowest))
 
 
 def _logit(peak: float, rate: float) -> float:
@@ -1067,9 +1162,7 @@ def _sgdr_keep_cycles(frame: _Frame) -> _Guess | str:
 
 
 def _sgdr_one_cycle(frame: _Frame) -> _Guess | str:
-    return _Guess({"cycle": frame.end, "lr_min": frame.target}, continuity=_BASE,
-                  notes=("with sgdr_cycle unset, darknet takes max_batches as the cycle: then only max_batches "
-                         "needs writing",))
+    return _Guess({"cycle": frame.end, "lr_min": frame.target}, continuity=_BASE)
 
 
 _STRATEGIES: dict[str, list[tuple[str, Callable[[_Frame], "_Guess | str"]]]] = {
@@ -1120,15 +1213,15 @@ def _multistep_times(stepvalues, index: int, iteration: int) -> list[int]:
     return times
 
 
-def _steps_passed(steps, b: int, pjreddie: bool) -> int:
-    """How many entries of darknet's ``steps`` have fired at batch ``b``.
+def _steps_passed(steps, b: int, unsigned: bool) -> int:
+    """How many entries of ``steps`` (the :class:`Steps` policy) have fired at iteration ``b``.
 
-    get_current_rate walks the list in file order and returns at the first step still in the future
-    (``steps[i] > b``); pjreddie compares with a size_t batch, so a negative step is never reached.
+    The list is walked in order and the walk stops at the first step still in the future
+    (``steps[i] > b``); with an unsigned iteration a negative step is a huge number, never reached.
     """
     passed = 0
     for value in steps:
-        if value > b or (pjreddie and value < 0):
+        if value > b or (unsigned and value < 0):
             break
         passed += 1
     return passed
@@ -1227,8 +1320,8 @@ def _with(schedule: Schedule, values: dict) -> Schedule:
                 raise ValueError(f"{policy['kind']} has no parameter {name!r}")
             if name in policy:
                 policy[name] = value
-            if name == "power" and data.get("burn_in") and schedule.framework == "darknet":
-                data["burn_in"]["power"] = value  # darknet reads one `power` for poly and burn-in
+            if name == "power" and data.get("burn_in") and _shares_power(schedule):
+                data["burn_in"]["power"] = value  # one setting is both exponents
     return Schedule.model_validate({**data, "arithmetic": schedule.arithmetic})
 
 
@@ -1274,11 +1367,15 @@ def _parameters(schedule: Schedule) -> dict:
 
 
 def _key(schedule: Schedule, name: str) -> str:
-    if schedule.framework == "caffe":
-        return _CAFFE_KEYS.get(name, name)
-    if name == "gamma" and schedule.policy.kind == "step":
-        return "scale"
-    return _DARKNET_KEYS.get(name, name)
+    """The config key of a neutral parameter (the framework's own name)."""
+    return schedule.arithmetic.setting_key(schedule, name)
+
+
+def _shares_power(schedule: Schedule) -> bool:
+    """Whether burn-in's exponent and the policy's power are one setting of the config."""
+    arithmetic = schedule.arithmetic
+    return schedule.burn_in is not None and \
+        arithmetic.setting_key(schedule, "burn_in_power") == arithmetic.setting_key(schedule, "power")
 
 
 def _changes(old: Schedule, new: Schedule) -> tuple[Change, ...]:
@@ -1304,14 +1401,14 @@ def _notes(frame: _Frame, changes: tuple[Change, ...]) -> tuple[str, ...]:
 
 def _burn_in_power_note(frame: _Frame) -> tuple[str, ...]:
     burn_in = frame.old.burn_in
-    if frame.old.framework == "darknet" and burn_in is not None:
-        return (f"darknet's power is also burn-in's exponent; burn-in ended at {burn_in.iterations}, before the "
-                "resume, so this run is unaffected",)
+    if _shares_power(frame.old):
+        return (f"{_key(frame.old, 'power')} is also burn-in's exponent; burn-in ended at {burn_in.iterations}, "
+                "before the resume, so this run is unaffected",)
     return ()
 
 
 def _peak(schedule: Schedule) -> float:
-    """The configured rate as the framework stores it: darknet's ``learning_rate * ngpus`` in a float."""
+    """The configured rate as the framework stores it: the base rate times the GPU count, in a float."""
     return float(np.float32(np.float32(schedule.base_lr) * np.float32(schedule.gpus)))
 
 

@@ -3,9 +3,10 @@
 A framework package builds a :class:`Schedule` from its typed model (darknet's
 ``[net]``, a Caffe solver) and attaches its own :class:`Arithmetic`, the exact
 rate function of that framework; ``cfgtools.schedule.evaluate`` evaluates any
-schedule through it, so this layer knows no framework. Every number here is
-already what the framework stores: float parameters are float32 values,
-counts are C ints.
+schedule through it, so this layer knows no framework. Every number of a
+neutral policy is already what the framework stores: float parameters are
+float32 values, counts are C ints. A :class:`FrameworkDefined` schedule keeps
+its framework's own numbers in its parameters (ultralytics: Python floats).
 
 Iteration conventions (``first_update``/``last_update``) come from the
 arithmetic: darknet's update k = 1 .. max_batches uses ``rate(k)`` (``rate(0)``
@@ -16,7 +17,7 @@ uses ``lr(i)``.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Annotated, Any, ClassVar, Literal, Union
+from typing import Annotated, Any, ClassVar, Literal, NamedTuple, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -62,6 +63,17 @@ class MultiStep(_Frozen):
     kind: Literal["multistep"] = "multistep"
     stepvalues: list[int]
     gamma: float
+
+    def advances(self) -> list[int]:
+        """The iterations at which ``current_step`` advances, from a fresh start.
+
+        ``t_j = max(stepvalues[j], t_(j-1) + 1)`` (``t_0 = max(stepvalues[0], 0)``):
+        index j is compared only once index j-1 has passed, one advance per iteration.
+        """
+        times: list[int] = []
+        for value in self.stepvalues:
+            times.append(max(value, 0) if not times else max(value, times[-1] + 1))
+        return times
 
 
 class Exp(_Frozen):
@@ -111,10 +123,52 @@ class Sgdr(_Frozen):
     lr_min: float
 
 
+class FrameworkDefined(_Frozen):
+    """A schedule only its framework's :class:`Arithmetic` evaluates: the framework names it and gives its
+    parameters as plain data (JSON-ready values).
+
+    For schedules that are not one rate per update of a neutral policy (ultralytics: three parameter
+    groups, a factor per epoch and a warm-up per iteration). ``rates`` then gives the one rate the
+    schedule rules see, and :meth:`Arithmetic.columns` the rest.
+    """
+
+    kind: Literal["framework"] = "framework"
+    #: the framework's name for it (``ultralytics``)
+    name: str
+    parameters: dict[str, Any] = Field(default_factory=dict)
+
+
 Policy = Annotated[
-    Union[Constant, Step, Steps, MultiStep, Exp, Poly, Inv, Sigmoid, Random, Sgdr],
+    Union[Constant, Step, Steps, MultiStep, Exp, Poly, Inv, Sigmoid, Random, Sgdr, FrameworkDefined],
     Field(discriminator="kind"),
 ]
+
+
+class SourceConstant(NamedTuple):
+    """A module-level constant of :class:`RateSource`, as a value: the emitter writes the literal."""
+
+    name: str
+    #: an int, a float, or a tuple of ints or of floats
+    value: int | float | tuple[int, ...] | tuple[float, ...]
+    #: what the framework calls it, for the comment beside it
+    comment: str = ""
+    #: the policy field it holds (``step``, ``gamma``, ``max_iter``, ...), so other code can reuse the name
+    field: str = ""
+
+
+class RateSource(NamedTuple):
+    """A framework's rate function for one schedule, as standard-library Python source.
+
+    ``function`` defines ``framework_rate(it)`` (``it``: the framework's
+    iteration index) and refers to ``BASE_LR`` (the rate the schedule scales,
+    a float), to its :attr:`constants` by name, to the modules ``math`` and
+    ``bisect``, and to the C-arithmetic helpers ``_f32(x)`` (round to a C
+    float), ``_pow(x, y)`` (C ``pow``) and ``_exp(x)`` (C ``exp``). Nothing in
+    it comes from input text: every number read from a config is a constant.
+    """
+
+    function: str
+    constants: tuple[SourceConstant, ...] = ()
 
 
 class Arithmetic(ABC):
@@ -129,13 +183,69 @@ class Arithmetic(ABC):
 
     #: the iteration index whose rate a run's first update uses
     first_update: ClassVar[int]
+    #: what the framework calls its iteration index and its rate function (for comments and messages)
+    iteration_name: ClassVar[str] = "iteration"
+    rate_function: ClassVar[str] = "the rate function"
+    #: whether the configured rate is multiplied by the number of GPUs (``Schedule.gpus``)
+    gpu_multiplier: ClassVar[bool] = False
+    #: ``sign`` in the framework's sigmoid ``base / (1 + exp(sign * gamma * (i - step)))``: +1 where a
+    #: positive gamma decays, -1 where it rises (the form :class:`Sigmoid` documents)
+    sigmoid_sign: ClassVar[int] = -1
 
     @abstractmethod
     def rates(self, schedule: "Schedule", iterations: Any, resume: tuple[int, Any] | None = None) -> Any:
-        """The rate at each iteration in ``iterations`` (a numpy float32 array)."""
+        """The rate at each iteration in ``iterations`` (a numpy array: float32 where the framework stores its
+        rate in a float, as darknet and Caffe do; float64 where it computes in double, as ultralytics does)."""
 
     def state_after(self, schedule: "Schedule", updates: int) -> Any:
         """What a checkpoint written after ``updates`` updates stores besides the iteration (None: nothing)."""
+        return None
+
+    def pieces(self, schedule: "Schedule", first: int, last: int, resume: tuple[int, Any] | None = None) -> Any:
+        """``schedule`` over ``first..last`` cut into pieces of known shape (``cfgtools.schedule.analysis.Piece``).
+
+        The analysis then costs what the number of pieces costs, not the number
+        of updates. None: no cut known (the analysis evaluates every update).
+        """
+        return None
+
+    def column_names(self, schedule: "Schedule") -> tuple[str, ...]:
+        """Names of the values :meth:`columns` gives at each iteration besides the iteration itself
+        (e.g. ``epoch``, ``lr_pg0``, ``momentum_pg0``); empty: the rate is all there is."""
+        return ()
+
+    def columns(self, schedule: "Schedule", iterations: Any, resume: tuple[int, Any] | None = None) -> dict[str, Any]:
+        """Every column of :meth:`column_names` at each iteration (numpy arrays, in that order)."""
+        raise NotImplementedError(f"{type(self).__name__} has no columns")
+
+    def period_ends(self, schedule: "Schedule", period: str) -> Any:
+        """The last iteration of each ``period`` (``epoch``) of a run, in order (a numpy int64 array),
+        for listings with one row per period; None when the schedule has no such period."""
+        return None
+
+    def python_source(self, schedule: "Schedule") -> RateSource | None:
+        """The rate function of ``schedule`` as standard-library Python (None: it has no exact one)."""
+        return None
+
+    def unsigned_iterations(self, schedule: "Schedule") -> bool:
+        """Whether the iteration index is an unsigned number that int parameters are converted to.
+
+        Then a negative step is a huge number that never fires, and ``i - step``
+        wraps around below the step (so a sigmoid is exactly 0 there).
+        """
+        return False
+
+    def setting_key(self, schedule: "Schedule", parameter: str) -> str:
+        """The config key that sets a neutral parameter of ``schedule`` (``horizon`` -> ``max_iter``).
+
+        Parameters are the field names of the schedule and its policy, with
+        ``horizon``, ``base_lr`` and ``burn_in_power`` (burn-in's exponent). Two
+        parameters with the same key are one setting: editing one edits both.
+        """
+        return parameter
+
+    def lowest(self, schedule: "Schedule", parameter: str) -> float | None:
+        """The smallest value of a parameter the framework accepts for this policy (None: it checks none)."""
         return None
 
     def __eq__(self, other: object) -> bool:

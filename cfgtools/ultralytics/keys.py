@@ -114,6 +114,9 @@ class UltralyticsKeys:
     none_refused: bool = False
     #: settings added by later releases of the series (known, not in the defaults read)
     added_later: frozenset[str] = frozenset()
+    #: 8.4: every YAML file's string ``'None'`` is read as None (utils/__init__.py:703-704 at 8.4.190); 8.0-8.3
+    #: do that for the package's own default.yaml only (8.3.100 utils/__init__.py:541-543), not for ``cfg=`` files
+    none_string_is_null: bool = False
 
 
 def _without(table: dict[str, Any], *keys: str) -> dict[str, Any]:
@@ -151,6 +154,7 @@ ULTRALYTICS_KEYS: dict[str, UltralyticsKeys] = {
         defaults={**_without(_ULTRALYTICS_8_3, "bgr", "copy_paste_mode"), "patience": 50, "simplify": False},
         float_keys=_FLOAT_8_0 | {"time"}, fraction_keys=_FRACTION_8_0, int_keys=_INT_8_0, bool_keys=_BOOL_8_3,
         deprecated={**_DEPRECATED_8_0, "boxes": "show_boxes"},
+        added_later=frozenset({"bgr"}),  # present in 8.1.47's default.yaml
     ),
     "ultralytics-8.3": UltralyticsKeys(
         defaults=_ULTRALYTICS_8_3,
@@ -184,7 +188,7 @@ ULTRALYTICS_KEYS: dict[str, UltralyticsKeys] = {
                     "half": "quantize", "label_smoothing": None, "save_hybrid": None, "crop_fraction": None,
                     "keras": None},
         int_minimum={"epochs": 1, "patience": 0, "nbs": 1, "max_det": 1, "mask_ratio": 1, "vid_stride": 1, "seed": 0},
-        none_refused=True,
+        none_refused=True, none_string_is_null=True,
     ),
 }
 #: keys the trainer writes into args.yaml beyond default.yaml, accepted by get_cfg

@@ -41,7 +41,14 @@ DEFAULT_CHUNK = 1 << 18
 
 
 class ScheduleError(ValueError):
-    """The settings cannot train (upstream would crash or refuse); the message says why, in one line."""
+    """The settings cannot train (upstream would crash or refuse); the message says why, in one line.
+
+    ``key`` names the setting at fault when there is one (``batch``, ``hyp.lr0``), for pointing at it.
+    """
+
+    def __init__(self, message: str, key: str | None = None):
+        super().__init__(message)
+        self.key = key
 
 
 class TrainingConfig(BaseModel):
@@ -169,14 +176,15 @@ def choose_optimizer(config: TrainingConfig, rules: VersionRules) -> OptimizerCh
     lr, momentum, warmup_bias_lr, auto = config.lr0, config.momentum, config.warmup_bias_lr, False
     if name == "auto":
         if config.images is None:
-            raise ScheduleError("optimizer=auto chooses by the number of training images: give it")
+            raise ScheduleError("optimizer=auto chooses by the number of training images: give it (--images N)")
         iterations = math.ceil(config.images / max(config.batch, config.nbs)) * config.epochs
         auto, momentum, warmup_bias_lr = True, 0.9, 0.0
         if iterations > 10000:
             name, lr = rules.auto_above_10000 or "SGD", 0.01
         else:
             if config.classes is None:
-                raise ScheduleError("optimizer=auto picks AdamW with lr 0.002*5/(4+nc): give the number of classes")
+                raise ScheduleError("optimizer=auto picks AdamW with lr 0.002*5/(4+nc) for this run: give the number of "
+                                    "classes (--classes NC)")
             name, lr = "AdamW", round(0.002 * 5 / (4 + config.classes), 6)
     has_momentum = name not in _ADAM_LIKE
     if name == "MuSGD":

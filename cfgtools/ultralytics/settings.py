@@ -19,9 +19,10 @@ import os
 import re
 from dataclasses import dataclass, field
 from difflib import get_close_matches
+from functools import lru_cache
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from cfgtools.errors import InputError
 from cfgtools.positions import Span
@@ -57,7 +58,8 @@ class Finding:
     key: str
     span: Span
     message: str
-    #: a known key close to an unknown one
+    #: a known key close to an unknown one, a deprecated key's replacement, or a number's spelling PyYAML reads
+    #: as a float (``1.0e-3`` for ``1e-3``)
     suggestion: str | None = None
 
 
@@ -106,6 +108,7 @@ _OPT_MARKERS = frozenset({
 _HYP_MARKERS = frozenset({"obj", "obj_pw", "iou_t", "anchor_t", "fl_gamma", "anchors"})
 
 
+@lru_cache(maxsize=None)
 def _known_keys(kind: FileKind) -> frozenset[str]:
     if kind == "yolov5-hyp":
         return frozenset().union(*YOLOV5_HYP_DEFAULTS.values()) | YOLOV5_HYP_OPTIONAL | YOLOV5_HYP_OVERWRITTEN
@@ -113,6 +116,29 @@ def _known_keys(kind: FileKind) -> frozenset[str]:
         return frozenset().union(*YOLOV5_OPT_DEFAULTS.values())
     return frozenset().union(*(set(keys.defaults) | keys.added_later for keys in ULTRALYTICS_KEYS.values())) | \
         ULTRALYTICS_EXTRA_KEYS
+
+
+#: the hyperparameters of the lr schedule, in every kind of file
+_HYPERPARAMETER_KEYS = frozenset(SCHEDULE_KEYS) | {"weight_decay"}
+
+
+def looks_like_settings(keys: frozenset[str]) -> bool:
+    """Whether top-level ``keys`` are those of a settings file (for recognising files among other YAML).
+
+    At least half of them are settings some kind of file knows, and they hold an
+    lr hyperparameter (a hyp override may be one line, ``lr0: 0.001``) or two keys
+    only one kind of file has (``task`` and ``nbs``, ``batch_size`` and ``weights``).
+    A CI workflow (``name``, ``on``, ``jobs``) or a dataset YAML (``path``,
+    ``train``, ``names``) is not one.
+    """
+    if not keys:
+        return False
+    known = keys & (_known_keys("yolov5-hyp") | _known_keys("yolov5-opt") | _known_keys("ultralytics-args"))
+    if 2 * len(known) < len(keys):
+        return False
+    if keys & _HYPERPARAMETER_KEYS:
+        return True
+    return any(len(keys & markers) >= 2 for markers in (_HYP_MARKERS, _OPT_MARKERS, _ULTRALYTICS_MARKERS))
 
 
 def detect_kind(document: YamlDocument) -> FileKind | None:
@@ -136,8 +162,33 @@ def detect_kind(document: YamlDocument) -> FileKind | None:
     return best
 
 
+def kind_in_family(document: YamlDocument, family: str) -> FileKind | None:
+    """The kind of ``family`` (``yolov5``, ``ultralytics``) the file can be read as: every key known to it.
+
+    For a file whose keys fit both families (``lr0: 0.001`` is a YOLOv5 hyp override
+    and an ultralytics ``cfg=`` override alike), when the user names the version.
+    """
+    present = frozenset(document.entries)
+    kinds: tuple[FileKind, ...] = ("yolov5-hyp", "yolov5-opt") if family == "yolov5" else ("ultralytics-args",)
+    fitting = [kind for kind in kinds if present <= _known_keys(kind)]
+    if not fitting:
+        return None
+    if fitting[0] == "ultralytics-args" and "save_dir" not in present:
+        return "ultralytics-default"
+    return fitting[0]
+
+
 def infer_version(kind: FileKind, document: YamlDocument) -> str | None:
-    """The YOLOv5 version an opt.yaml comes from, by the options it holds (None: not telling)."""
+    """The version a file comes from, by the keys it holds (None: not telling, the family's default applies).
+
+    An opt.yaml: by the options of its train.py. An ultralytics file: the release
+    that knows the most of its keys (a deprecated key counts as known: stale keys
+    survive in users' files, so only a key a release does not know at all speaks
+    against it), when that is strictly better than the default (8.4's ``cls_remap``
+    or ``quantize`` name ``ultralytics-latest``). A hyp file does not tell.
+    """
+    if kind in ("ultralytics-args", "ultralytics-default"):
+        return _ultralytics_release(frozenset(document.entries))
     if kind != "yolov5-opt":
         return None
     present = document.entries
@@ -149,6 +200,17 @@ def infer_version(kind: FileKind, document: YamlDocument) -> str | None:
     if "cos_lr" in present:
         return "yolov5-6.1"
     return None
+
+
+def _ultralytics_release(present: frozenset[str]) -> str | None:
+    def misfits(name: str) -> int:
+        keys = ULTRALYTICS_KEYS[name]
+        known = set(keys.defaults) | keys.added_later | ULTRALYTICS_EXTRA_KEYS | set(keys.deprecated)
+        return len(present - known)
+
+    default = default_version("ultralytics").name
+    best = min(ULTRALYTICS_KEYS, key=misfits)
+    return best if misfits(best) < misfits(default) else None
 
 
 # -- reading ---------------------------------------------------------------------------------------------------------
@@ -245,10 +307,12 @@ def _type_name(value: Any) -> str:
 
 
 def _number_finding(entry: YamlEntry, key: str) -> Finding:
+    """A value that is not a number; for a number PyYAML reads as a string, the spelling it reads as a float."""
     value = entry.node.value
     message = f"{key} is {value!r} ({_type_name(value)}), not a number"
     if isinstance(value, str) and _looks_like_float(value):
         message += f": PyYAML reads {value} as a string; write it with a dot and a signed exponent ({_yaml11(value)})"
+        return Finding("type", key, entry.node.span, message, _yaml11(value))
     return Finding("type", key, entry.node.span, message)
 
 
@@ -380,6 +444,9 @@ def _check_ultralytics(document: YamlDocument, rules: VersionRules,
     known = set(keys.defaults) | keys.added_later | ULTRALYTICS_EXTRA_KEYS
     values, invalid = dict(keys.defaults), set()
     for name, entry in document.entries.items():
+        value = entry.node.value
+        if keys.none_string_is_null and value == "None":
+            value = None  # 8.4 YAML.load reads the string 'None' as None in every file
         if name in keys.deprecated:
             replacement = keys.deprecated[name]
             advice = f"use {replacement!r}" if replacement else "it is dropped with a warning"
@@ -390,14 +457,13 @@ def _check_ultralytics(document: YamlDocument, rules: VersionRules,
             findings.append(_unknown(entry, "", known,
                                      f"not a setting of {rules.name} (`yolo cfg=FILE` stops with a SyntaxError)"))
             continue
-        value = entry.node.value
         problem = _check_cfg_value(keys, name, value)
         if problem is not None:
             kind, message = problem
             findings.append(Finding(kind, name, entry.node.span, message))
             if kind == "type":
                 if isinstance(value, str) and _looks_like_float(value):
-                    findings[-1] = Finding(kind, name, entry.node.span, _number_finding(entry, name).message)
+                    findings[-1] = _number_finding(entry, name)
                 invalid.add(name)
                 continue
         values[name] = value
@@ -449,6 +515,7 @@ def training_config(
     if settings.kind == "yolov5-hyp":
         hyperparameters, invalid = values, {k for k in settings.invalid}
         file_epochs, file_batch, file_cos, file_optimizer = None, None, False, "SGD"
+        batch_key = "batch_size"
     elif settings.kind == "yolov5-opt":
         if isinstance(values.get("hyp"), dict):
             hyperparameters = values["hyp"]
@@ -457,11 +524,12 @@ def training_config(
             hyperparameters, invalid = hyp.values, set(hyp.invalid)
         else:
             raise ScheduleError(
-                f"{settings.path} names its hyperparameters file ({values.get('hyp')!r}): read that file too"
+                f"{settings.path} names its hyperparameters file ({values.get('hyp')!r}): read that file too", "hyp"
             )
         invalid |= {k for k in settings.invalid if not k.startswith("hyp.")}
         file_epochs = values.get("epochs")
-        file_batch = values.get("total_batch_size" if settings.rules.name == "yolov5-5.0" else "batch_size")
+        batch_key = "total_batch_size" if settings.rules.name == "yolov5-5.0" else "batch_size"
+        file_batch = values.get(batch_key)
         if settings.rules.name == "yolov5-5.0":
             file_cos = not values.get("linear_lr", False)
             file_optimizer = "Adam" if values.get("adam") else "SGD"
@@ -470,18 +538,26 @@ def training_config(
     else:
         hyperparameters, invalid = values, set(settings.invalid)
         if values.get("time") is not None:
-            raise ScheduleError(f"time={values['time']} re-plans the epoch count after every epoch: not modelled")
-        file_epochs, file_batch = values.get("epochs"), values.get("batch")
+            raise ScheduleError(f"time={values['time']} re-plans the epoch count after every epoch: not modelled",
+                                "time")
+        file_epochs, file_batch, batch_key = values.get("epochs"), values.get("batch"), "batch"
         file_cos, file_optimizer = bool(values.get("cos_lr", False)), values.get("optimizer", "auto")
     bad = [key for key in (*SCHEDULE_KEYS, "epochs", "batch", "batch_size", "nbs") if key in invalid]
     if bad:
-        raise ScheduleError(f"unusable value for {', '.join(bad)} (see the findings)")
+        raise ScheduleError(f"unusable value for {', '.join(bad)} (see the findings)", bad[0])
+    if settings.kind == "yolov5-hyp" and (batch is None or epochs is None):
+        raise ScheduleError("a hyp file holds hyperparameters only: the epoch count, batch size and --cos-lr of the "
+                            "run are in its opt.yaml (which carries these hyperparameters too since v6.2)")
     chosen_batch = batch if batch is not None else file_batch
-    if chosen_batch is None or chosen_batch == -1 or isinstance(chosen_batch, float):
-        raise ScheduleError("the batch size is chosen at run time (AutoBatch) or absent: give it")
+    if chosen_batch is None:
+        raise ScheduleError("the file has no batch size", batch_key)
+    if chosen_batch == -1 or isinstance(chosen_batch, float):
+        # YOLOv5 --batch-size -1, ultralytics batch=-1 or a fraction of the GPU memory: utils/autobatch.py
+        raise ScheduleError(f"batch={chosen_batch} lets AutoBatch choose the batch size when training starts: "
+                            "the schedule depends on it (nbs / batch), and the file does not say it", batch_key)
     chosen_epochs = epochs if epochs is not None else file_epochs
     if chosen_epochs is None:
-        raise ScheduleError("the file has no epoch count: give it")
+        raise ScheduleError("the file has no epoch count", "epochs")
     try:
         return TrainingConfig(
             **{key: hyperparameters[key] for key in SCHEDULE_KEYS},
@@ -491,5 +567,7 @@ def training_config(
             optimizer=file_optimizer if optimizer is None else optimizer,
             images=images, classes=classes,
         )
-    except ValueError as exc:
-        raise ScheduleError(str(exc).splitlines()[0]) from None
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        key = str(error["loc"][0]) if error["loc"] else None
+        raise ScheduleError(f"{key}: {error['msg']}" if key else error["msg"], key) from None

@@ -498,6 +498,22 @@ def replace_scalar(document: YamlDocument, names: tuple[str, ...], value) -> str
     return edited
 
 
+def set_scalar(document: YamlDocument, names: tuple[str, ...], value) -> str:
+    """Like :func:`replace_scalar`, and a top-level key the document does not have is added as a new last line
+    (``key: value``); the result is parsed again and must give ``value`` there (a ValueError otherwise)."""
+    if document.find(*names) is not None or len(names) != 1:
+        return replace_scalar(document, names, value)
+    text = document.text
+    edited = text + ("" if not text or text.endswith("\n") else "\n") + f"{plain_text(names[0])}: {plain_text(value)}\n"
+    try:
+        check = parse_yaml(edited, document.path).find(*names)
+    except InputError as exc:  # e.g. a flow mapping: a line after it is not part of it
+        raise ValueError(f"cannot add {names[0]!r} as a last line: {exc.message}") from None
+    if check is None or not _same(check.node.value, value):
+        raise ValueError(f"adding {names[0]!r} does not read back as {value!r}")
+    return edited
+
+
 def _same(read, wanted) -> bool:
     if isinstance(wanted, float) and isinstance(read, float):
         return read == wanted or (math.isnan(read) and math.isnan(wanted))

@@ -17,7 +17,7 @@ from cfgtools.caffe.rate import multistep_index
 from cfgtools.caffe.schedule import caffe_schedule
 from cfgtools.loading import load_schedule
 from cfgtools.schedule.evaluate import evaluate
-from cfgtools.schedule.model import Constant, Exp, Inv, MultiStep, Poly, ScheduleError, Sigmoid, Step
+from cfgtools.schedule.model import Constant, Exp, Inv, MultiStep, Poly, Schedule, ScheduleError, Sigmoid, Step
 
 FIX = Path(__file__).resolve().parents[2] / "fixtures" / "caffe"
 f32 = np.float32
@@ -165,3 +165,22 @@ def test_fixtures_load_and_unknown_policy(tmp_path):
     empty.write_text("base_lr: 0.1\nmax_iter: 10\n")
     with pytest.raises(ScheduleError, match="Unknown learning rate policy: $|Unknown learning rate policy: '"):
         load_schedule(empty)
+
+
+# ----------------------------------------------------------------------------- the facts the neutral planner asks
+
+
+def test_arithmetic_facts():
+    sigmoid = caffe_schedule(0.01, Sigmoid(gamma=0.01, step=100), 1000)
+    arithmetic = sigmoid.arithmetic
+    assert not arithmetic.gpu_multiplier and not arithmetic.unsigned_iterations(sigmoid)
+    # caffe.md section 2: base_lr / (1 + expf(-gamma (iter - stepsize))): a positive gamma rises
+    lrs = evaluate(sigmoid, np.asarray([50, 150]))
+    assert arithmetic.sigmoid_sign == -1 and lrs[0] < lrs[1]
+    step = caffe_schedule(0.01, Step(step=10, gamma=0.5), 100)
+    assert [arithmetic.setting_key(step, name) for name in ("base_lr", "horizon", "step", "gamma", "stepvalues")] \
+        == ["base_lr", "max_iter", "stepsize", "gamma", "stepvalue"]
+    # the CHECKs of GetLearningRate (BVLC since c23b3563): gamma >= 0, stepsize > 0
+    assert (arithmetic.lowest(step, "gamma"), arithmetic.lowest(step, "step")) == (0.0, 1)
+    assert (arithmetic.lowest(sigmoid, "gamma"), arithmetic.lowest(sigmoid, "step")) == (0.0, 1)
+    assert arithmetic.lowest(caffe_schedule(0.01, Poly(power=1.0, max_iter=10), 10), "power") is None  # none

@@ -162,3 +162,108 @@ def test_directory_argument_lints_the_configs_below(tmp_path, capsys):
     (tmp_path / "cfg" / "a.cfg").write_text("[net]\nwidth=1\nheight=1\nchannels=1\npolicy=STEPS\n")
     assert main(["lint", str(tmp_path / "cfg"), "--select", "DN006"]) == 1
     assert "a.cfg:5:8: DN006" in capsys.readouterr().out
+
+
+# -- ultralytics -------------------------------------------------------------------------------------------------------
+
+HYP = ("lr0: 0.01\nlrf: 0.01\nmomentum: 0.937\nweight_decay: 0.0005\nwarmup_epochs: 3.0\nwarmup_momentum: 0.8\n"
+       "warmup_bias_lr: 0.1\nobj: 1.0\n")
+
+
+def yolov5_opt(epochs: int, **hyp) -> str:
+    """A YOLOv5 v6.2+ opt.yaml (hyperparameters nested under hyp:), batch size 16."""
+    lines = HYP.replace("obj: 1.0\n", "")
+    for key, value in hyp.items():
+        lines = "\n".join(f"{key}: {value}" if line.startswith(f"{key}:") else line
+                          for line in lines.splitlines()) + "\n"
+    return f"weights: yolov5s.pt\nepochs: {epochs}\nbatch_size: 16\nseed: 0\nhyp:\n" + "".join(
+        f"  {line}\n" for line in lines.splitlines())
+
+
+def test_a_hyp_file_is_never_all_checks_passed(tmp_path, capsys):
+    path = tmp_path / "hyp.yaml"
+    path.write_text(HYP)
+    assert main(["lint", str(path)]) == 0  # an info finding does not fail the run
+    out = capsys.readouterr().out
+    assert "All checks passed!" not in out
+    assert f"{path}:1:1: UL008 the schedule is not checked: a hyp file holds hyperparameters only" in out
+    assert out.splitlines()[-1] == "Found 1 problem (0 errors, 0 warnings, 1 info)."
+
+
+def test_resuming_300_to_600_jumps_30x_and_the_planned_values_resume_smoothly(tmp_path, capsys):
+    from tests.ultralytics.checkpoint_files import write_checkpoint
+
+    old = tmp_path / "old.yaml"
+    old.write_text(yolov5_opt(300))
+    opt = tmp_path / "opt.yaml"
+    opt.write_text(yolov5_opt(600))
+    last = write_checkpoint(tmp_path / "last.pt", {"epoch": 299, "optimizer": None, "opt": {"epochs": 300}})
+    args = ["lint", str(opt), "--resume-from", str(last), "--previous", str(old), "--images", "12000",
+            "--format", "json"]
+    assert main(args) == 1
+    (finding,) = json.loads(capsys.readouterr().out)
+    # epoch 299 trained at lr0 lf(298) = 0.01 (2/300 0.99 + 0.01); epoch 301 at lr0 lf'(300) = 0.01 (0.5 0.99 + 0.01)
+    jump = (0.5 * 0.99 + 0.01) / (2 / 300 * 0.99 + 0.01)
+    assert 29 < jump < 31 and f"jumps x{jump:.3g} at epoch 301" in finding["message"]
+    assert finding["code"] == "UL009" and finding["line"] == 2
+    hint = finding["fix"]["description"]
+    lr0, lrf = (float(part.split("=")[1]) for part in hint.split(" keep")[0].split(", "))
+    opt.write_text(yolov5_opt(600, lr0=lr0, lrf=lrf))
+    assert main(["lint", str(opt), "--resume-from", str(last), "--previous", str(old), "--images", "12000"]) == 0
+    assert capsys.readouterr().out == "All checks passed!\n"
+
+
+def test_the_lr_and_resume_rules_do_not_run_on_ultralytics_files(tmp_path, capsys):
+    # a cosine to lrf 0.0001 of a 300-epoch run would give LR003 (negligible rates), and the weights' first
+    # iteration trains at exactly 0 (LR001): neither speaks of an ultralytics run, the UL rules do
+    from tests.ultralytics.checkpoint_files import write_checkpoint
+
+    opt = tmp_path / "opt.yaml"
+    opt.write_text(yolov5_opt(600, lrf=0.00001))
+    last = write_checkpoint(tmp_path / "last.pt", {"epoch": 299, "opt": {"epochs": 300}})
+    assert main(["lint", str(opt), "--select", "LR,RS", "--images", "12000", "--resume-from", str(last),
+                 "--epochs", "600"]) == 0
+    assert capsys.readouterr().out == "All checks passed!\n"
+
+
+@pytest.mark.parametrize("content", ["system", "truncated", "bomb"])
+def test_a_hostile_or_broken_checkpoint_is_one_line_and_exit_2(tmp_path, capsys, content):
+    import io
+    import os
+    import pickle
+    import zipfile
+
+    marker = tmp_path / "marker"
+
+    class RunsACommand:
+        def __reduce__(self):
+            return os.system, (f"echo ran > {marker}",)
+
+    path = tmp_path / "last.pt"
+    whole = io.BytesIO()
+    with zipfile.ZipFile(whole, "w", zipfile.ZIP_DEFLATED) as archive:
+        if content == "bomb":
+            archive.writestr("archive/data.pkl", b"\0" * (64 * 1024 * 1024))
+        else:
+            archive.writestr("archive/data.pkl", pickle.dumps({"epoch": 3, "model": RunsACommand()}, protocol=2))
+    data = whole.getvalue()
+    path.write_bytes(data[: len(data) // 2] if content == "truncated" else data)
+    opt = tmp_path / "opt.yaml"
+    opt.write_text(yolov5_opt(600))
+    assert main(["lint", str(opt), "--resume-from", str(path), "--images", "12000"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"{path}:1:1: ") and "Traceback" not in err
+    assert not marker.exists()
+
+
+def test_framework_version_from_the_command_line_and_pyproject(tmp_path, capsys):
+    args = tmp_path / "args.yaml"
+    args.write_text("task: detect\nepochs: 100\nbatch: 16\nboxes: true\n")
+    assert main(["lint", str(args), "--select", "UL002", "--framework-version", "ultralytics-8.0"]) == 0
+    assert capsys.readouterr().out == "All checks passed!\n"  # boxes is a setting of 8.0
+    (tmp_path / "pyproject.toml").write_text('[tool.cfgtools]\nframework-version = "ultralytics-8.3"\n')
+    assert main(["lint", str(args), "--select", "UL002"]) == 1
+    assert "UL002 boxes is deprecated in ultralytics-8.3" in capsys.readouterr().out
+    (tmp_path / "pyproject.toml").write_text('[tool.cfgtools]\nframework-version = "ultralytics-9"\n')
+    assert main(["lint", str(args)]) == 2
+    assert "unknown framework version 'ultralytics-9'" in capsys.readouterr().err

@@ -37,3 +37,29 @@ def test_plot_png(tmp_path, capsys):
     out = tmp_path / "plot.png"
     assert main(["plot", str(DN / "policy_sgdr.cfg"), str(DN / "policy_steps.cfg"), "--log-y", "-o", str(out)]) == 0
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+UL = FIX / "ultralytics"
+
+
+def test_plot_draws_every_parameter_group(capsys, tmp_path):
+    assert main(["plot", str(UL / "opt_v7.yaml"), "--images", "1000", "--to", "200"]) == 0
+    captured = capsys.readouterr()
+    legend = [line.strip() for line in captured.out.splitlines() if "opt_v7.yaml" in line]
+    assert legend == ["* opt_v7.yaml pg0 (ultralytics/yolov5-7.0)", "o opt_v7.yaml pg1 (ultralytics/yolov5-7.0)",
+                      "+ opt_v7.yaml pg2 (ultralytics/yolov5-7.0)"]
+    # the biases start the warm-up at warmup_bias_lr = 0.1: the top of the axis
+    assert captured.out.splitlines()[1].startswith("      0.1 +*")
+    assert "pg0 biases" in captured.err
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "groups.svg"
+    assert main(["plot", str(UL / "opt_v7.yaml"), str(DN / "policy_steps.cfg"), "--images", "1000", "-o",
+                 str(out)]) == 0
+    svg = out.read_text()
+    assert all(f"opt_v7.yaml pg{g} (ultralytics/yolov5-7.0)" in svg for g in range(3)) and "policy_steps.cfg" in svg
+
+
+def test_plot_of_an_ultralytics_file_without_images_is_one_line(capsys):
+    assert main(["plot", str(UL / "opt_v7.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--images N" in err

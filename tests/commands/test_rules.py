@@ -1,4 +1,4 @@
-"""``cfgtools rules``: every rule with its code, name, severity, framework and summary."""
+"""``cfgtools rules``: every rule with its code, name, severity, framework, fix and summary."""
 
 from __future__ import annotations
 
@@ -18,4 +18,14 @@ def test_rules_command(capsys):
     assert [row["code"] for row in rows] == sorted(RULES)
     row = next(r for r in rows if r["code"] == "DN006")
     assert row == {"code": "DN006", "name": "unknown-policy", "severity": "error", "framework": "darknet",
-                   "summary": row["summary"]}
+                   "fix": "unsafe", "summary": row["summary"]}
+    fixes = {row["code"]: row["fix"] for row in rows}
+    assert fixes["DN004"] == "safe" and fixes["DN014"] is None
+
+
+def test_rules_text_has_a_fix_column(capsys):
+    assert main(["rules"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[:5] == ["CODE", "NAME", "SEVERITY", "FRAMEWORK", "FIX"]
+    dn003 = next(line for line in lines if line.startswith("DN003"))
+    assert dn003.split()[:5] == ["DN003", "inline-comment", "warning", "darknet", "safe"]

@@ -161,3 +161,114 @@ def test_dialect_all_is_refused_outside_lint(capsys):
         main(["schedule", str(DN / "policy_step.cfg"), "--dialect", "all"])
     assert raised.value.code == 2
     assert "'all' is only for cfgtools lint" in capsys.readouterr().err
+
+
+# -- ultralytics: one column per group -------------------------------------------------------------------------------
+
+UL = FIX / "ultralytics"
+HYP_KEYS = ("lr0", "lrf", "momentum", "warmup_epochs", "warmup_momentum", "warmup_bias_lr")
+
+
+def run_files(tmp_path: Path, version: str, cfg: dict) -> Path:
+    """The file each version trains from, with ``cfg``'s settings (a hyp file beside a v5.0/v6.1 opt.yaml)."""
+    hyp = "".join(f"{key}: {cfg[key]}\n" for key in HYP_KEYS) + "weight_decay: 0.0005\nobj: 1.0\n"
+    if version == "yolov5-5.0":
+        (tmp_path / "hyp.yaml").write_text(hyp)
+        text = (f"weights: yolov5s.pt\nhyp: hyp.yaml\nepochs: {cfg['epochs']}\nbatch_size: {cfg['batch']}\n"
+                f"total_batch_size: {cfg['batch']}\nlinear_lr: {str(not cfg['cos_lr']).lower()}\nadam: false\n")
+    elif version == "yolov5-6.1":
+        (tmp_path / "hyp.yaml").write_text(hyp)
+        text = (f"weights: yolov5s.pt\nhyp: hyp.yaml\nepochs: {cfg['epochs']}\nbatch_size: {cfg['batch']}\n"
+                f"cos_lr: {str(cfg['cos_lr']).lower()}\noptimizer: SGD\n")
+    elif version == "yolov5-7.0":
+        text = (f"weights: yolov5s.pt\nepochs: {cfg['epochs']}\nbatch_size: {cfg['batch']}\n"
+                f"cos_lr: {str(cfg['cos_lr']).lower()}\noptimizer: SGD\nseed: 0\nhyp:\n"
+                + "".join(f"  {line}\n" for line in hyp.splitlines()))
+    else:
+        text = (f"task: detect\nepochs: {cfg['epochs']}\nbatch: {cfg['batch']}\nnbs: {cfg['nbs']}\n"
+                f"cos_lr: {str(cfg['cos_lr']).lower()}\noptimizer: SGD\n" + hyp.replace("obj: 1.0\n", ""))
+    path = tmp_path / ("opt.yaml" if version.startswith("yolov5") else "args.yaml")
+    path.write_text(text)
+    return path
+
+
+def table(text: str, separator: str = ",") -> tuple[list[str], np.ndarray]:
+    lines = text.splitlines()
+    return lines[0].split(separator), np.array([[float(v) for v in line.split(separator)] for line in lines[1:]])
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("version", ["yolov5-5.0", "yolov5-6.1", "yolov5-7.0", "ultralytics-8.0", "ultralytics-8.1",
+                                     "ultralytics-8.3", "ultralytics-latest"])
+@pytest.mark.parametrize("case", ["defaults", "cos_lr", "warmup_0", "warmup_1", "small_nbs_over_batch",
+                                  "large_nbs_over_batch", "nbs_over_batch_half"])
+def test_the_command_prints_what_the_upstream_loop_sets(torch_module, tmp_path, capsys, version, case):
+    """`cfgtools schedule` against the torch replica of each version's loop (tests/ultralytics/test_schedule.py),
+    every group at every iteration, and --per epoch at each epoch's last iteration (results.csv's rows)."""
+    from tests.ultralytics.test_schedule import CASES, config, run_loop
+
+    cfg = config(**CASES[case])  # nbs is 64 in every case: YOLOv5 has no nbs setting
+    nb = 37
+    path = run_files(tmp_path, version, cfg)
+    trace = run_loop(torch_module, version, cfg, nb)
+    assert main(["schedule", str(path), "--framework-version", version, "--batches-per-epoch", str(nb),
+                 "--format", "csv"]) == 0
+    header, values = table(capsys.readouterr().out)
+    assert header == ["iteration", "epoch", "lr_pg0", "lr_pg1", "lr_pg2", "momentum_pg0", "momentum_pg1",
+                      "momentum_pg2", "accumulate", "step"]
+    assert values[:, 0].tolist() == list(range(cfg["epochs"] * nb))
+    assert values[:, 1].tolist() == [i // nb for i in range(cfg["epochs"] * nb)]
+    np.testing.assert_allclose(values[:, 2:5], np.array(trace.lr), rtol=1e-9, atol=0)
+    np.testing.assert_allclose(values[:, 5:8], np.array(trace.momentum), rtol=1e-9, atol=0)
+    assert values[:, 8].astype(int).tolist() == trace.accumulate
+    assert values[:, 9].astype(bool).tolist() == trace.step
+    assert main(["schedule", str(path), "--framework-version", version, "--batches-per-epoch", str(nb),
+                 "--format", "tsv", "--per", "epoch"]) == 0
+    header, per_epoch = table(capsys.readouterr().out, "\t")
+    ends = [e * nb + nb - 1 for e in range(cfg["epochs"])]
+    assert per_epoch[:, 0].tolist() == ends and per_epoch[:, 1].tolist() == list(range(cfg["epochs"]))
+    np.testing.assert_allclose(per_epoch[:, 2:5], np.array(trace.lr)[ends], rtol=1e-9, atol=0)
+
+
+def test_ultralytics_rows_by_hand(capsys):
+    # opt_v7.yaml: yolov5-7.0, 300 epochs, batch 32, lr0 = lrf = 0.01, warm-up 3 epochs; 1000 images: nb = 32,
+    # nw = max(round(3 * 32), 100) = 100. ni = 1: biases interp(1, [0, 100], [0.1, lr0 lf(0) = 0.01]) = 0.0991,
+    # weights 0.01 / 100 = 0.0001, momentum 0.8 + 0.137 / 100 = 0.80137; accumulate max(1, round(1 + 1/100)) = 1
+    assert main(["schedule", str(UL / "opt_v7.yaml"), "--images", "1000", "--at", "1"]) == 0
+    captured = capsys.readouterr()
+    header, row = captured.out.splitlines()
+    assert header == "iteration\tepoch\tlr_pg0\tlr_pg1\tlr_pg2\tmomentum_pg0\tmomentum_pg1\tmomentum_pg2\taccumulate\tstep"
+    values = row.split("\t")
+    assert values[:2] == ["1", "0"] and values[-2:] == ["1", "1"]
+    assert [float(v) for v in values[2:8]] == pytest.approx([0.0991, 0.0001, 0.0001, 0.80137, 0.80137, 0.80137],
+                                                            rel=1e-12)
+    assert "pg0 biases, pg1 weights with decay, pg2 BatchNorm weights" in captured.err
+
+
+def test_ultralytics_json_and_ranges(capsys):
+    # epochs 3..4 of opt_v7.yaml with 1000 images: after the warm-up (which ends in epoch 3, at ni = 100), epoch 3
+    # keeps lr0 lf(3) and epoch 4 trains at lr0 lf(3) too (the scheduler steps at the end of epoch 3)
+    assert main(["schedule", str(UL / "opt_v7.yaml"), "--images", "1000", "--per", "epoch", "--from", "3", "--to",
+                 "4", "--format", "json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert (document["framework"], document["dialect"], document["policy"], document["per"]) == \
+        ("ultralytics", "yolov5-7.0", "framework", "epoch")
+    assert document["columns"][:3] == ["iteration", "epoch", "lr_pg0"]
+    expected = 0.01 * ((1 - 3 / 300) * 0.99 + 0.01)
+    assert [row[:2] for row in document["rows"]] == [[127, 3], [159, 4]]
+    assert [row[3] for row in document["rows"]] == pytest.approx([expected, expected], rel=1e-12)
+
+
+def test_ultralytics_usage(capsys):
+    assert main(["schedule", str(UL / "opt_v7.yaml")]) == 2
+    assert "give the training images (--images N" in capsys.readouterr().err
+    assert main(["schedule", str(UL / "hyp_scratch.yaml"), "--images", "1000"]) == 2
+    assert "a hyp file holds hyperparameters only" in capsys.readouterr().err
+    assert main(["schedule", str(UL / "opt_v7.yaml"), "--batches-per-epoch", "10", "--at", "5,99999"]) == 0
+    captured = capsys.readouterr()
+    assert len(captured.out.splitlines()) == 2 and "99999: outside the iterations 0..2999 of the run" in captured.err
+    assert main(["schedule", str(DN / "policy_step.cfg"), "--per", "epoch"]) == 2
+    assert "a darknet schedule has no epochs" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["schedule", str(UL / "opt_v7.yaml"), "--framework-version", "yolov5-8.0"])
+    assert "unknown framework version 'yolov5-8.0'" in capsys.readouterr().err

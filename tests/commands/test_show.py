@@ -1,7 +1,6 @@
 """``cfgtools show``: values and provenance, and one clean line per unreadable file."""
 
 import json
-import os
 
 import pytest
 
@@ -139,3 +138,21 @@ def test_ssd_solver_under_each_caffe_fork(capsys, fixtures_dir):
         for name in ("plateau_winsize", "plateau_winsize", "plateau_winsize", "eval_type", "ap_version",
                      "show_per_class_result")
     ]
+
+
+def test_ultralytics_files(capsys, fixtures_dir, tmp_path):
+    args = fixtures_dir / "ultralytics" / "args_8.3.yaml"
+    assert main(["show", str(args)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == (f"{args}: ultralytics args.yaml, read with the rules of ultralytics-8.3 (the default for "
+                        "ultralytics files; --framework-version chooses another)")
+    assert "  lr0                    0.01                     line 73" in lines
+    assert main(["show", "--format", "json", "--framework-version", "ultralytics-8.1", str(args)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["version"], data["version_source"]) == ("ultralytics-8.1", "chosen with --framework-version")
+    assert data["settings"]["epochs"] == {"value": 300, "source": "file", "position": {"line": 5, "column": 9}}
+    hostile = tmp_path / "hyp.yaml"
+    hostile.write_text("lr0: !!python/object/apply:os.system ['echo ran']\nlrf: 0.1\n")
+    assert main(["show", str(hostile)]) == 2
+    assert capsys.readouterr().err == (f"{hostile}:1:6: tag 'tag:yaml.org,2002:python/object/apply:os.system' has "
+                                       "no safe constructor: yaml.safe_load refuses the file\n")

@@ -1,6 +1,8 @@
 """Check an emitted PyTorch module against the schedule engine (the equivalence contract).
 
-``check_contract`` imports the module, compares its rate function with the engine
+``load_recipe`` reads a config through the loader and its framework's recipe.
+``check_contract`` imports the module, compares its rate function (or its
+built-in scheduler's closed form) with the engine
 at a dense prefix, windows around every schedule boundary and a strided sample
 of the whole horizon (vectorised part), then steps the REAL optimizer/scheduler
 pair for windows at several ``start_iter`` values (burn-in middle, step
@@ -17,12 +19,34 @@ from pathlib import Path
 
 import numpy as np
 
-from cfgtools.convert.plan import caffe_advances
-from cfgtools.convert.recipe import Recipe
+from cfgtools.errors import InputError
+from cfgtools.loading import in_dialect, load
+from cfgtools.plugin import RunOptions
+from cfgtools.recipe import Recipe
 from cfgtools.schedule.evaluate import evaluate
 
 REL, ABS = 1e-6, 1e-12
 _counter = itertools.count()
+
+
+def load_recipe(path, dialect: str | None = None, gpus: int = 1) -> Recipe:
+    """The recipe of the config at ``path`` read by ``dialect`` of its framework (default: the framework's);
+    InputError/ScheduleError as ``cfgtools convert`` reports them."""
+    loaded = load(path)
+    if dialect is not None:
+        loaded = in_dialect(loaded, dialect)
+    return loaded.framework.recipe(loaded, RunOptions(gpus=gpus))
+
+
+def dialect_cases(paths) -> list[tuple[Path, str]]:
+    """(path, dialect) for every dialect of each file's framework (files cfgtools cannot read: none)."""
+    cases = []
+    for path in paths:
+        try:
+            cases += [(path, dialect) for dialect in load(path).framework.dialects]
+        except InputError:
+            continue
+    return cases
 
 
 def import_emitted(path: Path):
@@ -62,7 +86,7 @@ def boundaries(recipe: Recipe) -> list[int]:
         points.update(p.steps)
     elif kind == "multistep":
         points.update(p.stepvalues)
-        points.update(caffe_advances(list(p.stepvalues)))
+        points.update(p.advances())
     elif kind == "sigmoid":
         points.add(p.step)
     elif kind == "poly":
@@ -129,11 +153,14 @@ def check_contract(recipe: Recipe, module, torch, window_steps: int = 60, prefix
     # 1. the emitted formula (vectorised over a large sample)
     iters = sample_iterations(recipe)
     want = evaluate(s, iters)
+    # a built-in's closed form, or the framework's formula beside a LambdaLR: never both
+    assert hasattr(module, "_factor") != hasattr(module, "framework_rate")
     if hasattr(module, "_factor"):
         got = [module.BASE_LR * module._factor(int(i)) for i in iters]
         assert_close(got, want, "built-in closed form")
-    got = [module.framework_rate(int(i)) for i in iters]
-    assert_close(got, want, "framework_rate")
+    else:
+        got = [module.framework_rate(int(i)) for i in iters]
+        assert_close(got, want, "framework_rate")
     assert module.HORIZON == max(s.horizon, 0)
     assert module.FIRST_ITERATION == first
     # 2. the real scheduler object

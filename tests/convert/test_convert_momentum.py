@@ -12,8 +12,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import require_torch
-from tests.convert.convert_contract import import_emitted
-from cfgtools.convert.recipe import load_recipe
+from tests.convert.convert_contract import import_emitted, load_recipe
 from cfgtools.convert.torch_emitter import emit_torch
 
 SOLVER = """base_lr: 0.1

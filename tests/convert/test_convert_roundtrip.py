@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 from tests.conftest import FIXTURES, corpus_files
-from tests.convert.convert_contract import assert_close
+from tests.convert.convert_contract import assert_close, load_recipe
 from cfgtools.convert.plan import RefuseError
-from cfgtools.convert.recipe import load_recipe
 from cfgtools.convert.translate import translate
 from cfgtools.errors import InputError
+from cfgtools import frameworks
 from cfgtools.loading import load_schedule
 from cfgtools.schedule.evaluate import evaluate
 from cfgtools.schedule.model import ScheduleError
@@ -30,7 +30,7 @@ def _roundtrip(path: Path, tmp_path: Path) -> str:
         return "unreadable"
     target = "caffe" if recipe.framework == "darknet" else "darknet"
     try:
-        result = translate(recipe, target)
+        result = translate(recipe, frameworks.get(target))
     except RefuseError:
         return "refused"
     if not result.exact:
@@ -43,7 +43,7 @@ def _roundtrip(path: Path, tmp_path: Path) -> str:
     assert back.horizon == horizon
     assert_close(_per_update(back, horizon), _per_update(recipe.schedule, horizon), f"{path.name} -> {target}")
     if target == "caffe":  # and back again
-        again = translate(load_recipe(str(out)), "darknet")
+        again = translate(load_recipe(str(out)), frameworks.get("darknet"))
         if again.exact:
             out2 = tmp_path / "again.cfg"
             out2.write_text(again.text)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES, REPO_ROOT, require_torch
+from tests.conftest import FIXTURES, require_torch
 from cfgtools.cli import main
 from cfgtools.convert.text import comment_text
 

@@ -17,7 +17,8 @@ from cfgtools.darknet.document import read_cfg
 from cfgtools.darknet.net import read_net
 from cfgtools.darknet.schedule import darknet_schedule, schedule_from_net
 from cfgtools.loading import load_schedule
-from cfgtools.schedule.evaluate import all_updates, evaluate, extremes, first_index_where, iter_chunks
+from cfgtools.schedule.analysis import dense_extremes, extremes
+from cfgtools.schedule.evaluate import all_updates, evaluate, first_index_where, iter_chunks
 from cfgtools.schedule.model import BurnIn, Schedule, ScheduleError, Sgdr, Sigmoid, Steps
 
 FIX = Path(__file__).resolve().parents[2] / "fixtures" / "darknet"
@@ -229,7 +230,8 @@ def test_chunks_every_and_helpers():
     got = list(iter_chunks(s, 0, 50, every=7, chunk=2))
     assert np.array_equal(np.concatenate([i for i, _ in got]), np.arange(0, 51, 7))
     assert first_index_where(s, lambda it, lr: lr < f32(0.001) * 0.5, start=11) == 20
-    e = extremes(s, chunk=4)
+    e = dense_extremes(s, 1, 50)
+    assert e == extremes(s)  # the same answer by pieces
     assert e.max == float(f32(0.001))  # burn-in ends at 10; the later x10 only restores 0.0001
     assert e.argmax == 10 and e.argmin == 1 and e.count == 50
 
@@ -253,3 +255,25 @@ def test_sgdr_with_equal_cycles_costs_nothing_far_out():
     s = darknet_schedule("alexeyab", 1.0, Sgdr(cycle=3, mult=1, lr_min=0.0), 2**31 - 1)
     far = 3 * 700_000_000 + 1  # a whole cycle table this long would need gigabytes
     assert [rate(s, b) for b in (0, 3, 4, far, far + 2)] == [1.0, 0.0, 0.75, 0.75, 0.0]
+
+
+# ----------------------------------------------------------------------------- the facts the neutral planner asks
+
+
+def test_arithmetic_facts_of_both_forks():
+    ab = net_schedule("policy=sigmoid\ngamma=0.01\nstep=100\nmax_batches=1000\n")
+    pj = net_schedule("policy=sigmoid\ngamma=0.01\nstep=100\nmax_batches=1000\n", "pjreddie")
+    arithmetic = ab.arithmetic
+    assert arithmetic.gpu_multiplier  # train_detector multiplies learning_rate by ngpus
+    # reference c.6: lr / (1 + exp(gamma (b - step))): a positive gamma decays; checked on the rates
+    assert arithmetic.sigmoid_sign == 1 and rate(ab, 50) > rate(ab, 150)
+    # pjreddie's batch number is a size_t: below the step the sigmoid is exactly 0 (reference c.6)
+    assert arithmetic.unsigned_iterations(pj) and not arithmetic.unsigned_iterations(ab) and rate(pj, 50) == 0.0
+    step = net_schedule("policy=step\nstep=100\nscale=.5\nmax_batches=1000\n")
+    keys = {name: arithmetic.setting_key(step, name) for name in ("base_lr", "horizon", "gamma", "burn_in_power",
+                                                                  "power", "lr_min", "cycle")}
+    assert keys == {"base_lr": "learning_rate", "horizon": "max_batches", "gamma": "scale", "burn_in_power": "power",
+                    "power": "power", "lr_min": "learning_rate_min", "cycle": "sgdr_cycle"}
+    assert arithmetic.setting_key(ab, "gamma") == "gamma"  # sigmoid and exp read gamma=
+    assert arithmetic.lowest(ab, "gamma") is None  # darknet checks no parameter
+

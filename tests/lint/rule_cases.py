@@ -10,6 +10,9 @@ Modelled on sqlfluff's ``test/fixtures/rules/std_rule_cases/CV01.yml``. A file::
           [net]
           policy=steps # x
         lint_as: other.cfg     # optional: this case's own file name
+        log: |                 # optional: a training log (or `{file: logs/NAME}`), given as --log;
+          1: 4.2, 4.2 avg, ... #   with a log, the config (input/file) may be left out: the log is then
+                               #   read alone, as `cfgtools log TRAIN.log` reads it
         select: [DN006]        # optional: rules to run besides DN003 (codes or prefixes)
         settings: {dialect: pjreddie}       # optional: LintSettings keys, as in [tool.cfgtools]
         args: {resume_from: 300019}         # optional: the command-line inputs (see below)
@@ -23,13 +26,31 @@ Modelled on sqlfluff's ``test/fixtures/rules/std_rule_cases/CV01.yml``. A file::
             replacement: steps                                                # its replacement, or null
 
 A finding with a fix hint must be expected with its ``help`` and
-``replacement``; one without a hint must be expected without them. ``input``
+``replacement``; one without a hint must be expected without them. In
+``help``, ``{path}``, ``{previous}`` and ``{checkpoint}`` stand for the paths
+the case's file, previous config and checkpoint are written to.
+
+A case whose findings have fixes that ``cfgtools lint --fix`` applies says
+what the whole file is after it (``fixed:``), and when ``--unsafe-fixes``
+gives another file, that one too (``unsafe_fixed:``); each is text, or
+``{file: PATH}`` as for the input, and the harness also checks that fixing
+the result again changes nothing::
+
+        fixed: |               # the file after --fix (the selected rules' safe fixes)
+          [net]
+          # x
+          policy=steps
+        unsafe_fixed: |        # the file after --fix --unsafe-fixes, when it differs ``input``
 text is written as UTF-8 (a YAML double-quoted string carries ``\\r\\n`` or a
 BOM ``\\ufeff``); ``file:`` paths are relative to the repository's
-``fixtures/``. ``args`` takes ``resume_from`` (an iteration, or ``{file:
-PATH}``), ``previous`` (the previous config's text, or ``{file: PATH}``),
-``previous_gpus``, ``gpus``, ``clear``, ``goal``, ``epochs``, ``images`` and
-``dialect``.
+``fixtures/``. ``args`` takes ``resume_from`` (an iteration, ``log``, or
+``{file: PATH}``, or ``{checkpoint: {...}}``: a YOLOv5/ultralytics ``last.pt``
+holding that mapping, written by ``tests/ultralytics/checkpoint_files.py``),
+``previous`` (the previous config's text, or ``{file: PATH}``),
+``previous_gpus``, ``gpus``, ``clear``, ``goal``, ``epochs``, ``images``,
+``dialect``, and for ultralytics files ``framework_version``,
+``batches_per_epoch`` and ``classes``. The findings of the LG rules are
+expected on the lines of the log.
 """
 
 from __future__ import annotations
@@ -46,8 +67,10 @@ from tests.conftest import FIXTURES
 CASES_DIR = Path(__file__).resolve().parent / "cases"
 
 _FILE_KEYS = {"rule", "lint_as", "cases"}
-_CASE_KEYS = {"name", "input", "file", "lint_as", "select", "settings", "args", "expect"}
-_ARG_KEYS = {"resume_from", "previous", "previous_gpus", "gpus", "clear", "goal", "epochs", "images", "dialect"}
+_CASE_KEYS = {"name", "input", "file", "lint_as", "log", "select", "settings", "args", "expect", "fixed",
+              "unsafe_fixed"}
+_ARG_KEYS = {"resume_from", "previous", "previous_gpus", "gpus", "clear", "goal", "epochs", "images", "dialect",
+             "framework_version", "batches_per_epoch", "classes"}
 _EXPECT_KEYS = {"code", "line", "column", "severity", "message_contains", "help", "replacement"}
 _NAME = re.compile(r"^[a-z0-9_]+$")
 
@@ -61,12 +84,16 @@ class Case:
     rule: str
     name: str
     source: Path  #: the YAML file
-    lint_as: str
-    data: bytes  #: the bytes to lint
+    lint_as: str | None  #: None: the case has no config, its log is read alone
+    data: bytes  #: the bytes to lint (empty when the log is read alone)
     select: list[str] = field(default_factory=list)
     settings: dict[str, Any] = field(default_factory=dict)
     args: dict[str, Any] = field(default_factory=dict)
     expect: list[dict[str, Any]] = field(default_factory=list)
+    #: the file after --fix, and after --fix --unsafe-fixes (None: not given)
+    fixed: bytes | None = None
+    unsafe_fixed: bytes | None = None
+    log: bytes | None = None  #: the training log given as --log
 
     @property
     def id(self) -> str:
@@ -95,6 +122,13 @@ def _expectation(item: Any, where: str) -> dict[str, Any]:
     return dict(item)
 
 
+def _text_or_file(value: Any, where: str) -> bytes:
+    """A file's bytes written as YAML text, or as ``{file: PATH}`` for bytes YAML cannot hold."""
+    if isinstance(value, dict):
+        return fixture_path(value, where).read_bytes()
+    return str(value).encode("utf-8")
+
+
 def _case(raw: Any, rule: str, default_lint_as: str | None, source: Path) -> Case:
     where = f"{source.name}: case {raw.get('name') if isinstance(raw, dict) else raw!r}"
     if not isinstance(raw, dict) or set(raw) - _CASE_KEYS:
@@ -102,14 +136,23 @@ def _case(raw: Any, rule: str, default_lint_as: str | None, source: Path) -> Cas
     name = raw.get("name")
     if not isinstance(name, str) or not _NAME.match(name):
         raise CaseFileError(f"{where}: every case needs a name of lower-case letters, digits and _")
-    if ("input" in raw) == ("file" in raw):
-        raise CaseFileError(f"{where}: give the input as text (input:) or as a fixture (file:), not both")
+    if "input" in raw and "file" in raw or not ({"input", "file", "log"} & set(raw)):
+        raise CaseFileError(f"{where}: give the input as text (input:) or as a fixture (file:), not both "
+                            "(or a log: alone)")
+    log = raw.get("log")
+    if isinstance(log, dict):
+        log = fixture_path(log, where).read_bytes()
+    elif log is not None:
+        log = str(log).encode("utf-8")
+    data = b""
     if "input" in raw:
         data = str(raw["input"]).encode("utf-8")
-    else:
+    elif "file" in raw:
         data = fixture_path({"file": raw["file"]}, where).read_bytes()
     lint_as = raw.get("lint_as") or default_lint_as or (Path(raw["file"]).name if "file" in raw else None)
-    if not lint_as:
+    if "input" not in raw and "file" not in raw:
+        lint_as = None
+    elif not lint_as:
         raise CaseFileError(f"{where}: no lint_as (file name to lint the input as)")
     args = dict(raw.get("args") or {})
     if set(args) - _ARG_KEYS:
@@ -117,10 +160,11 @@ def _case(raw: Any, rule: str, default_lint_as: str | None, source: Path) -> Cas
     expect = raw.get("expect")
     if not isinstance(expect, list):
         raise CaseFileError(f"{where}: expect: is a list of findings ([] for a clean file)")
+    fixed = {key: _text_or_file(raw[key], where) if key in raw else None for key in ("fixed", "unsafe_fixed")}
     return Case(
         rule=rule, name=name, source=source, lint_as=lint_as, data=data,
         select=list(raw.get("select") or []), settings=dict(raw.get("settings") or {}), args=args,
-        expect=[_expectation(item, where) for item in expect],
+        expect=[_expectation(item, where) for item in expect], log=log, **fixed,
     )
 
 

@@ -17,20 +17,31 @@ import pytest
 
 from cfgtools.lint.context import LintContext
 from cfgtools.lint.core import Diagnostic
+from cfgtools.lint.logcheck import check_log
 from cfgtools.lint.registry import RULES
-from cfgtools.lint.runner import lint_file
+from cfgtools.lint.fixes import fix_source
+from cfgtools.lint.runner import lint_file, lint_source
 from cfgtools.lint.settings import LintSettings
 from cfgtools.loading import load
+from cfgtools.sources import SourceText, read_source
 from tests.lint.rule_cases import CASES_DIR, Case, fixture_path, load_cases
+from tests.ultralytics.checkpoint_files import write_checkpoint
 
 CASES = load_cases()
 
 
 def settings_for(case: Case, workdir: Path) -> LintSettings:
-    """The case's settings and command-line inputs as the linter gets them (previous text written to a file)."""
+    """The case's settings and command-line inputs as the linter gets them (previous text and log written to files)."""
     values = {**case.settings, **case.args}
+    if case.log is not None:
+        log = workdir / "logs" / "train.log"
+        log.parent.mkdir()
+        log.write_bytes(case.log)
+        values["log"] = str(log)
     resume = values.get("resume_from")
-    if isinstance(resume, dict):
+    if isinstance(resume, dict) and set(resume) == {"checkpoint"}:
+        values["resume_from"] = str(write_checkpoint(workdir / "last.pt", resume["checkpoint"]))
+    elif isinstance(resume, dict):
         values["resume_from"] = str(fixture_path(resume, case.id))
     previous = values.get("previous")
     if isinstance(previous, dict):
@@ -41,6 +52,18 @@ def settings_for(case: Case, workdir: Path) -> LintSettings:
         written.write_text(previous, encoding="utf-8")
         values["previous"] = str(written)
     return LintSettings(select=[case.rule, *case.select], **values)
+
+
+def expanded(expected: dict, settings: LintSettings, path: Path) -> dict:
+    """The expectation with ``{path}``, ``{previous}`` and ``{checkpoint}`` in its help replaced by the case's
+    paths (the linted file's, the previous config's, the checkpoint's)."""
+    if "help" not in expected or not isinstance(expected["help"], str):
+        return expected
+    paths = {"{path}": path, "{previous}": settings.previous, "{checkpoint}": settings.resume_from}
+    text = expected["help"]
+    for placeholder, value in paths.items():
+        text = text.replace(placeholder, str(value))
+    return {**expected, "help": text}
 
 
 def observed(diagnostic: Diagnostic, expected: dict) -> dict:
@@ -84,17 +107,22 @@ def pair(found: list[Diagnostic], expect: list[dict]) -> tuple[list[tuple[Diagno
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
 def test_case(case: Case, tmp_path: Path):
-    path = tmp_path / case.lint_as
-    path.write_bytes(case.data)
     settings = settings_for(case, tmp_path)
-    result = lint_file(str(path), settings)
+    if case.lint_as is None:  # a training log alone, as `cfgtools log` reads it
+        _, result = check_log(settings)
+        context = LintContext(None, settings)
+        path = settings.log
+    else:
+        path = tmp_path / case.lint_as
+        path.write_bytes(case.data)
+        result = lint_file(str(path), settings)
+        context = LintContext(load(path, settings.dialects), settings)
     assert result.errors == []
     assert result.kind is not None, "no framework recognises the input: the case tests nothing"
     # a clean result must mean the rule looked: the file gives it everything it needs
-    context = LintContext(load(path, settings.dialects), settings)
     assert context.has(RULES[case.rule].needs), f"{case.rule} does not run on this input (needs {RULES[case.rule].needs})"
 
-    pairs, unexpected, missing = pair(result.diagnostics, case.expect)
+    pairs, unexpected, missing = pair(result.diagnostics, [expanded(e, settings, path) for e in case.expect])
     assert not unexpected and not missing, "\n".join(
         [f"unexpected: {d.span.line}:{d.span.column} {d.code} {d.message}"
          + (f" [help: {d.fix.description!r}, replacement: {d.fix.replacement!r}]" if d.fix else "")
@@ -102,6 +130,42 @@ def test_case(case: Case, tmp_path: Path):
         + [f"missing: {e}" for e in missing]
     )
     assert [observed(d, e) for d, e in pairs] == [e for _, e in pairs]
+    # a fix with edits says whether --fix applies it (the rule's fix_safety, or its own)
+    assert [d.code for d in result.diagnostics if d.fix and d.fix.text_edits and d.fix.applicability is None] == []
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
+def test_fixed(case: Case, tmp_path: Path):
+    if case.lint_as is None:
+        pytest.skip("a training log alone: --fix edits configs")
+    path = tmp_path / case.lint_as
+    path.write_bytes(case.data)
+    settings = settings_for(case, tmp_path)
+    source = read_source(path)
+    safe, unsafe = fix_source(source, settings), fix_source(source, settings, unsafe=True)
+    assert safe.problem is None and unsafe.problem is None
+    found = lint_source(source, settings).diagnostics
+    has_safe = any(d.fix is not None and d.fix.applies(unsafe=False) for d in found)
+    has_unsafe = any(d.fix is not None and d.fix.applies(unsafe=True) and not d.fix.applies(unsafe=False)
+                     for d in found)
+    if has_safe:
+        assert case.fixed is not None, "a finding has a safe fix: give the file after --fix (fixed:)"
+    if case.fixed is not None:
+        assert safe.fixed.encode("utf-8", errors="surrogateescape") == case.fixed
+    else:
+        assert not safe.changed
+    expected_unsafe = case.unsafe_fixed if case.unsafe_fixed is not None else case.fixed or case.data
+    if has_unsafe and case.unsafe_fixed is None:
+        assert unsafe.fixed == safe.fixed, ("a finding has an unsafe fix: give the file after --unsafe-fixes "
+                                            "(unsafe_fixed:)")
+    if case.unsafe_fixed is not None:
+        assert case.unsafe_fixed != (case.fixed or case.data), "unsafe_fixed: equals fixed:, leave it out"
+    assert unsafe.fixed.encode("utf-8", errors="surrogateescape") == expected_unsafe
+    # fixing again changes nothing, and a safe fix leaves no finding of its own that --fix applies
+    for outcome, unsafe_fixes in ((safe, False), (unsafe, True)):
+        again = fix_source(SourceText(source.path, outcome.fixed, outcome.fixed.startswith("\ufeff")), settings,
+                           unsafe=unsafe_fixes)
+        assert not again.changed and again.problem is None
 
 
 def test_every_rule_has_a_case_with_findings_and_a_clean_one():

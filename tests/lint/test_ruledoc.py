@@ -9,7 +9,7 @@ import pytest
 
 from cfgtools.lint import numeric, ruledoc
 from cfgtools.lint.context import LintContext
-from cfgtools.lint.core import DOC_HEADINGS
+from cfgtools.lint.core import DOC_HEADINGS, REQUIRED_HEADINGS, Applicability
 from cfgtools.lint.registry import RULES
 from cfgtools.lint.runner import lint_text
 from cfgtools.lint.settings import LintSettings
@@ -59,14 +59,16 @@ def test_description_is_what_it_does_on_one_line():
 def test_doc_has_ruffs_headings_in_order(code):
     doc = RULES[code].doc()
     titles = [title for title, _ in ruledoc.sections(doc)]
-    assert titles in (list(DOC_HEADINGS[:4]), list(DOC_HEADINGS)), titles
+    assert titles[:4] == list(REQUIRED_HEADINGS) and titles == [h for h in DOC_HEADINGS if h in titles], titles
     body = dict(ruledoc.sections(doc))
     assert body["What it does"].startswith("Checks ")
     assert body["Why is this bad?"].strip()
     for title in ("Example", "Use instead"):
         blocks = ruledoc.code_blocks(body[title])
         assert blocks, f"{title} has no fenced code block"
-        assert all(language in ("cfg", "prototxt") and code_text.strip() for language, code_text in blocks)
+        # log excerpts (the LG rules) are plain text
+        languages = ("cfg", "prototxt", "yaml", "text") if code.startswith("LG") else ("cfg", "prototxt", "yaml")
+        assert all(language in languages and code_text.strip() for language, code_text in blocks)
 
 
 @pytest.mark.parametrize("code", sorted(RULES))
@@ -76,9 +78,9 @@ def test_doc_has_no_restructuredtext(code):
 
 
 #: rules whose examples are fragments (YOLO layers without the network around them) or need
-#: command-line inputs (--epochs, --resume-from): the linter cannot check them alone
+#: command-line inputs (--epochs, --resume-from, a --log): the linter cannot check them alone
 FRAGMENTS = {"YL001", "YL002", "YL003", "YL004", "YL005", "YL006", "YL007", "YL008", "YL010",
-             "LR005", "RS001", "RS002", "RS003"}
+             "LR005", "RS001", "RS002", "RS003", "UL009", "UL010"} | {code for code in RULES if code.startswith("LG")}
 
 
 @pytest.mark.parametrize("code", sorted(set(RULES) - FRAGMENTS))
@@ -109,6 +111,13 @@ READS = {
     "RS001": {"resume_from", "previous", "previous_gpus", "gpus", "clear", "spike_ratio"},
     "RS002": {"resume_from", "clear"},
     "RS003": {"resume_from", "previous", "previous_gpus", "gpus", "clear", "spike_ratio"},
+    "UL008": {"gpus", "images", "batches_per_epoch", "classes", "resume_from", "previous"},
+    "UL009": {"resume_from", "previous", "clear", "gpus", "images", "batches_per_epoch", "classes", "spike_ratio"},
+    "UL010": {"resume_from", "previous", "clear", "gpus", "images", "batches_per_epoch", "classes", "spike_ratio"},
+    "UL011": {"images", "classes"},
+    "UL012": {"gpus", "images", "batches_per_epoch"},
+    **{f"LG{n:03d}": {"log", "gpus"} for n in range(1, 13)},
+    "LG010": {"log", "gpus", "spike_ratio"},
 }
 #: settings of every rule, never listed under Options
 EVERY_RULE = {"severity", "dialect"}
@@ -118,9 +127,11 @@ VIEWS = {
     "goal": (numeric.training_goal,),
     "profile": (numeric.rate_profile,),
     "resume": (numeric.resume_point,),
+    "log": (),
+    "log_reading": (),
 }
 _SETTINGS_READ = re.compile(r"\bsettings\.([a-z_]+)")
-_VIEWS_USED = re.compile(r"\bself\.(?:ctx\.)?(schedule|goal|profile|resume)\b")
+_VIEWS_USED = re.compile(r"\bself\.(?:ctx\.)?(schedule|goal|profile|resume|log_reading|log)\b")
 
 
 def settings_fields(function) -> set[str]:
@@ -190,3 +201,21 @@ def test_options_list_what_the_rule_reads(code):
     assert has_options == bool(expected)
     assert documented_options(doc) == expected
     assert documented_options(doc) <= set(LintSettings.model_fields)
+
+
+# ----------------------------------------------------------------------------- Fix safety
+
+
+@pytest.mark.parametrize("code", sorted(RULES))
+def test_doc_says_whether_the_rule_has_a_fix_and_whether_it_is_safe(code):
+    rule = RULES[code]
+    body = dict(ruledoc.sections(rule.doc())).get("Fix safety")
+    if rule.fix_safety is None:
+        assert body is None, "a rule without fixes --fix applies has no Fix safety section"
+        return
+    assert body is not None, f"{code} declares fix_safety={rule.fix_safety.value}: its doc needs ## Fix safety"
+    first_word = body.split()[0].rstrip(":.").lower()
+    assert first_word == rule.fix_safety.value, f"the section starts with {first_word!r}, the rule is {rule.fix_safety}"
+    applied_by = "`--fix`" if rule.fix_safety == Applicability.SAFE else "`--unsafe-fixes`"
+    assert applied_by in body
+

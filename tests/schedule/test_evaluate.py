@@ -8,7 +8,8 @@ import pytest
 from tests.conftest import corpus_files
 from cfgtools.frameworks import recognise
 from cfgtools.loading import load_schedule
-from cfgtools.schedule.evaluate import extremes, iter_chunks
+from cfgtools.schedule.analysis import extremes
+from cfgtools.schedule.evaluate import iter_chunks
 from cfgtools.sources import read_source
 
 pytestmark = pytest.mark.corpus

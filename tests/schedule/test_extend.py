@@ -29,7 +29,11 @@ from cfgtools.schedule.extend import (
     PARAMETERS,
     ExtendRefused,
     ZeroRateAtResume,
+    allowed_parameters,
+    decays,
+    parameters_of_keys,
     plan_extension,
+    plan_restart,
     rewind_iteration,
 )
 from cfgtools.schedule.model import (
@@ -456,7 +460,7 @@ def schedule(policy, framework="darknet", horizon=1000, **fields) -> Schedule:
 
 
 @pytest.mark.parametrize("old,s,new_end,kwargs,message", [
-    (schedule(Random(power=2.0)), 500, 1500, {}, "rand()"),
+    (schedule(Random(power=2.0)), 500, 1500, {}, "at random at every update"),
     (schedule(Poly(power=4.0, max_iter=1000)), 500, 500, {}, "nothing would train"),
     (schedule(Poly(power=4.0, max_iter=1000)), 1200, 1500, {}, "past the end"),
     (schedule(Poly(power=4.0, max_iter=1000)), -1, 1500, {}, "negative"),
@@ -560,3 +564,69 @@ def test_property_every_plan_is_continuous_monotone_and_reaches_the_end(case):
     assert plans
     for plan in plans:
         check_plan(old, plan, s, new_end)
+
+
+# ----------------------------------------------------------------------------- restarts, keys, trends
+
+
+def test_restart_warms_up_again_then_continues_from_the_checkpoints_rate(tmp_path):
+    old = old_schedule(tmp_path, "darknet", "poly")  # learning_rate 0.01, burn_in 100, power 4, 1000 batches
+    s = 900
+    checkpoint_rate = rate(old, s)  # the last update before the checkpoint: 0.01 * (1 - 900/1000)^4
+    assert checkpoint_rate == pytest.approx(0.01 * 0.1 ** 4, rel=1e-6)
+    plans = plan_restart(old, s, 2000)
+    assert [plan.changed for plan in plans] == [("base_lr", "horizon"), ("horizon", "power")]
+    for plan in plans:
+        # update 100 (the first after the new warm-up) uses the checkpoint's rate, and the rate then decays
+        check_plan(old, plan, 99, 2000, reference=checkpoint_rate, target=0.0)
+        assert plan.first_update == 100 and "restarts at iteration 0" in plan.notes[0]
+        warm = evaluate(plan.schedule, np.arange(1, 100)).astype(np.float64)
+        assert np.all(np.diff(warm) >= 0)  # burn-in climbs again
+
+
+def test_restart_of_a_run_that_ended_at_zero_needs_a_start_rate(tmp_path):
+    with pytest.raises(ZeroRateAtResume):  # darknet's poly uses rate(max_batches) = 0 for its last update
+        plan_restart(old_schedule(tmp_path, "darknet", "poly"), 1000, 500)
+    old = old_schedule(tmp_path, "caffe", "poly")
+    (plan, *_) = plan_restart(old, 1000, 500, rewind_to=500)
+    # Caffe: no burn-in, the restarted run's first update (iteration 0) uses the old rate of iteration 500
+    assert plan.first_update == 0 and plan.after_lr == pytest.approx(rate(old, 500), rel=TOL)
+
+
+def test_keys_name_the_parameters_a_plan_may_change(tmp_path):
+    darknet = old_schedule(tmp_path, "darknet", "poly")
+    # power is poly's exponent and burn-in's: one key
+    assert parameters_of_keys(darknet, ["learning_rate", "power", "max_batches"]) == {"base_lr", "power", "horizon"}
+    assert parameters_of_keys(darknet, ["scales"]) == {"steps"}
+    assert allowed_parameters(darknet, change=["power"]) == {"power", "horizon"}
+    assert allowed_parameters(darknet, keep=["learning_rate"]) == set(PARAMETERS) - {"base_lr"}
+    caffe = old_schedule(tmp_path, "caffe", "step")
+    assert parameters_of_keys(caffe, ["stepsize", "base_lr"]) == {"step", "base_lr"}
+    with pytest.raises(ExtendRefused, match="'learning_rate' is not a setting a plan may change"):
+        parameters_of_keys(caffe, ["learning_rate"])
+
+
+@pytest.mark.parametrize("policy,framework,expected", [
+    (Poly(power=4.0, max_iter=1000), "darknet", True),
+    (Poly(power=-1.0, max_iter=1000), "darknet", False),
+    (Steps(steps=[10, 20], scales=[0.1, 10.0]), "darknet", False),
+    (Steps(steps=[10, 20], scales=[0.1, 0.0]), "darknet", True),
+    (Sgdr(cycle=100, mult=2, lr_min=0.0), "darknet", False),
+    (Sigmoid(gamma=0.01, step=500), "darknet", True),  # darknet: exp(+gamma (b - step)), a decay
+    (Sigmoid(gamma=0.01, step=500), "caffe", False),  # Caffe: exp(-gamma (i - step)), a rise
+    (Exp(gamma=0.99), "caffe", True),
+    (Inv(gamma=0.001, power=0.75), "caffe", True),
+])
+def test_decays_from_the_policys_parameters(policy, framework, expected):
+    assert decays(schedule(policy, framework)) is expected
+
+
+def test_decays_knows_pjreddies_sigmoid_is_zero_before_its_step():
+    assert decays(schedule(Sigmoid(gamma=0.01, step=500), dialect="pjreddie")) is False
+
+
+def test_rewind_starts_after_burn_in(tmp_path):
+    old = old_schedule(tmp_path, "darknet", "poly")  # burn_in=100: the rate climbs from 0 first
+    found = rewind_iteration(old, 0.005)
+    closed = 1000 * (1 - (0.005 / 0.01) ** 0.25)  # 0.01 * (1 - b/1000)^4 = 0.005
+    assert abs(found - closed) <= 1 and found > 100

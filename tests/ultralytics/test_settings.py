@@ -9,7 +9,14 @@ import pytest
 from cfgtools.errors import InputError
 from cfgtools.positions import Span
 from cfgtools.ultralytics.schedule import ScheduleError
-from cfgtools.ultralytics.settings import parse_settings, read_settings, training_config
+from cfgtools.ultralytics.settings import (
+    detect_kind,
+    infer_version,
+    looks_like_settings,
+    parse_settings,
+    read_settings,
+    training_config,
+)
 
 from tests.conftest import FIXTURES, shared_dir
 
@@ -131,3 +138,46 @@ def test_upstream_hyp_and_default_files_read_without_findings(path):
         pytest.skip("no ultralytics corpus under ../shared/corpus/ultralytics")
     settings = read_settings(path)
     assert settings.findings == [], [f.message for f in settings.findings]
+
+
+@pytest.mark.parametrize("text, version", [
+    ("task: detect\nepochs: 10\nlr0: 0.01\n", None),  # every release knows these: the default stands
+    ("task: detect\nepochs: 10\nboxes: true\n", None),  # deprecated later, still known: no vote against 8.3
+    ("task: detect\nepochs: 10\ncls_remap: true\n", "ultralytics-latest"),  # only 8.4 knows cls_remap
+    ("task: detect\nepochs: 10\ncutmix: 0.1\nbgr: 0.0\n", None),  # 8.3 knows both (cutmix added in 8.3.x)
+])
+def test_the_release_an_ultralytics_file_shows(text, version):
+    document = parse_settings(text, "args.yaml").document
+    assert infer_version(detect_kind(document), document) == version
+
+
+def test_8_4_reads_the_string_none_as_none():
+    text = "task: detect\nepochs: 10\nworkspace: None\n"
+    assert parse_settings(text, "a.yaml", version="ultralytics-latest").findings == []
+    # 8.3 does that for the package's own default.yaml only: a cfg= file with it stops in check_cfg
+    (finding,) = parse_settings(text, "a.yaml", version="ultralytics-8.3").findings
+    assert (finding.kind, finding.key) == ("type", "workspace")
+
+
+def test_schedule_errors_name_their_key():
+    cases = {
+        "task: detect\nepochs: 10\nbatch: -1\n": "batch",
+        "task: detect\nepochs: 10\nbatch: 16\ntime: 1.0\n": "time",
+        "task: detect\nepochs: 0\nbatch: 16\n": "epochs",
+        "weights: yolov5s.pt\nepochs: 10\nbatch_size: -1\nhyp: data/hyp.yaml\n": "hyp",
+        "task: detect\nepochs: 10\nbatch: 16\nlr0: 1e-2\n": "lr0",
+    }
+    for text, key in cases.items():
+        with pytest.raises(ScheduleError) as info:
+            training_config(parse_settings(text, "a.yaml"))
+        assert info.value.key == key, text
+    with pytest.raises(ScheduleError, match="^epochs: Input should be greater than or equal to 1$"):
+        training_config(parse_settings("task: detect\nepochs: 0\nbatch: 16\n", "a.yaml"))
+
+
+def test_looks_like_settings():
+    assert looks_like_settings(frozenset({"lr0"}))
+    assert looks_like_settings(frozenset({"task", "nbs", "something_new"}))
+    assert not looks_like_settings(frozenset({"lr0", "a", "b"}))  # mostly unknown keys
+    assert not looks_like_settings(frozenset({"name", "project"}))  # known, but nothing only settings have
+    assert not looks_like_settings(frozenset())

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from cfgtools.errors import InputError
 from cfgtools.positions import Span
-from cfgtools.ultralytics.yamlfile import parse_yaml, plain_text, read_yaml, replace_scalar, resolve_plain
+from cfgtools.ultralytics.yamlfile import parse_yaml, plain_text, read_yaml, replace_scalar, resolve_plain, set_scalar
 
 yaml = pytest.importorskip("yaml", reason="PyYAML (the frameworks' own loader) is the oracle of these tests")
 
@@ -164,3 +164,16 @@ def test_mapping_text_reads_back():
     text = mapping_text(mapping) + "\n"
     assert safe_load(text) == mapping
     assert parse_yaml(text).value() == mapping
+
+
+def test_set_scalar_replaces_or_adds_a_last_line():
+    document = parse_yaml("# run\nepochs: 300  # keep\nhyp:\n  lr0: 0.01\n", "opt.yaml")
+    assert set_scalar(document, ("epochs",), 600) == "# run\nepochs: 600  # keep\nhyp:\n  lr0: 0.01\n"
+    assert set_scalar(document, ("hyp", "lr0"), 1e-05) == "# run\nepochs: 300  # keep\nhyp:\n  lr0: 1.0e-05\n"
+    assert set_scalar(document, ("lrf",), 0.5) == "# run\nepochs: 300  # keep\nhyp:\n  lr0: 0.01\nlrf: 0.5\n"
+    no_newline = parse_yaml("epochs: 300", "a.yaml")
+    assert set_scalar(no_newline, ("optimizer",), "SGD") == "epochs: 300\noptimizer: SGD\n"
+    with pytest.raises(ValueError):
+        set_scalar(document, ("hyp", "lrf"), 0.5)  # a nested key that is not there
+    with pytest.raises(ValueError):
+        set_scalar(parse_yaml("{epochs: 300}", "flow.yaml"), ("lrf",), 0.5)  # a line after a flow mapping

@@ -4,7 +4,7 @@ from typing import Iterator
 
 from cfgtools.caffe import fork_name
 from cfgtools.caffe.schema import forks_with_field
-from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.core import Applicability, Diagnostic, Fix, Severity
 from cfgtools.lint.rule import Rule
 from cfgtools.lint.rules._helpers import did_you_mean
 from cfgtools.positions import Span
@@ -35,6 +35,11 @@ class UnknownSolverField(Rule):
     base_lr: 0.01
     lr_policy: "step"
     ```
+
+    ## Fix safety
+    Unsafe: the field it renames to is a guess from the spelling, and the renamed
+    field changes what Caffe does. Only `--unsafe-fixes` applies it, and not
+    when that field is written already (the hint stays).
     """
 
     code = "CF001"
@@ -42,6 +47,7 @@ class UnknownSolverField(Rule):
     severity = Severity.ERROR
     needs = ("solver",)
     summary = "unknown SolverParameter field: Caffe refuses the file"
+    fix_safety = Applicability.UNSAFE
 
     def check(self) -> Iterator[Diagnostic]:
         solver = self.ctx.solver
@@ -64,6 +70,8 @@ class UnknownSolverField(Rule):
             fix = None
             if hint:
                 message += f"; did you mean {hint!r}?"
+                # a field written already would make Caffe refuse the file twice over: then a hint only
                 fix = Fix(f"rename the field to {hint!r}", hint, Span(span.line, span.column, span.line,
-                                                                        span.column + len(name)))
+                                                                        span.column + len(name)),
+                          edits=() if self.ctx.solver.field(hint).spans else None)
             yield self.diagnostic(span, message, fix)

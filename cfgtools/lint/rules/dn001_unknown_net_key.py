@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from cfgtools.darknet.netkeys import NET_KEYS
-from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.core import Applicability, Diagnostic, Fix, Severity
 from cfgtools.lint.rule import Rule
 from cfgtools.darknet import fork_name, other_dialects
 from cfgtools.lint.rules._helpers import did_you_mean, unused_line
@@ -37,6 +37,11 @@ class UnknownNetKey(Rule):
     learning_rate=0.001
     max_batches=500200
     ```
+
+    ## Fix safety
+    Unsafe: the key it renames to is a guess from the spelling, and the renamed
+    line changes what darknet trains with. Only `--unsafe-fixes` applies it,
+    and not when that key is written already (the hint stays).
     """
 
     code = "DN001"
@@ -44,6 +49,7 @@ class UnknownNetKey(Rule):
     severity = Severity.WARNING
     needs = ("document", "net")
     summary = "unknown key in [net]: the C forks ignore it silently, hank-ai stops"
+    fix_safety = Applicability.UNSAFE
 
     def check(self) -> Iterator[Diagnostic]:
         document = self.ctx.document
@@ -80,7 +86,9 @@ class UnknownNetKey(Rule):
             fix = None
             if hint:
                 message += f"; did you mean {hint!r}?"
-                fix = Fix(f"rename the key to {hint!r}", hint, option.key_span)
+                # a key written already would be read instead of it, or shadow it: then a hint only
+                fix = Fix(f"rename the key to {hint!r}", hint, option.key_span,
+                          edits=() if net.lookup(hint) is not None else None)
             elif hankai:
                 fix = Fix("delete the line: hank-ai stops on a key it does not read")
             yield self.diagnostic(option.key_span, message, fix, severity=Severity.ERROR if hankai else None)

@@ -4,9 +4,9 @@ import re
 from typing import Iterator
 
 from cfgtools.darknet import cnum, fork_name
-from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.core import Applicability, Diagnostic, Fix, Severity
 from cfgtools.lint.rule import Rule
-from cfgtools.lint.rules._helpers import column_span, comment_start
+from cfgtools.lint.rules._helpers import column_span, comment_moved_above, comment_start
 
 #: List keys whose comma counting stops at '#' in AlexeyAB ([net] steps, [yolo] mask and anchors).
 _AB_STOPS_AT_HASH = {"steps", "mask", "anchors"}
@@ -42,6 +42,12 @@ class InlineComment(Rule):
     policy=steps
     ```
 
+    ## Fix safety
+    Safe: `--fix` moves the comment to a line of its own above, with the
+    option's indentation, and writes the value darknet would read without it
+    (its blanks removed, as darknet removes them): the file then means what it
+    says.
+
     ## Options
     - `--select`, `--extend-select`, `--ignore` (or `select`, `extend-select`,
       `ignore` in `[tool.cfgtools]`): a `policy` made unknown by its comment is DN006's finding; this rule reports it only when DN006 does not run.
@@ -52,6 +58,7 @@ class InlineComment(Rule):
     severity = Severity.WARNING
     needs = ("document",)
     summary = "a '#' after a value becomes part of the value"
+    fix_safety = Applicability.SAFE
 
     def check(self) -> Iterator[Diagnostic]:
         document = self.ctx.document
@@ -72,7 +79,7 @@ class InlineComment(Rule):
                 written_comment = option.line_text[start - 1 :].rstrip("\r").rstrip()
                 fix = Fix(
                     f"move {written_comment!r} to its own line above and write {option.key}={before}",
-                    before, option.value_span,
+                    before, option.value_span, edits=comment_moved_above(option, start, before) if before else (),
                 )
                 key = option.key
                 severity = None

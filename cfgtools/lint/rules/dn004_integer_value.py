@@ -6,9 +6,9 @@ from typing import Iterator
 
 from cfgtools.darknet import cnum
 from cfgtools.darknet.netkeys import INT_KEYS, INT_LIST_KEYS
-from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.core import Applicability, Diagnostic, Fix, Severity
 from cfgtools.lint.rule import Rule
-from cfgtools.lint.rules._helpers import has_inner_blank
+from cfgtools.lint.rules._helpers import before_comment, has_inner_blank, intended_int
 
 
 def _plain_number(text: str) -> str | None:
@@ -21,17 +21,6 @@ def _plain_number(text: str) -> str | None:
         return None
     plain = format(number.normalize(), "f")
     return plain if cnum.hankai_numeric(plain) else None
-
-
-def _intended(text: str) -> int | None:
-    """The integer the author clearly meant (``5e5`` -> 500000, ``1000.0`` -> 1000), if any."""
-    try:
-        number = float(text)
-    except ValueError:
-        return None
-    if math.isfinite(number) and number == int(number):
-        return int(number)
-    return None
 
 
 class IntegerValue(Rule):
@@ -65,6 +54,12 @@ class IntegerValue(Rule):
     steps=400000,450000
     ```
 
+    ## Fix safety
+    Safe when the text names one whole number (`5e5`, `1000.0`, `6,000`):
+    `--fix` writes it as digits, which is what the author evidently meant. Under
+    hank-ai the same holds for a number it refuses (`1e-3` becomes `0.001`). A
+    value with a fraction (`burn_in=3.7`) or text gets a hint only.
+
     ## Options
     - `--select`, `--extend-select`, `--ignore` (or `select`, `extend-select`,
       `ignore` in `[tool.cfgtools]`): under hank-ai a number with a blank inside is DN015's finding; this rule reports it only when DN015 does not run.
@@ -75,6 +70,7 @@ class IntegerValue(Rule):
     severity = Severity.WARNING
     needs = ("document", "net")
     summary = "number written in a form the fork misreads (atoi of 5e5) or refuses (hank-ai)"
+    fix_safety = Applicability.SAFE
 
     def check(self) -> Iterator[Diagnostic]:
         document = self.ctx.document
@@ -99,13 +95,13 @@ class IntegerValue(Rule):
                 if not bad:
                     continue
                 read = [cnum.atoi(item) for item in items]
-                intended = [_intended(item) if not cnum.looks_like_int(item) else cnum.atoi(item) for item in items if item]
+                intended = [intended_int(item) if not cnum.looks_like_int(item) else cnum.atoi(item) for item in items if item]
                 listed = ", ".join(f"{item!r} -> {cnum.atoi(item)}" for _, item in bad)
                 fix = None
                 message = f"{option.key} items are integers read with atoi: {listed}, so darknet uses {read}"
                 if all(v is not None for v in intended) and "" not in items:
                     good = ",".join(str(v) for v in intended)
-                    fix = Fix(f"write {option.key}={good}", good, option.value_span)
+                    fix = Fix(f"write {option.key}={good}", good, before_comment(option))
                 yield self.diagnostic(option.value_span, message, fix)
 
     def _hankai(self) -> Iterator[Diagnostic]:
@@ -118,10 +114,10 @@ class IntegerValue(Rule):
             text = option.value if option is not None else ""
             if blanks_to_dn015 and has_inner_blank(text):
                 continue  # DN015 says what each fork reads
-            span = option.value_span or option.key_span if option is not None else self.ctx.document.net.span
+            span = (before_comment(option) or option.key_span) if option is not None else self.ctx.document.net.span
             intended = _plain_number(text)
             if intended is not None and key in INT_KEYS["hankai"]:
-                whole = _intended(text)
+                whole = intended_int(text)
                 intended = str(whole) if whole is not None else None
             fix = Fix(f"write {key}={intended}", intended, span) if intended is not None else \
                 Fix(f"write {key} with digits, '.' and '-' only")
@@ -135,17 +131,17 @@ class IntegerValue(Rule):
         if not text or cnum.looks_like_int(text):
             return None
         read = cnum.atoi(text)
-        intended = _intended(text)
+        intended = intended_int(text)
         if intended is not None and intended == read:
             message = f"{key}={text} is an integer key: darknet reads it with atoi and gets {read} (same value)"
             return self.diagnostic(
-                option.value_span, message, Fix(f"write {key}={read}", str(read), option.value_span),
+                option.value_span, message, Fix(f"write {key}={read}", str(read), before_comment(option)),
                 severity=Severity.INFO,
             )
         if intended is not None:
             message = f"{key}={text} is an integer key: darknet reads it with atoi and gets {read}, not {intended}"
             return self.diagnostic(
-                option.value_span, message, Fix(f"write {key}={intended}", str(intended), option.value_span)
+                option.value_span, message, Fix(f"write {key}={intended}", str(intended), before_comment(option))
             )
         try:
             number = float(text)

@@ -3,10 +3,10 @@ from __future__ import annotations
 from typing import Iterator
 
 from cfgtools.darknet.net import POLICIES
-from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.core import Applicability, Diagnostic, Fix, Severity
 from cfgtools.lint.rule import Rule
 from cfgtools.darknet import fork_name
-from cfgtools.lint.rules._helpers import comment_start, did_you_mean
+from cfgtools.lint.rules._helpers import comment_moved_above, comment_start, did_you_mean
 
 
 class UnknownPolicy(Rule):
@@ -34,6 +34,13 @@ class UnknownPolicy(Rule):
     [net]
     policy=steps
     ```
+
+    ## Fix safety
+    Unsafe: the policy it writes is a guess from the spelling, and it changes the
+    schedule darknet trains with (from constant to that policy). Only
+    `--unsafe-fixes` applies it. A known policy followed by a comment
+    (`policy=steps # note`) gets DN003's safe fix instead: the comment moves to a
+    line of its own above and the name is left alone.
     """
 
     code = "DN006"
@@ -41,6 +48,7 @@ class UnknownPolicy(Rule):
     severity = Severity.ERROR
     needs = ("net",)
     summary = "unknown policy name: the C forks fall back to constant, hank-ai stops"
+    fix_safety = Applicability.UNSAFE
 
     def check(self) -> Iterator[Diagnostic]:
         net = self.ctx.net
@@ -64,8 +72,10 @@ class UnknownPolicy(Rule):
             comment = option.line_text[start - 1:].rstrip("\r").rstrip()
             message += (f" (the comment {comment!r} is part of the name: there are no inline comments in the C forks; "
                         f"hank-ai ends the value at '#' and reads {base!r})")
-            yield self.diagnostic(span, message, Fix(f"move {comment!r} to its own line above and write "
-                                                     f"policy={base}", base, span))
+            # DN003's fix, and as safe: the file then says what it meant and the C forks read the policy
+            fix = Fix(f"move {comment!r} to its own line above and write policy={base}", base, span,
+                      edits=comment_moved_above(option, start, base), applicability=Applicability.SAFE)
+            yield self.diagnostic(span, message, fix)
             return
         if base == "sgdr" and dialect == "pjreddie":
             message += "; sgdr exists only in AlexeyAB's and hank-ai's darknet"

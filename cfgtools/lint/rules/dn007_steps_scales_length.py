@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from cfgtools.darknet import cnum, fork_name
-from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.core import Applicability, Diagnostic, Fix, Severity
 from cfgtools.lint.rule import Rule
 
 
@@ -35,6 +35,10 @@ class StepsScalesLength(Rule):
     steps=400000,450000
     scales=.1,.1
     ```
+
+    ## Fix safety
+    Unsafe: the scales it writes (padded or cut to one per step) change the
+    schedule. Only `--unsafe-fixes` applies it.
     """
 
     code = "DN007"
@@ -42,6 +46,7 @@ class StepsScalesLength(Rule):
     severity = Severity.ERROR
     needs = ("net",)
     summary = "steps and scales differ in length (fewer scales: crash; more: ignored)"
+    fix_safety = Applicability.UNSAFE
 
     def check(self) -> Iterator[Diagnostic]:
         net = self.ctx.net

@@ -3,9 +3,9 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.core import Applicability, Diagnostic, Fix, Severity
 from cfgtools.lint.rule import Rule
-from cfgtools.lint.rules._helpers import column_span
+from cfgtools.lint.rules._helpers import before_comment, column_span
 
 _NUMBER = re.compile(r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
 
@@ -35,6 +35,10 @@ class EmptyListItem(Rule):
     steps=400000,450000
     scales=.1,.1
     ```
+
+    ## Fix safety
+    Safe: `--fix` drops the empty items (a trailing comma included) and keeps a
+    comment after the list; what the list then says is what was evidently meant.
     """
 
     code = "DN008"
@@ -42,6 +46,7 @@ class EmptyListItem(Rule):
     severity = Severity.WARNING
     needs = ("document",)
     summary = "empty item or trailing comma in a list: read as 0"
+    fix_safety = Applicability.SAFE
 
     def check(self) -> Iterator[Diagnostic]:
         if self.ctx.document.dialect == "hankai":
@@ -74,5 +79,5 @@ class EmptyListItem(Rule):
                 yield self.diagnostic(
                     span,
                     f"{option.key}={option.value} has {what}: {effect}",
-                    Fix(f"write {option.key}={cleaned}", cleaned, option.value_span),
+                    Fix(f"write {option.key}={cleaned}", cleaned, before_comment(option)),
                 )

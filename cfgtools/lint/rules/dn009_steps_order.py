@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.core import Applicability, Diagnostic, Fix, Severity
 from cfgtools.lint.rule import Rule
+from cfgtools.lint.rules._helpers import setting_fix
 
 
 class StepsOrder(Rule):
@@ -31,6 +32,12 @@ class StepsOrder(Rule):
     steps=400000,450000
     scales=.1,.1
     ```
+
+    ## Fix safety
+    Unsafe: listing the steps in increasing order (each scale moving with its
+    step) is what was evidently meant, but it changes the schedule darknet trains
+    with. Only `--unsafe-fixes` applies it; a list with repeats only, or with fewer
+    scales than steps, gets a hint.
     """
 
     code = "DN009"
@@ -38,6 +45,7 @@ class StepsOrder(Rule):
     severity = Severity.WARNING
     needs = ("net",)
     summary = "steps not strictly increasing: later scales wait for earlier steps"
+    fix_safety = Applicability.UNSAFE
 
     def check(self) -> Iterator[Diagnostic]:
         net = self.ctx.net
@@ -59,8 +67,13 @@ class StepsOrder(Rule):
                     f"{steps[i - 1]} is reached"
                 )
             ordered = ",".join(str(s) for s in sorted(set(steps)))
-            yield self.diagnostic(
-                net.steps.span or net.steps.key_span, message,
-                Fix(f"list the steps in increasing order (e.g. steps={ordered}) and reorder scales to match"),
-            )
+            description = f"list the steps in increasing order (e.g. steps={ordered}) and reorder scales to match"
+            scales = net.scales.value
+            if steps == sorted(steps) or len(scales) < len(steps):  # repeats only, or a crash (DN007) first
+                fix = Fix(description)
+            else:  # each scale moves with its step (a stable sort keeps repeated steps in their order)
+                pairs = sorted(zip(steps, scales), key=lambda pair: pair[0])
+                fix = setting_fix(self.ctx, description, {"steps": [step for step, _ in pairs],
+                                                          "scales": [scale for _, scale in pairs] + scales[len(steps):]})
+            yield self.diagnostic(net.steps.span or net.steps.key_span, message, fix)
             return

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from cfgtools.darknet.netkeys import NET_KEYS
-from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.core import Applicability, Diagnostic, Fix, Severity
 from cfgtools.lint.rule import Rule
 from cfgtools.lint.rules._helpers import unused_line
 
@@ -30,6 +30,11 @@ class NetKeyCase(Rule):
     [net]
     learning_rate=0.01
     ```
+
+    ## Fix safety
+    Safe when the key is written once: `--fix` writes it in darknet's letter
+    case. Unsafe when the right key is also written: which value was meant is then
+    a guess, and `--unsafe-fixes` renames it anyway.
     """
 
     code = "DN013"
@@ -37,6 +42,7 @@ class NetKeyCase(Rule):
     severity = Severity.WARNING
     needs = ("document", "net")
     summary = "[net] key in the wrong letter case: the C forks ignore it, hank-ai stops"
+    fix_safety = Applicability.SAFE
 
     def check(self) -> Iterator[Diagnostic]:
         document = self.ctx.document
@@ -64,5 +70,6 @@ class NetKeyCase(Rule):
             yield self.diagnostic(
                 option.key_span,
                 f"{key!r} is not {right!r}: darknet keys are case-sensitive, so {then}",
-                Fix(f"write the key as {right!r}", right, option.key_span),
+                Fix(f"write the key as {right!r}", right, option.key_span,
+                    applicability=None if used is None else Applicability.UNSAFE),
             )

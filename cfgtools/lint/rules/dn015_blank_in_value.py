@@ -4,9 +4,9 @@ from typing import Iterator
 
 from cfgtools.darknet import cnum, fork_name, other_dialects
 from cfgtools.darknet.document import Option
-from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.core import Applicability, Diagnostic, Fix, Severity
 from cfgtools.lint.rule import Rule
-from cfgtools.lint.rules._helpers import has_inner_blank
+from cfgtools.lint.rules._helpers import before_comment, has_inner_blank
 
 #: keys darknet reads as a list of numbers (in [net] or a layer)
 _LISTS = {"steps", "scales", "seq_scales", "anchors", "mask", "layers", "from", "counters_per_class"}
@@ -37,6 +37,11 @@ class BlankInValue(Rule):
     [net]
     batch=64
     ```
+
+    ## Fix safety
+    Unsafe: the fix writes one reading of the line (the parts glued, or a comma
+    where a list has a blank), which changes what at least one fork trains with;
+    whether it is the one meant is a guess. Only `--unsafe-fixes` applies it.
     """
 
     code = "DN015"
@@ -44,6 +49,7 @@ class BlankInValue(Rule):
     severity = Severity.WARNING
     needs = ("document",)
     summary = "a blank inside a key or value: the C forks glue the parts, hank-ai refuses or splits them"
+    fix_safety = Applicability.UNSAFE
 
     def check(self) -> Iterator[Diagnostic]:
         document = self.ctx.document
@@ -70,19 +76,20 @@ class BlankInValue(Rule):
         core = value.split("#", 1)[0].strip()
         glued = "".join(core.split())
         severity = None
+        written = before_comment(option)  # a fix keeps a comment after the value
         if key in _LISTS or "," in core:
             split = cnum.hankai_float_list_texts(core) if cnum.hankai_numeric(glued.replace(",", "")) else None
             hank = (f"hank-ai reads the blank as a separator ({', '.join(split)})" if split is not None
                     else f"hank-ai keeps {core!r}")
             fix = Fix(f"write {key}={','.join(split)} (a comma between numbers)", ",".join(split),
-                      option.value_span) if split is not None else Fix(f"write {key}={glued} or separate with commas")
+                      written) if split is not None else Fix(f"write {key}={glued} or separate with commas")
         elif cnum.hankai_numeric(glued):
             hank = f'hank-ai stops with "key "{key}" on line #{option.line} should be numeric, but found "{core}""'
-            fix = Fix(f"write {key}={glued}, or the number you mean", glued, option.value_span)
+            fix = Fix(f"write {key}={glued}, or the number you mean", glued, written)
             severity = Severity.ERROR if dialect == "hankai" else None
         else:
             hank = f"hank-ai reads {core!r}"
-            fix = Fix(f"write {key}={glued}, or the text you mean", glued, option.value_span)
+            fix = Fix(f"write {key}={glued}, or the text you mean", glued, written)
         return self.diagnostic(option.value_span or option.key_span,
                                _message(f"{key}={core} has a blank inside", {"hankai": hank}, f"reads {key}={glued}",
                                         dialect), fix, severity=severity)

@@ -6,7 +6,8 @@ from typing import Iterator
 from cfgtools.lint.core import Diagnostic, Fix, Severity
 from cfgtools.lint.rule import Rule
 
-from cfgtools.schedule.evaluate import extremes, rate_at
+from cfgtools.schedule.analysis import extremes
+from cfgtools.schedule.evaluate import rate_at
 
 
 class NonFiniteRate(Rule):

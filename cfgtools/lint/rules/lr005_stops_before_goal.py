@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.core import Applicability, Diagnostic, Fix, Severity
 from cfgtools.lint.rule import Rule
+from cfgtools.lint.rules._helpers import setting_fix
 
 
 class StopsBeforeGoal(Rule):
@@ -36,6 +37,12 @@ class StopsBeforeGoal(Rule):
     max_batches=100000
     ```
 
+
+    ## Fix safety
+    Unsafe: the longer `max_batches`/`max_iter` it writes changes the schedule
+    (poly, sgdr and the default `sgdr_cycle` follow it). Only `--unsafe-fixes`
+    applies it; `cfgtools extend` plans a longer run that keeps the rate smooth.
+
     ## Options
     - `--goal ITER`, or `--epochs E` with `--images N`: the training goal, the
       last update the rule looks at (by default `max_batches`/`max_iter`);
@@ -48,6 +55,7 @@ class StopsBeforeGoal(Rule):
     severity = Severity.WARNING
     needs = ("schedule",)
     summary = "training stops (max_batches / max_iter) before the goal the user asked for"
+    fix_safety = Applicability.UNSAFE
 
     def check(self) -> Iterator[Diagnostic]:
         schedule = self.ctx.schedule
@@ -74,5 +82,5 @@ class StopsBeforeGoal(Rule):
         yield self.diagnostic(
             span,
             f"training stops after {schedule.horizon} updates ({name}), before the goal of {needed} ({goal.how})",
-            Fix(f"set {name}={needed}", replacement=str(needed)),
+            setting_fix(self.ctx, f"set {name}={needed}", {name: needed}, str(needed)),
         )

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from cfgtools.darknet.layers import expected_filters, yolo_mask
-from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.core import Applicability, Diagnostic, Fix, Severity
 from cfgtools.lint.rule import Rule
 from cfgtools.lint.rules.yl_common import DETECTION_KINDS, where
 
@@ -50,6 +50,11 @@ class YoloFilters(Rule):
     classes=2
     num=6
     ```
+
+    ## Fix safety
+    Unsafe: `filters=(classes+5)*len(mask)` makes the network load, but it
+    changes the layer's weights: weights trained with the old count no longer
+    fit. Only `--unsafe-fixes` applies it.
     """
 
     code = "YL001"
@@ -57,6 +62,7 @@ class YoloFilters(Rule):
     severity = Severity.ERROR
     needs = ("layers",)
     summary = "the [convolutional] before a [yolo]/[Gaussian_yolo]/[region] has filters that do not match classes and mask/num"
+    fix_safety = Applicability.UNSAFE
 
     def check(self) -> Iterator[Diagnostic]:
         all_layers = self.ctx.layers

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Iterator
 
-from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.core import Applicability, Diagnostic, Fix, Severity
 from cfgtools.lint.rule import Rule
 from cfgtools.lint.rules.yl_common import where
 
@@ -40,6 +40,11 @@ class YoloClasses(Rule):
     mask=0,1,2
     classes=2
     ```
+
+    ## Fix safety
+    Unsafe: it writes the class count the other detection layers use, a guess
+    that changes the network (and the filters before the layer must follow). Only
+    `--unsafe-fixes` applies it.
     """
 
     code = "YL002"
@@ -47,6 +52,7 @@ class YoloClasses(Rule):
     severity = Severity.ERROR
     needs = ("layers",)
     summary = "the [yolo]/[Gaussian_yolo] layers of a network disagree on classes"
+    fix_safety = Applicability.UNSAFE
 
     def check(self) -> Iterator[Diagnostic]:
         heads = [layer for layer in self.ctx.layers if layer.kind in ("yolo", "Gaussian_yolo")]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.core import Applicability, Diagnostic, Fix, Severity
 from cfgtools.lint.rule import Rule
 from cfgtools.lint.rules.yl_common import DETECTION_KINDS, where
 
@@ -35,6 +35,10 @@ class AnchorsMask(Rule):
     anchors=10,13, 16,30, 33,23, 30,61, 62,45, 59,119
     num=6
     ```
+
+    ## Fix safety
+    Unsafe: the `num=` it writes changes which anchors the masks select. Only
+    `--unsafe-fixes` applies it.
     """
 
     code = "YL003"
@@ -42,6 +46,7 @@ class AnchorsMask(Rule):
     severity = Severity.ERROR
     needs = ("layers",)
     summary = "anchors count differs from 2*num, or a mask index is out of range"
+    fix_safety = Applicability.UNSAFE
 
     def check(self) -> Iterator[Diagnostic]:
         for layer in self.ctx.layers:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.core import Applicability, Diagnostic, Fix, Severity
 from cfgtools.lint.rule import Rule
 
 
@@ -31,6 +31,10 @@ class InputSize(Rule):
     width=512
     height=512
     ```
+
+    ## Fix safety
+    Unsafe: the nearest multiple of 32 it writes changes the network's input
+    size. Only `--unsafe-fixes` applies it.
     """
 
     code = "YL006"
@@ -38,6 +42,7 @@ class InputSize(Rule):
     severity = Severity.WARNING
     needs = ("net", "layers")
     summary = "width or height is not a multiple of 32 in a network that ends in a YOLO/region/detection layer"
+    fix_safety = Applicability.UNSAFE
 
     def check(self) -> Iterator[Diagnostic]:
         all_layers = self.ctx.layers

@@ -4,7 +4,7 @@ from typing import Iterator
 
 from cfgtools.darknet import other_dialects
 from cfgtools.darknet.layers import HEADERS, NETWORK_HEADERS
-from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.core import Applicability, Diagnostic, Fix, Severity
 from cfgtools.lint.rule import Rule
 from cfgtools.lint.rules._helpers import did_you_mean
 
@@ -33,6 +33,10 @@ class UnknownLayerType(Rule):
     [convolutional]
     filters=32
     ```
+
+    ## Fix safety
+    Unsafe: the layer type it writes is a guess from the spelling, and it changes
+    the network. Only `--unsafe-fixes` applies it.
     """
 
     code = "YL007"
@@ -40,6 +44,7 @@ class UnknownLayerType(Rule):
     severity = Severity.ERROR
     needs = ("document", "layers")
     summary = "a section type darknet does not recognise (an empty 0x0x0 layer)"
+    fix_safety = Applicability.UNSAFE
 
     def check(self) -> Iterator[Diagnostic]:
         document = self.ctx.document

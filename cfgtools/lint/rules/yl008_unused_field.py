@@ -4,7 +4,7 @@ from typing import Iterator
 
 from cfgtools.darknet import other_dialects
 from cfgtools.darknet.layers import known_keys
-from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.core import Applicability, Diagnostic, Fix, Severity
 from cfgtools.lint.rule import Rule
 from cfgtools.lint.rules._helpers import did_you_mean
 from cfgtools.lint.rules.yl_common import where
@@ -37,6 +37,11 @@ class UnusedField(Rule):
     size=3
     stride=2
     ```
+
+    ## Fix safety
+    Unsafe: the key it renames to is a guess from the spelling, and the renamed
+    line changes the layer. Only `--unsafe-fixes` applies it, and not when that
+    key is written already (the hint stays).
     """
 
     code = "YL008"
@@ -44,6 +49,7 @@ class UnusedField(Rule):
     severity = Severity.WARNING
     needs = ("document", "layers")
     summary = "a key the layer type never reads (darknet prints 'Unused field')"
+    fix_safety = Applicability.UNSAFE
 
     def check(self) -> Iterator[Diagnostic]:
         document = self.ctx.document
@@ -67,6 +73,7 @@ class UnusedField(Rule):
                     option.key_span,
                     f"Unused field: '{key} = {value}' in {where(layer)}: {dialect}'s darknet never reads {key!r} "
                     f"for this layer type{hint}",
-                    Fix(f"write {guess!r}", replacement=guess, span=option.key_span) if guess
+                    Fix(f"write {guess!r}", replacement=guess, span=option.key_span,
+                        edits=() if layer.option(guess) is not None else None) if guess
                     else Fix("delete the line, or fix the key"),
                 )

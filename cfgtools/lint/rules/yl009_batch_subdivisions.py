@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.core import Applicability, Diagnostic, Fix, Severity
 from cfgtools.lint.rule import Rule
 
 
@@ -31,6 +31,10 @@ class BatchSubdivisions(Rule):
     batch=64
     subdivisions=16
     ```
+
+    ## Fix safety
+    Unsafe: the `subdivisions=` it writes changes the mini-batch and the memory a
+    GPU needs. Only `--unsafe-fixes` applies it.
     """
 
     code = "YL009"
@@ -38,6 +42,7 @@ class BatchSubdivisions(Rule):
     severity = Severity.WARNING
     needs = ("net",)
     summary = "batch is not a multiple of subdivisions, or the mini-batch is 0"
+    fix_safety = Applicability.UNSAFE
 
     def check(self) -> Iterator[Diagnostic]:
         net = self.ctx.net

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from cfgtools.lint.core import Diagnostic, Fix, Severity
+from cfgtools.lint.core import Applicability, Diagnostic, Fix, Severity
 from cfgtools.lint.rule import Rule
+from cfgtools.lint.rules._helpers import meant_int, setting_fix
 
 
 #: how far (as a fraction of max_batches) a step may sit from 80 % / 90 % before it is reported
@@ -37,6 +38,10 @@ class TrainingLength(Rule):
     policy=steps
     steps=4800,5400
     ```
+
+    ## Fix safety
+    Unsafe: the `max_batches=` or `steps=` it writes follows AlexeyAB's advice
+    and changes the schedule. Only `--unsafe-fixes` applies it.
     """
 
     code = "YL010"
@@ -44,6 +49,7 @@ class TrainingLength(Rule):
     severity = Severity.INFO
     needs = ("net", "layers")
     summary = "max_batches below 2000*classes (min 6000), or steps far from 80%/90% of max_batches"
+    fix_safety = Applicability.UNSAFE
 
     def check(self) -> Iterator[Diagnostic]:
         heads = [layer for layer in self.ctx.layers if layer.kind in ("yolo", "Gaussian_yolo", "region")]
@@ -52,14 +58,16 @@ class TrainingLength(Rule):
             return
         classes = max(layer.classes for layer in heads)
         advised = max(2000 * classes, 6000)
-        max_batches = net.max_batches.value
+        # the advice is about the number the author meant: max_batches=6,000 is 6000 here, 6 for darknet (DN004)
+        max_batches, misread = meant_int(net.max_batches)
+        note = f" ({misread})" if misread else ""
         span = net.max_batches.span or self.ctx.document.net.span
         if max_batches < advised:
             yield self.diagnostic(
                 span, f"max_batches={max_batches} is below the usual advice for {classes} classes: "
-                f"2000 per class and at least 6000, i.e. {advised}",
-                Fix(f"write max_batches={advised}", replacement=str(advised) if net.max_batches.span else None,
-                    span=net.max_batches.span),
+                f"2000 per class and at least 6000, i.e. {advised}{note}",
+                setting_fix(self.ctx, f"write max_batches={advised}", {"max_batches": advised},
+                            str(advised) if net.max_batches.span else None, net.max_batches.span),
             )
         if net.effective_policy != "steps" or max_batches <= 0 or not net.steps.from_file:
             return
@@ -72,7 +80,7 @@ class TrainingLength(Rule):
         written = ",".join(str(s) for s in steps)
         yield self.diagnostic(
             net.steps.span, f"steps={written} are far from the usual 80%/90% of max_batches={max_batches} "
-            f"({advice[0]},{advice[1]})",
+            f"({advice[0]},{advice[1]}){note}",
             Fix(f"write steps={advice[0]},{advice[1]}", replacement=f"{advice[0]},{advice[1]}",
                 span=net.steps.span),
         )

@@ -1,4 +1,4 @@
-"""cfgtools convert: outputs, exit codes, atomic -o."""
+"""cfgtools convert: outputs, exit codes, atomic -o, and frameworks that offer no recipe."""
 
 from __future__ import annotations
 
@@ -7,7 +7,10 @@ import json
 import pytest
 
 from tests.conftest import FIXTURES
+from cfgtools import frameworks
 from cfgtools.cli import main
+from cfgtools.plugin import Description, Framework, Recognition
+from cfgtools.schedule.model import Schedule
 
 CONVERT = FIXTURES / "convert"
 
@@ -90,3 +93,57 @@ def test_plateau_is_not_converted_and_says_why(capsys):
     assert main(["convert", str(FIXTURES / "caffe" / "ssd_plateau.prototxt"), "--to", "torch",
                  "--caffe-fork", "ssd"]) == 2
     assert "can only be computed from a training log" in capsys.readouterr().err
+
+
+def test_to_choices_come_from_the_registry(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["convert", str(CONVERT / "ca_step.prototxt"), "--to", "keras"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "'torch', 'darknet', 'caffe', 'ultralytics', 'json'" in err
+
+
+class _Toy(Framework):
+    """A framework that implements only what the protocol requires: no recipe, no config writer."""
+
+    name = "toy"
+    noun = "toy config"
+    dialects = ("plain",)
+
+    def recognise(self, source):
+        return Recognition.YES if source.text.startswith("toy\n") else Recognition.NO
+
+    def read(self, source, dialect):
+        return source.text
+
+    def schedule(self, loaded, options) -> Schedule:
+        raise NotImplementedError
+
+    def describe(self, loaded):
+        return Description({}, "")
+
+
+TOY = _Toy()
+
+
+def test_a_framework_without_a_recipe_is_refused_in_one_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(frameworks.PLUGINS, "toy", "tests.commands.test_convert:TOY")
+    path = tmp_path / "a.toy"
+    path.write_text("toy\n")
+    assert main(["convert", str(path), "--to", "torch"]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"{path}:1:1: cfgtools cannot convert a toy config: toy has no training recipe"
+    ]
+    # and a framework that writes no config expresses nothing: exit 1, saying so
+    assert main(["convert", str(CONVERT / "dn_step.cfg"), "--to", "toy"]) == 1
+    err = capsys.readouterr().err
+    assert "cannot express in toy: cfgtools cannot write a toy config" in err
+
+
+def test_ultralytics_files_are_refused_in_one_line(capsys):
+    ultralytics = FIXTURES / "ultralytics"
+    assert main(["convert", str(ultralytics / "opt_v7.yaml"), "--to", "torch"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "cannot convert a YOLOv5/ultralytics run yet" in err
+    assert main(["convert", str(CONVERT / "ca_step.prototxt"), "--to", "ultralytics"]) == 1
+    assert "cfgtools writes no YOLOv5/ultralytics settings" in capsys.readouterr().err

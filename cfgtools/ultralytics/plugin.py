@@ -1,0 +1,481 @@
+"""YOLOv5 and ultralytics as a cfgtools framework: recognise, read, schedule, checkpoints, show, extension plans.
+
+Files: YOLOv5 ``hyp*.yaml`` and ``opt.yaml``, ultralytics ``args.yaml`` and
+``default.yaml`` (or a ``cfg=`` override), recognised by their keys, never their
+names. The dialects are the versions of :mod:`cfgtools.ultralytics.versions`:
+``--framework-version`` chooses one for the files of its family; otherwise the
+version is inferred from the file's keys, else the family's default
+(``yolov5-7.0`` for YOLOv5 files, ``ultralytics-8.3`` for ultralytics ones).
+
+The views a loaded file offers: ``yolo_settings`` (the
+:class:`~cfgtools.ultralytics.settings.SettingsFile`: every key with its value,
+position and the reading findings) and ``yolo_training`` (the
+:class:`~cfgtools.ultralytics.schedule.TrainingConfig` of the run the file
+describes; None when the file does not say enough, as a hyp file, which has no
+epoch count or batch size).
+
+The schedule (``cfgtools.ultralytics.rate``) is per iteration: it needs the
+batches per epoch, from ``RunOptions.images`` (``ceil(images / batch)`` per GPU,
+``RunOptions.gpus`` being the DDP world size) or ``RunOptions.batches_per_epoch``.
+A checkpoint (``last.pt``) stores an epoch, so :meth:`Ultralytics.checkpoint`
+counts in epochs (``Checkpoint.unit == "epoch"``).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from cfgtools.errors import InputError
+from cfgtools.plugin import Checkpoint, CommentSyntax, Description, Framework, LoadedConfig, Recognition, RunOptions
+from cfgtools.positions import Span
+from cfgtools.recipe import Expression, Recipe
+from cfgtools.schedule.model import Schedule, ScheduleError
+from cfgtools.sources import UTF8_BOM, SourceText
+from cfgtools.ultralytics.checkpoint import CheckpointInfo, read_checkpoint
+from cfgtools.ultralytics.extend import ExtensionPlan, plan_extension
+from cfgtools.ultralytics.rate import run_of, schedule_for_run
+from cfgtools.ultralytics.schedule import ScheduleError as RunError
+from cfgtools.ultralytics.schedule import TrainingConfig, batches_per_epoch
+from cfgtools.ultralytics.settings import (
+    SCHEDULE_KEYS,
+    SettingsFile,
+    detect_kind,
+    infer_version,
+    kind_in_family,
+    looks_like_settings,
+    read_settings,
+    settings_from_checkpoint,
+    settings_from_document,
+    training_config,
+)
+from cfgtools.ultralytics.versions import DEFAULT_VERSIONS, get_version
+from cfgtools.ultralytics.yamlfile import MAX_BYTES, YamlDocument, parse_yaml, plain_text, set_scalar
+from cfgtools.values import printable
+
+#: a top-level key: at the start of a line, plain or quoted, followed by ':' and a blank or the line's end
+_TOP_LEVEL_KEY = re.compile(r"""^(?:'([^'\n]*)'|"([^"\n]*)"|([A-Za-z_][A-Za-z0-9_.-]*))[ \t]*:(?=[ \t\r]|$)""",
+                            re.MULTILINE)
+#: the settings the lr schedule reads, compared by changed_settings (opt.yaml of v6.2+ nests the hyperparameters)
+_TRAINING_KEYS = (*SCHEDULE_KEYS, "epochs", "batch", "batch_size", "total_batch_size", "nbs", "cos_lr", "linear_lr",
+                  "optimizer", "adam")
+#: what each family calls its files, for messages
+_FILE_NAMES = {"yolov5-hyp": "YOLOv5 hyp file", "yolov5-opt": "YOLOv5 opt.yaml",
+               "ultralytics-args": "ultralytics args.yaml", "ultralytics-default": "ultralytics settings file"}
+#: how far above an opt.yaml (runs/train/exp/) its hyp file's relative path may start (the YOLOv5 checkout)
+_HYP_SEARCH_LEVELS = 3
+_ROLES = {"bias": "biases", "weight": "weights with decay", "bn": "BatchNorm weights", "muon": "MuSGD matrices"}
+
+
+def top_level_keys(text: str) -> frozenset[str]:
+    """The keys of a YAML text's top-level block mapping, found by their lines (no parsing)."""
+    return frozenset(next(group for group in match.groups() if group is not None)
+                     for match in _TOP_LEVEL_KEY.finditer(text.lstrip(UTF8_BOM)))
+
+
+class Ultralytics(Framework):
+    name = "ultralytics"
+    noun = "YOLOv5/ultralytics settings YAML"
+    # the default first: ultralytics-8.3 (a YOLOv5 file defaults to yolov5-7.0, see dialect_for)
+    dialects = ("ultralytics-8.3", "ultralytics-8.0", "ultralytics-8.1", "ultralytics-latest",
+                "yolov5-7.0", "yolov5-6.1", "yolov5-5.0")
+    suffixes = (".yaml", ".yml")
+    views = ("yolo_settings", "yolo_training")
+    setting_names = {"base_lr": "lr0", "horizon": "epochs", "policy": "cos_lr"}
+
+    def __init__(self) -> None:
+        # the last document parsed: dialect_for and read see the same source one after the other
+        self._parsed: tuple[SourceText, YamlDocument] | None = None
+
+    # -- reading ------------------------------------------------------------------------------------------------------
+
+    def recognise(self, source: SourceText) -> Recognition:
+        """Settings YAML by its top-level keys (see ``settings.looks_like_settings``); other YAML is not ours."""
+        return Recognition.YES if looks_like_settings(top_level_keys(source.text)) else Recognition.NO
+
+    def comment_syntax(self, dialect: str) -> CommentSyntax:
+        # YAML: '#' after a blank ends the value, so a trailing `# cfgtools: noqa: UL001` is a comment
+        return CommentSyntax(line_prefixes="#", trailing=True)
+
+    def document(self, source: SourceText) -> YamlDocument:
+        """The parsed YAML of ``source`` (kept for the next call with the same source)."""
+        if self._parsed is not None and self._parsed[0] is source:
+            return self._parsed[1]
+        if len(source.text) > MAX_BYTES:
+            raise InputError(f"file is larger than {MAX_BYTES // 1024} KiB: not a settings file", source.path)
+        document = parse_yaml(source.text, source.path)
+        self._parsed = (source, document)
+        return document
+
+    def dialect_for(self, source: SourceText, requested: str | None) -> str:
+        """``requested`` when it is a version of the file's family (YOLOv5 or ultralytics), else the version the
+        file's keys show, else the family's default."""
+        try:
+            document = self.document(source)
+        except InputError:
+            return requested or self.default_dialect  # read() reports why
+        kind = detect_kind(document)
+        if kind is None:
+            return requested or self.default_dialect
+        family = "yolov5" if kind.startswith("yolov5") else "ultralytics"
+        if requested:
+            try:
+                rules = get_version(requested)
+            except ValueError:
+                return requested  # read() reports the unknown version
+            if rules.family == family or kind_in_family(document, rules.family) is not None:
+                return rules.name
+        return infer_version(kind, document) or DEFAULT_VERSIONS[family]
+
+    def read(self, source: SourceText, dialect: str) -> SettingsFile:
+        """The settings as ``dialect`` reads them; a file whose keys fit both families is read as a file of the
+        dialect's family (an ``lr0``-only override is a YOLOv5 hyp file unless an ultralytics version is named)."""
+        document = self.document(source)
+        kind = detect_kind(document)
+        try:
+            family = get_version(dialect).family
+        except ValueError:
+            family = None  # settings_from_document reports the unknown version
+        if kind is not None and family is not None and not kind.startswith(family):
+            kind = kind_in_family(document, family) or kind
+        return settings_from_document(document, version=dialect, kind=kind)
+
+    def view(self, loaded: LoadedConfig, name: str) -> Any:
+        if name == "yolo_settings":
+            return loaded.model
+        if name == "yolo_training":
+            try:
+                return self.training(loaded, RunOptions())
+            except (ScheduleError, InputError):
+                return None
+        return None
+
+    # -- the run ------------------------------------------------------------------------------------------------------
+
+    def hyperparameters_file(self, loaded: LoadedConfig) -> SettingsFile | None:
+        """The hyp file a YOLOv5 v5.0/v6.1 opt.yaml names (its ``hyp`` is a path there; None for other files).
+
+        train.py opens the path from its checkout; an opt.yaml lives in
+        ``runs/train/exp/``, so the path is tried as written (absolute, or from the
+        current directory), from the opt.yaml's folder and from up to three folders
+        above it. :class:`ScheduleError` when it is not found or not readable.
+        """
+        settings: SettingsFile = loaded.model
+        written = settings.values.get("hyp")
+        if settings.kind != "yolov5-opt" or not isinstance(written, str):
+            return None
+        hyp_path = Path(written)
+        folder = Path(loaded.path).resolve().parent
+        candidates = [hyp_path] if hyp_path.is_absolute() else \
+            [hyp_path, *(base / hyp_path for base in [folder, *folder.parents][:_HYP_SEARCH_LEVELS + 1])]
+        for candidate in candidates:
+            if candidate.suffix in (".yaml", ".yml") and candidate.is_file():
+                try:
+                    return read_settings(candidate, version=settings.rules.name, kind="yolov5-hyp")
+                except InputError as exc:
+                    raise ScheduleError(f"the hyp file it names is unreadable: {exc.format()}", loaded.path,
+                                        *self._position(loaded, "hyp")) from None
+        raise ScheduleError(f"hyp: {printable(written)} is the hyperparameters file of this {settings.rules.name} "
+                            "run, and it is not found from here (run from the YOLOv5 checkout, or lint the hyp file)",
+                            loaded.path, *self._position(loaded, "hyp"))
+
+    def training(self, loaded: LoadedConfig, options: RunOptions) -> TrainingConfig:
+        """The run's settings: the file's, with the training images and classes of ``options`` (for
+        ``optimizer=auto``); :class:`ScheduleError` when the file does not say enough to train."""
+        settings: SettingsFile = loaded.model
+        hyp = self.hyperparameters_file(loaded)
+        try:
+            return training_config(settings, hyp, images=options.images, classes=options.classes)
+        except RunError as exc:
+            raise ScheduleError(str(exc), loaded.path, *self._position(loaded, exc.key)) from None
+
+    def checkpoint_training(self, loaded: LoadedConfig, info: CheckpointInfo, options: RunOptions) -> TrainingConfig:
+        """The settings of the run that wrote a checkpoint (YOLOv5 ``opt``, ultralytics ``train_args``), read
+        with this file's version. A v5.0/v6.1 ``opt`` names its hyp file by path: the hyperparameters are then
+        this file's (a hyp file) or those of the hyp file it names. :class:`ScheduleError` when they do not say
+        enough to train."""
+        settings: SettingsFile = loaded.model
+        family = "yolov5" if info.flavour == "yolov5" else "ultralytics"
+        if family != settings.rules.family:
+            raise ScheduleError(f"{info.path} is a {family} checkpoint, and this is a {settings.rules.family} file",
+                                loaded.path)
+        try:
+            stored = settings_from_checkpoint(info, settings.rules.name)
+        except InputError as exc:
+            raise ScheduleError(exc.message, loaded.path) from None
+        hyp = None
+        if stored.kind == "yolov5-opt" and not isinstance(stored.values.get("hyp"), dict):
+            hyp = settings if settings.kind == "yolov5-hyp" else self.hyperparameters_file(loaded)
+        try:
+            return training_config(stored, hyp, images=options.images, classes=options.classes)
+        except RunError as exc:
+            raise ScheduleError(f"{info.path}: {exc}", loaded.path) from None
+
+    def batches(self, loaded: LoadedConfig, options: RunOptions, config: TrainingConfig) -> int | None:
+        """Batches per epoch: ``options.batches_per_epoch``, else from ``options.images`` (None: neither)."""
+        if options.batches_per_epoch is not None:
+            return options.batches_per_epoch
+        if options.images is None:
+            return None
+        try:
+            return batches_per_epoch(options.images, config.batch, world_size=options.gpus)
+        except RunError as exc:
+            raise ScheduleError(str(exc), loaded.path) from None
+
+    def schedule(self, loaded: LoadedConfig, options: RunOptions) -> Schedule:
+        config = self.training(loaded, options)
+        nb = self.batches(loaded, options, config)
+        if nb is None:
+            raise ScheduleError("the ultralytics schedule is per iteration: give the training images (--images N; "
+                                "the batch size comes from the file) or --batches-per-epoch NB", loaded.path)
+        try:
+            return schedule_for_run(config, loaded.model.rules, nb, loaded.path)
+        except RunError as exc:
+            raise ScheduleError(str(exc), loaded.path) from None
+
+    def checkpoint(self, path: str, loaded: LoadedConfig) -> Checkpoint:
+        """The epochs a ``last.pt`` has completed (``unit`` epoch), with its :class:`CheckpointInfo` as the state.
+
+        A finished run's stripped checkpoint (``epoch`` -1) has completed none a
+        resume can continue: training from it starts at epoch 0.
+        """
+        info = read_checkpoint(path)
+        if info.epoch is None:
+            raise InputError("the checkpoint stores no epoch: not a training checkpoint (last.pt, best.pt)", path)
+        if info.finished:
+            return Checkpoint(0, info, f"{path} (a finished run, stripped: epoch -1)", unit="epoch")
+        return Checkpoint(info.start_epoch, info, f"{path} (epoch {info.epoch} done)", unit="epoch")
+
+    def images_per_update(self, loaded: LoadedConfig, options: RunOptions) -> int | None:
+        """An iteration trains on one batch (all GPUs); the optimizer steps every ``accumulate`` iterations."""
+        try:
+            return self.training(loaded, options).batch
+        except (ScheduleError, InputError):
+            return None
+
+    def schedule_notes(self, schedule: Schedule, options: RunOptions) -> list[str]:
+        run = run_of(schedule)
+        roles = ", ".join(f"pg{index} {_ROLES[group.role]}" + (f" x{group.scale}" if group.scale != 1 else "")
+                          for index, group in enumerate(run.groups))
+        notes = [f"{run.rules.name} parameter groups: {roles}"]
+        if run.optimizer.auto:
+            notes.append(f"optimizer=auto chose {run.optimizer.name} with lr {run.optimizer.lr:g} and momentum "
+                         f"{run.optimizer.momentum:g}: lr0 and momentum are ignored, warmup_bias_lr is 0")
+        warmup = f"warm-up: iterations 0..{run.nw}" if run.warmup_on else "no warm-up"
+        notes.append(f"{run.nb} batches per epoch, {run.epochs} epochs; {warmup}; the optimizer steps every "
+                     f"{run.accumulate} iteration(s) after it (nbs {run.config.nbs} / batch {run.config.batch})")
+        return notes
+
+    # -- positions and comparisons ------------------------------------------------------------------------------------
+
+    def _entry(self, loaded: LoadedConfig, name: str):
+        document = loaded.model.document
+        path = tuple(name.split("."))
+        entry = document.find(*path)
+        if entry is None and len(path) == 1:
+            entry = document.find("hyp", name)  # YOLOv5 v6.2+ opt.yaml nests the hyperparameters
+        return entry
+
+    def _position(self, loaded: LoadedConfig, name: str | None) -> tuple[int, int]:
+        """Where ``name`` is written, else the file's first key (for one-line errors)."""
+        span = (self.setting_span(loaded, name) if name else None) or self.anchor(loaded)
+        return span.line, span.column
+
+    def setting_span(self, loaded: LoadedConfig, name: str) -> Span | None:
+        """Where ``name`` (``lr0``, ``hyp.lr0``, or a neutral name such as ``base_lr``) is written; None if not."""
+        entry = self._entry(loaded, self.setting_names.get(name, name))
+        if entry is None:
+            return None
+        node = entry.node
+        return entry.key_span if node.entries is not None else node.span
+
+    def anchor(self, loaded: LoadedConfig) -> Span:
+        entries = loaded.model.document.entries
+        return next(iter(entries.values())).key_span if entries else Span.point(1)
+
+    def changed_settings(self, old: LoadedConfig, new: LoadedConfig) -> tuple[str, ...]:
+        """The settings of the lr schedule whose values differ (``epochs``, ``lr0``...; hyperparameters by name)."""
+        before, after = _training_values(old.model), _training_values(new.model)
+        return tuple(key for key in _TRAINING_KEYS if key in after and before.get(key) != after[key])
+
+    # -- show ---------------------------------------------------------------------------------------------------------
+
+    def describe(self, loaded: LoadedConfig) -> Description:
+        settings: SettingsFile = loaded.model
+        path = loaded.path
+        kind_name = _FILE_NAMES[settings.kind]
+        origin = self._version_origin(loaded)
+        entries: dict[str, dict[str, Any]] = {}
+        for key, value in _flat(settings.values).items():
+            entry = self._entry(loaded, key)
+            written = entry is not None and (key in settings.present or key.startswith("hyp."))
+            span = entry.node.span if written else None
+            entries[key] = {
+                "value": value,
+                "source": "file" if written else "default",
+                "position": None if span is None else {"line": span.line, "column": span.column},
+            }
+        training: dict[str, Any] | None = None
+        try:
+            config = self.training(loaded, RunOptions())
+        except (ScheduleError, InputError) as exc:
+            schedule_note = f"not enough to train: {exc.message}"
+        else:
+            training = config.model_dump(mode="json", exclude={"images", "classes"})
+            optimizer = config.optimizer
+            if optimizer == "auto":
+                optimizer += " (chooses by the training images: lr0 and momentum are ignored)"
+            schedule_note = (f"{config.epochs} epochs, batch {config.batch}, nbs {config.nbs}, "
+                             f"{'cosine' if config.cos_lr else 'linear'} lr factor, optimizer {optimizer}")
+        data = {
+            "path": path, "kind": "ultralytics", "file": settings.kind, "version": settings.rules.name,
+            "version_source": origin, "settings": entries, "training": training,
+            "findings": [{"kind": f.kind, "key": f.key, "message": f.message,
+                          "position": {"line": f.span.line, "column": f.span.column}} for f in settings.findings],
+        }
+        warnings = [printable(f"{path}:{f.span.line}:{f.span.column}: warning: {f.message}")
+                    for f in settings.findings]
+        lines = [printable(f"{path}: {kind_name}, read with the rules of {settings.rules.name} ({origin})")]
+        for key, entry in entries.items():
+            position = entry["position"]
+            where = "default" if position is None else f"line {position['line']}"
+            if key in settings.invalid:
+                where += ", unusable: the default stands"
+            lines.append(f"  {printable(key):<22} {_shown(entry['value']):<24} {where}")
+        lines.append(f"  {'(schedule)':<22} {printable(schedule_note)}")
+        return Description(data, "\n".join(lines) + "\n", warnings)
+
+    def _version_origin(self, loaded: LoadedConfig) -> str:
+        settings: SettingsFile = loaded.model
+        name = settings.rules.name
+        if infer_version(settings.kind, settings.document) == name:
+            return "inferred from its keys"
+        if DEFAULT_VERSIONS[settings.rules.family] == name:
+            return f"the default for {settings.rules.family} files; --framework-version chooses another"
+        return "chosen with --framework-version"
+
+    # -- conversion ---------------------------------------------------------------------------------------------------
+
+    def recipe(self, loaded: LoadedConfig, options: RunOptions) -> Recipe:
+        """Refused, saying why: the neutral recipe (``cfgtools.recipe``) has one lr per optimizer step for one
+        parameter group, and an ultralytics run has three groups with their own warm-up starts, a momentum
+        warm-up and an ``accumulate`` that ramps during the warm-up (see ``cfgtools schedule``)."""
+        settings: SettingsFile = loaded.model
+        bias_lr = _training_values(settings).get("warmup_bias_lr")
+        start = "0.0 with optimizer=auto" if settings.values.get("optimizer") == "auto" else \
+            "warmup_bias_lr" + (f"={_shown(bias_lr)}" if bias_lr is not None else "")
+        raise InputError(
+            "cfgtools cannot convert a YOLOv5/ultralytics run yet: a converted recipe has one lr per optimizer step "
+            f"for one parameter group, and this run's {settings.rules.name} groups (biases, weights with decay, "
+            f"BatchNorm weights) warm up from different lrs (the biases from {start}, the others from 0), its "
+            "momentum warms up from warmup_momentum, and it steps the optimizer every accumulate iterations, a "
+            "number that ramps from 1 to nbs/batch during the warm-up; `cfgtools schedule FILE --images N` prints "
+            "every group's lr and momentum", loaded.path, *self._position(loaded, None))
+
+    def express(self, schedule: Schedule) -> Expression:
+        """None: cfgtools writes no YOLOv5/ultralytics settings (their schedule is ``lr0`` times a factor per
+        epoch after a warm-up per iteration, which a schedule of updates does not map onto)."""
+        return Expression(notes=(
+            "cfgtools writes no YOLOv5/ultralytics settings: their lr is lr0 times a factor per epoch (linear to "
+            "lr0*lrf, or a cosine) after a warm-up per iteration, and a darknet or Caffe schedule of updates has "
+            "no epochs",))
+
+    # -- extending a run ----------------------------------------------------------------------------------------------
+
+    def plan_extension(self, loaded: LoadedConfig, new_epochs: int, options: RunOptions,
+                       resume: Checkpoint | int, target: float | None = None) -> ExtensionPlan:
+        """The ``lr0``/``lrf`` edits that let the run of ``loaded`` resume with ``new_epochs`` epochs smoothly.
+
+        ``loaded`` holds the settings the run was trained with (its opt.yaml or
+        args.yaml); ``resume`` is its checkpoint (:meth:`checkpoint`: the start
+        epoch, and the lr the optimizer state restores) or the epochs completed.
+        The plan (``cfgtools.ultralytics.extend``) keeps the weights' lr continuous
+        at the first epoch the new factor sets and reaches ``target`` (default the
+        old run's ``lr0 * lrf``) at the new last epoch. :class:`ScheduleError` when
+        the run cannot be planned (a hyp file alone, no batches per epoch, a
+        finished checkpoint, a version that refuses the resume).
+        """
+        config = self.training(loaded, options)
+        nb = self.batches(loaded, options, config)
+        if nb is None:
+            raise ScheduleError("planning an extension needs the batches per epoch: give the training images "
+                                "(--images N) or --batches-per-epoch NB", loaded.path)
+        restored = None
+        if isinstance(resume, Checkpoint):
+            info: CheckpointInfo = resume.state
+            if info.finished:
+                raise ScheduleError(f"{resume.described}: a finished run cannot be resumed, only trained again "
+                                    "from its weights (a new run, with its own warm-up)", loaded.path)
+            start = resume.iteration
+            lrs = [group.lr for group in info.param_groups]
+            if lrs and all(lr is not None for lr in lrs):
+                restored = tuple(lrs)  # the schedule refuses a count that is not the optimizer's
+        else:
+            start = resume
+        try:
+            return plan_extension(config, loaded.model.rules, nb, start, new_epochs, target, restored)
+        except RunError as exc:
+            raise ScheduleError(str(exc), loaded.path) from None
+
+    def extension_edits(self, loaded: LoadedConfig, plan: ExtensionPlan) -> dict[str, str]:
+        """The files to rewrite for ``plan`` and their new texts, changed only at the planned values.
+
+        Where each value goes: ``epochs`` in the opt.yaml or args.yaml; ``lr0`` and
+        ``lrf`` beside it, under ``hyp:`` in a v6.2+ opt.yaml, or in the hyp file a
+        v5.0/v6.1 opt.yaml names; ``optimizer`` (when it was ``auto``) in the
+        args.yaml. A value the file does not write is added as a new top-level
+        line. ultralytics resumes with the ``train_args`` stored in ``last.pt``, not
+        its args.yaml: the same values must be written there. ValueError for a plan
+        that is not feasible.
+        """
+        if not plan.feasible:
+            raise ValueError(f"nothing to write: {plan.reason}")
+        settings: SettingsFile = loaded.model
+        files: dict[str, YamlDocument] = {loaded.path: settings.document}
+        where: dict[str, tuple[str, tuple[str, ...]]] = {}
+        for key in plan.edits:
+            where[key] = (loaded.path, (key,))
+        if settings.kind == "yolov5-opt":
+            hyp = self.hyperparameters_file(loaded)
+            for key in ("lr0", "lrf"):
+                if hyp is None:
+                    where[key] = (loaded.path, ("hyp", key))
+                else:
+                    files[hyp.path] = hyp.document
+                    where[key] = (hyp.path, (key,))
+        texts: dict[str, str] = {}
+        for key, value in plan.edits.items():
+            path, names = where[key]
+            document = parse_yaml(texts[path], path) if path in texts else files[path]
+            texts[path] = set_scalar(document, names, value)
+        return texts
+
+
+def _flat(values: dict[str, Any]) -> dict[str, Any]:
+    """The settings with an opt.yaml's nested hyperparameters as ``hyp.lr0``..."""
+    flat: dict[str, Any] = {}
+    for key, value in values.items():
+        if key == "hyp" and isinstance(value, dict):
+            flat.update({f"hyp.{name}": item for name, item in value.items()})
+        else:
+            flat[key] = value
+    return flat
+
+
+def _training_values(settings: SettingsFile) -> dict[str, Any]:
+    values = dict(settings.values)
+    if isinstance(values.get("hyp"), dict):
+        values.update(values.pop("hyp"))
+    return values
+
+
+def _shown(value: Any) -> str:
+    """A value as YAML writes it (``1.0e-05``, ``true``, ``null``), on one line."""
+    try:
+        return plain_text(value)
+    except ValueError:
+        return printable(repr(value))
+
+
+ULTRALYTICS = Ultralytics()
