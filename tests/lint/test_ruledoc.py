@@ -104,6 +104,8 @@ READS = {
     "DN003": {"select", "extend_select", "ignore"},
     "DN004": {"select", "extend_select", "ignore"},
     "DN011": {"select", "extend_select", "ignore"},
+    "YL007": {"select", "extend_select", "ignore"},
+    "YL008": {"select", "extend_select", "ignore"},
     "LR001": {"goal", "epochs", "images", "gpus"},
     "LR003": {"lr_floor_fraction", "lr_floor_share", "goal", "epochs", "images", "gpus"},
     "LR004": {"rise_factor", "goal", "epochs", "images", "gpus"},
