@@ -32,6 +32,7 @@ LOADER = {"cfgtools.loading", "cfgtools.frameworks"}
 #: functions that turn text or bytes into a framework's typed model
 READERS = {
     "cfgtools.darknet.document": {"read_cfg", "parse_tree"},
+    "cfgtools.darknet.hankai": {"read_hankai_cfg"},
     "cfgtools.darknet.net": {"read_net"},
     "cfgtools.darknet.layers": {"parse_layers", "parse_layer"},
     "cfgtools.darknet.weights": {"read_weights_header", "parse_weights_header"},
@@ -44,6 +45,8 @@ READERS = {
 }
 #: imports of cfgtools modules allowed inside a function, with the reason
 LAZY_OWN_IMPORTS = {
+    ("cfgtools.caffe.schema", "cfgtools.caffe.caffe_pb2"): "the generated module imports protobuf",
+    ("cfgtools.caffe.schema", "cfgtools.caffe.caffe_ssd_pb2"): "the generated module imports protobuf",
     ("cfgtools.caffe.solver", "cfgtools.caffe.caffe_pb2"): "the generated module imports protobuf",
     ("cfgtools.darknet.rate", "cfgtools.darknet.pieces"): "it imports numpy, which show must not",
     ("cfgtools.caffe.rate", "cfgtools.caffe.pieces"): "it imports numpy, which show must not",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cfgtools.commands._args import add_dialect_argument
+from cfgtools.commands._args import add_caffe_fork_argument, add_dialect_argument, dialects_of
 from cfgtools.convert.plan import RefuseError
 from cfgtools.convert.text import comment_text
 from cfgtools.convert.torch_emitter import emit_torch
@@ -33,6 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
     parser.add_argument("--gpus", type=int, default=1, metavar="N", help="darknet: number of GPUs (multiplies the rate)")
     add_dialect_argument(parser, "reading rules and arithmetic apply")
+    add_caffe_fork_argument(parser)
     parser.add_argument("--exact-momentum", action="store_true",
                         help="torch: when the framework keeps the lr inside the momentum history (Caffe), "
                              "emit an optimizer with that rule")
@@ -58,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"cfgtools convert: --gpus must be at least 1, not {args.gpus}", file=sys.stderr)
         return EXIT_ERROR
     try:
-        loaded = load(args.file, {"darknet": args.dialect})
+        loaded = load(args.file, dialects_of(args))
         recipe = loaded.framework.recipe(loaded, RunOptions(gpus=args.gpus))
     except (InputError, ScheduleError) as exc:
         print(_one_line(exc.format()), file=sys.stderr)

@@ -149,6 +149,10 @@ def test_resume_with_state_dicts_keeps_the_framework_rate(path, fork, tmp_path):
         source = emit_torch(recipe)
     except RefuseError as exc:
         pytest.skip(f"refused: {exc}")
+    except InputError as exc:
+        # hank-ai stops on a policy name it does not know, where the C forks fall back to constant
+        assert (path.name, fork) == ("dn_injection.cfg", "hankai") and "is not supported" in exc.message
+        return
     module = _module(source, tmp_path, f"{path.stem}_{fork}")
     schedule = recipe.schedule
     horizon = schedule.horizon

@@ -2,9 +2,15 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from cfgtools.darknet import fork_name
 from cfgtools.lint.core import Applicability, Diagnostic, Fix, Severity
 from cfgtools.lint.rule import Rule
 from cfgtools.lint.rules.yl_common import DETECTION_KINDS, where
+
+#: forks whose [yolo]/[Gaussian_yolo] parser copies every anchor into the layer's calloc'd 2*num biases:
+#: pjreddie's parse_yolo (src/parser.c) and hank-ai's parse_yolo_section / parse_gaussian_yolo_section
+#: (src-lib/darknet_cfg.cpp; [region] stops at num*2 in every fork)
+_OVERFLOWING_FORKS = ("pjreddie", "hankai")
 
 
 class AnchorsMask(Rule):
@@ -17,8 +23,9 @@ class AnchorsMask(Rule):
     and `mask` picks this layer's anchors by index. darknet (`parse_yolo`,
     src/parser.c) reads `2*num` anchor numbers: missing ones stay 0 (boxes of size
     0, silently), extra ones are ignored by AlexeyAB and overflow the array in
-    pjreddie. Mask values are not checked at all: an index of `num` or more reads
-    past the anchors.
+    pjreddie and in hank-ai (`parse_yolo_section`, src-lib/darknet_cfg.cpp, copies
+    them all; its `[region]` ignores them). Mask values are not checked at all:
+    an index of `num` or more reads past the anchors.
 
     ## Example
     ```cfg
@@ -49,6 +56,7 @@ class AnchorsMask(Rule):
     fix_safety = Applicability.UNSAFE
 
     def check(self) -> Iterator[Diagnostic]:
+        dialect = self.ctx.document.dialect
         for layer in self.ctx.layers:
             if layer.kind not in DETECTION_KINDS:
                 continue
@@ -60,13 +68,13 @@ class AnchorsMask(Rule):
                     message = (f"{where(layer)} has {count} anchor numbers but num={num} needs {2 * num}: "
                                f"darknet leaves the missing {2 * num - count} at 0 (zero-size anchors)")
                     severity = None
-                elif self.ctx.document.dialect == "pjreddie" and layer.kind != "region":
+                elif dialect in _OVERFLOWING_FORKS and layer.kind != "region":
                     message = (f"{where(layer)} has {count} anchor numbers but num={num} needs {2 * num}: "
-                               "pjreddie writes them all into a 2*num array (memory overflow)")
+                               f"{fork_name(dialect)} writes them all into a 2*num array (memory overflow)")
                     severity = None
                 else:
                     message = (f"{where(layer)} has {count} anchor numbers but num={num} needs {2 * num}: "
-                               f"darknet ignores the last {count - 2 * num}")
+                               f"darknet ({fork_name(dialect)}) ignores the last {count - 2 * num}")
                     severity = Severity.WARNING
                 pairs = count // 2
                 yield self.diagnostic(

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from cfgtools.darknet import fork_name
 from cfgtools.lint.core import Diagnostic, Fix, Severity
 from cfgtools.lint.rule import Rule
 from cfgtools.lint.rules.yl_common import where
@@ -61,6 +62,7 @@ class ShapeMismatch(Rule):
     def check(self) -> Iterator[Diagnostic]:
         net = self.ctx.network
         dialect = net.dialect
+        fork = fork_name(dialect)  # hank-ai's parse_route_section and shortcut layer are AlexeyAB's (src-lib/)
         rows = net.layers
         for row in rows:
             layer = row.layer
@@ -70,8 +72,8 @@ class ShapeMismatch(Rule):
                 for index in valid[1:]:
                     other = rows[index].output
                     if other[:2] != first[:2]:
-                        effect = ("AlexeyAB makes the route 0x0x0 and the next layer stops"
-                                  if dialect == "alexeyab" else "pjreddie concatenates them anyway (garbage)")
+                        effect = (f"{fork} makes the route 0x0x0 and the next layer stops"
+                                  if dialect != "pjreddie" else "pjreddie concatenates them anyway (garbage)")
                         yield self.diagnostic(
                             layer.span("layers"),
                             f"{where(layer)} joins layer {valid[0]} ({_fmt(first)}) and layer {index} "
@@ -96,11 +98,13 @@ class ShapeMismatch(Rule):
                     elif _pj_exact(sw, sh, w, h):
                         # AlexeyAB prints "Downsample here" but adds by flat index: pjreddie-era ResNets
                         # (strided shortcuts) compute something else in AlexeyAB, silently.
-                        effect = ("AlexeyAB adds them by flat index (it prints 'Downsample here' but does not "
-                                  "resample, unlike pjreddie), mixing unrelated positions")
+                        # hank-ai's make_shortcut_layer (src-lib/shortcut_layer.cpp) prints nothing
+                        said = "it prints 'Downsample here' but does not" if dialect == "alexeyab" else "it does not"
+                        effect = (f"{fork} adds them by flat index ({said} resample, unlike pjreddie), "
+                                  "mixing unrelated positions")
                         severity = Severity.WARNING
                     else:
-                        effect = "AlexeyAB adds them by flat index, mixing unrelated positions, silently"
+                        effect = f"{fork} adds them by flat index, mixing unrelated positions, silently"
                         severity = None
                     yield self.diagnostic(
                         layer.span("from"),
