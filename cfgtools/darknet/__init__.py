@@ -33,6 +33,10 @@ def in_alexeyab_family(dialect: str) -> bool:
     return dialect in ALEXEYAB_FAMILY
 
 
+#: AlexeyAB and hank-ai sync a multi-GPU run every 4 iterations (train_detector calls
+#: train_networks(nets, ngpus, train, 4)), adding the other GPUs' batches to seen
+SYNC_INTERVAL = 4
+
 #: the constant get_current_rate uses for pi in SGDR (src/network.c) in the C forks, instead of M_PI
 SGDR_PI = 3.14159265
 #: hank-ai's SGDR uses M_PI (get_current_rate, src-lib/darknet_network.cpp)

@@ -48,7 +48,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from cfgtools.darknet import M_PI, SGDR_PI
+from cfgtools.darknet import M_PI, SGDR_PI, SYNC_INTERVAL, in_alexeyab_family
 from cfgtools.darknet.rate_source import rate_source
 from cfgtools.schedule.model import Arithmetic, RateSource, Schedule
 
@@ -214,6 +214,12 @@ class DarknetArithmetic(Arithmetic):
 
     def python_source(self, schedule: Schedule) -> RateSource | None:
         return rate_source(schedule)
+
+    def gpu_sync_interval(self, schedule: Schedule) -> int:
+        # AlexeyAB and hank-ai: train_detector calls train_networks(nets, ngpus, train, 4), whose sync_nets
+        # adds 4 * (ngpus - 1) batches to seen every 4 iterations (src/network_kernels.cu; hank-ai's
+        # src-lib/network_kernels.cu sync_nets); pjreddie's counter steps by 1 per GPU
+        return SYNC_INTERVAL if in_alexeyab_family(schedule.dialect) else 0
 
     def unsigned_iterations(self, schedule: Schedule) -> bool:
         # get_current_batch returns size_t in pjreddie, int in AlexeyAB (src/network.c)

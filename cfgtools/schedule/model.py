@@ -227,6 +227,11 @@ class Arithmetic(ABC):
         """The rate function of ``schedule`` as standard-library Python (None: it has no exact one)."""
         return None
 
+    def gpu_sync_interval(self, schedule: "Schedule") -> int:
+        """Every how many iterations a multi-GPU run adds the other GPUs' iterations to its counter, so
+        that the rate printed on those iterations is the rate that many iterations on (0: never)."""
+        return 0
+
     def unsigned_iterations(self, schedule: "Schedule") -> bool:
         """Whether the iteration index is an unsigned number that int parameters are converted to.
 
