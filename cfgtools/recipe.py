@@ -240,6 +240,9 @@ class Recipe(BaseModel):
     parameter_groups: tuple[ParameterGroup, ...] = ()
     #: how a model's parameters are sorted into the groups (with parameter_groups only)
     grouping: ParameterGrouping | None = None
+    #: what a config with one lr schedule of updates for every parameter cannot say about this recipe (one
+    #: sentence each): a translation to such a framework refuses with them
+    beyond_one_group: tuple[str, ...] = ()
 
     @field_validator("schedule")
     @classmethod

@@ -100,9 +100,6 @@ def hook_source(run: YoloSchedule) -> HookSource:
         items = [value if has else "None" for has in momentum_groups]
         return "(" + ", ".join(items) + ")"
 
-    scheduled = "x" if rules.scheduler_steps_at == "start" else "max(epoch - 1, 0)"
-    why = ("the scheduler steps at the start of each epoch" if rules.scheduler_steps_at == "start"
-           else "the scheduler steps at the end of each epoch (its construction set lf(0))")
     lines += ["", "", "def framework_hook(ni):",
               f'    """(lrs, momenta, step) at iteration ni of a {rules.name} run from scratch."""',
               "    epoch = ni // BATCHES_PER_EPOCH"]
@@ -112,17 +109,14 @@ def hook_source(run: YoloSchedule) -> HookSource:
                   "        lrs = tuple(_interp(ni, start, lr * factor) for start, lr in zip(WARMUP_START_LR, INITIAL_LR))"]
         if any(momentum_groups):
             lines.append("        momentum = _interp(ni, WARMUP_MOMENTUM, MOMENTUM)")
-        lines += [f"        return lrs, {momenta('momentum')}, _optimizer_steps(ni)",
-                  "    if epoch == WARMUP_ITERATIONS // BATCHES_PER_EPOCH:",
-                  "        x = epoch  # the rest of the epoch where warm-up ends keeps its last value",
-                  "    else:"]
-        indent = "        "
+        lines.append(f"        return lrs, {momenta('momentum')}, _optimizer_steps(ni)")
+    if rules.scheduler_steps_at == "start":
+        lines.append("    x = epoch  # the scheduler steps at the start of each epoch")
     else:
-        indent = "    "
-    if scheduled == "x":
-        lines.append(f"{indent}x = epoch  # {why}")
-    else:
-        lines.append(f"{indent}x = {scheduled}  # {why}")
+        lines.append("    x = max(epoch - 1, 0)  # the scheduler steps at the end of each epoch (built at lf(0))")
+        if run.warmup_on:
+            lines += ["    if epoch == WARMUP_ITERATIONS // BATCHES_PER_EPOCH:",
+                      "        x = epoch  # the rest of the epoch where warm-up ends keeps the warm-up's last value"]
     lines += ["    factor = lf(x)",
               f"    return tuple(lr * factor for lr in INITIAL_LR), {momenta('MOMENTUM')}, _optimizer_steps(ni)"]
     return HookSource("\n".join(lines) + "\n", tuple(constants))
