@@ -96,7 +96,10 @@ def run(args: argparse.Namespace) -> int:
                 for problem in result.problems:
                     print(f"{name}: cannot express in {args.to}: {_one_line(problem)}", file=sys.stderr)
                 if not args.approximate or not result.text:
-                    if not args.approximate:
+                    if recipe.parameter_groups:
+                        print(f"{name}: no {args.to} equivalent: a {args.to} config has one lr schedule of updates "
+                              "for every parameter; --to torch converts this run", file=sys.stderr)
+                    elif not args.approximate:
                         print(f"{name}: no exact {args.to} equivalent; --approximate writes the closest one",
                               file=sys.stderr)
                     return EXIT_CANNOT
