@@ -120,4 +120,7 @@ def to_json(recipe: Recipe) -> str:
         "notes": recipe.notes,
         "problems": recipe.problems,
     }
+    if recipe.parameter_groups:
+        data["parameter_groups"] = [group.model_dump(mode="json") for group in recipe.parameter_groups]
+        data["grouping"] = recipe.grouping.model_dump(mode="json")
     return json.dumps(data, indent=2, allow_nan=False, ensure_ascii=True) + "\n"
