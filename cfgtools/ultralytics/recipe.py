@@ -12,15 +12,18 @@ The optimizer and its groups are what each version builds (all read at the tags)
 - YOLOv5 v6.2-v7.0 ``smart_optimizer`` (utils/torch_utils.py:318-346 at v7.0):
   per parameter name, ``bias`` / ``weight`` of a ``torch.nn`` class named
   "*Norm*" / anything else; groups biases, weights (decay), norm weights (0).
-- ultralytics ``build_optimizer`` (8.3.0 trainer.py:784-800): by full name,
-  "bias" anywhere / any parameter of a "*Norm*" layer or named "logit_scale" /
-  anything else; Adam-like optimizers with ``weight_decay=0.0`` on the biases.
-  8.4 passes the groups as weights, norm weights, biases.
+- ultralytics ``build_optimizer`` (engine/trainer.py): by full name, "bias"
+  anywhere / any parameter of a "*Norm*" layer, or one named "logit_scale"
+  (YOLO-World's heads; present in the 8.3.x and current trainers read, taken
+  as absent from 8.0/8.1, not checked there) / anything else; Adam-like
+  optimizers with ``weight_decay=0.0`` on the biases, ``RMSprop`` with the
+  momentum, ``SGD`` with ``nesterov=True``. 8.4 passes the groups as weights,
+  norm weights, biases.
 
 The weight decay of the weights group is scaled, ``weight_decay * batch *
 accumulate / nbs`` (YOLOv5 v7.0 train.py:155, v5.0 train.py:112 with the
-total batch; ultralytics 8.3.0 trainer.py:``_setup_train``), ``accumulate``
-being the one after the warm-up.
+total batch; ultralytics engine/trainer.py ``_setup_train``), ``accumulate``
+being the one after the warm-up (8.4: the one capped at ``nb * epochs``).
 """
 
 from __future__ import annotations
