@@ -396,12 +396,10 @@ class Ultralytics(Framework):
 
     def _origin(self, loaded: LoadedConfig, hyp: SettingsFile | None, key: str) -> str:
         """Where a setting of the recipe comes from: "file line N", the hyp file's line, or "default"."""
-        span = self.setting_span(loaded, key)
-        if span is None and key in ("batch", "epochs"):
-            span = self.setting_span(loaded, "batch_size" if key == "batch" else key) or \
-                self.setting_span(loaded, "total_batch_size" if key == "batch" else key)
-        if span is not None:
-            return f"file line {span.line}"
+        for name in ("batch", "batch_size", "total_batch_size") if key == "batch" else (key,):
+            span = self.setting_span(loaded, name)
+            if span is not None:
+                return f"file line {span.line}"
         if hyp is not None and key in hyp.present:
             entry = hyp.document.find(key)
             return f"hyp file line {entry.key_span.line}" if entry is not None else "hyp file"

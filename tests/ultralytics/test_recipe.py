@@ -124,3 +124,12 @@ def test_translation_refused_with_each_reason(tmp_path, capsys, target):
     assert any("weight decay is per group" in line for line in reasons)
     assert err[-1].endswith("--to torch converts this run")
     assert main(["convert", str(path), "--to", target, "--batches-per-epoch", "50", "--approximate"]) == 1
+
+
+@pytest.mark.parametrize("value", [".nan", "abc", "-1", "1e400"])
+def test_an_unusable_weight_decay_is_one_line(tmp_path, capsys, value):
+    path = write_args(tmp_path)
+    path.write_text(path.read_text().replace("weight_decay: 0.0004", f"weight_decay: {value}"))
+    assert main(["convert", str(path), "--to", "torch", "--batches-per-epoch", "50"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"{path}:11:") and "weight_decay" in err[0]
