@@ -48,13 +48,15 @@ from cfgtools.plugin import (
     RunOptions,
 )
 from cfgtools.positions import Span
-from cfgtools.recipe import Expression, Recipe
+from cfgtools.recipe import Expression, HeaderKey, Recipe
 from cfgtools.schedule.extend import ExtendRefused, Plan
 from cfgtools.schedule.model import Schedule, ScheduleError
 from cfgtools.sources import UTF8_BOM, SourceText
 from cfgtools.ultralytics.checkpoint import CheckpointInfo, read_checkpoint
 from cfgtools.ultralytics.extend import ExtensionPlan, neutral_plan, plan_extension
 from cfgtools.ultralytics.rate import run_of, schedule_for_run
+from cfgtools.ultralytics.recipe import HEADER_KEYS as RECIPE_HEADER_KEYS
+from cfgtools.ultralytics.recipe import build_recipe
 from cfgtools.ultralytics.schedule import ScheduleError as RunError
 from cfgtools.ultralytics.schedule import TrainingConfig, batches_per_epoch, choose_optimizer
 from cfgtools.ultralytics.settings import (
@@ -400,20 +402,38 @@ class Ultralytics(Framework):
     # -- conversion ---------------------------------------------------------------------------------------------------
 
     def recipe(self, loaded: LoadedConfig, options: RunOptions) -> Recipe:
-        """Refused, saying why: the neutral recipe (``cfgtools.recipe``) has one lr per optimizer step for one
-        parameter group, and an ultralytics run has three groups with their own warm-up starts, a momentum
-        warm-up and an ``accumulate`` that ramps during the warm-up (see ``cfgtools schedule``)."""
+        """The run's recipe (``cfgtools.ultralytics.recipe``): its optimizer with the version's three parameter
+        groups and the schedule's per-iteration hook. Needs the batches per epoch like the schedule, and for
+        ``optimizer=auto`` the training images and classes; :class:`ScheduleError` otherwise."""
         settings: SettingsFile = loaded.model
-        bias_lr = _training_values(settings).get("warmup_bias_lr")
-        start = "0.0 with optimizer=auto" if settings.values.get("optimizer") == "auto" else \
-            "warmup_bias_lr" + (f"={_shown(bias_lr)}" if bias_lr is not None else "")
-        raise InputError(
-            "cfgtools cannot convert a YOLOv5/ultralytics run yet: a converted recipe has one lr per optimizer step "
-            f"for one parameter group, and this run's {settings.rules.name} groups (biases, weights with decay, "
-            f"BatchNorm weights) warm up from different lrs (the biases from {start}, the others from 0), its "
-            "momentum warms up from warmup_momentum, and it steps the optimizer every accumulate iterations, a "
-            "number that ramps from 1 to nbs/batch during the warm-up; `cfgtools schedule FILE --images N` prints "
-            "every group's lr and momentum", loaded.path, *self._position(loaded, None))
+        schedule = self.schedule(loaded, options)
+        hyp = self.hyperparameters_file(loaded)
+        values = {**(hyp.values if hyp is not None else {}), **_training_values(settings)}
+        invalid = set(settings.invalid) | (set(hyp.invalid) if hyp is not None else set())
+        if {"weight_decay", "hyp.weight_decay"} & invalid or not isinstance(values.get("weight_decay"), (int, float)):
+            raise ScheduleError("weight_decay is missing or unusable (see the findings)", loaded.path,
+                                *self._position(loaded, "weight_decay"))
+        config = run_of(schedule).config
+        shown = {**values, "batch": config.batch, "epochs": config.epochs, "nbs": config.nbs,
+                 "cos_lr": config.cos_lr, "optimizer": config.optimizer}
+        header = tuple(HeaderKey(key, _shown(shown[key]), self._origin(loaded, hyp, key))
+                       for key in RECIPE_HEADER_KEYS if key in shown)
+        try:
+            return build_recipe(schedule, float(values["weight_decay"]), header,
+                                self.schedule_notes(schedule, options), loaded.path)
+        except RunError as exc:
+            raise ScheduleError(str(exc), loaded.path, *self._position(loaded, exc.key)) from None
+
+    def _origin(self, loaded: LoadedConfig, hyp: SettingsFile | None, key: str) -> str:
+        """Where a setting of the recipe comes from: "file line N", the hyp file's line, or "default"."""
+        for name in ("batch", "batch_size", "total_batch_size") if key == "batch" else (key,):
+            span = self.setting_span(loaded, name)
+            if span is not None:
+                return f"file line {span.line}"
+        if hyp is not None and key in hyp.present:
+            entry = hyp.document.find(key)
+            return f"hyp file line {entry.key_span.line}" if entry is not None else "hyp file"
+        return "default"
 
     def express(self, schedule: Schedule) -> Expression:
         """None: cfgtools writes no YOLOv5/ultralytics settings (their schedule is ``lr0`` times a factor per

@@ -147,10 +147,12 @@ def test_a_framework_without_a_recipe_is_refused_in_one_line(tmp_path, monkeypat
     assert "cannot express in toy: cfgtools cannot write a toy config" in err
 
 
-def test_ultralytics_files_are_refused_in_one_line(capsys):
+def test_ultralytics_files_need_the_run_size_in_one_line(capsys):
     ultralytics = FIXTURES / "ultralytics"
     assert main(["convert", str(ultralytics / "opt_v7.yaml"), "--to", "torch"]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "cannot convert a YOLOv5/ultralytics run yet" in err
+    assert err.count("\n") == 1 and "give the training images (--images N" in err
+    assert main(["convert", str(ultralytics / "opt_v7.yaml"), "--to", "torch", "--images", "1000"]) == 0
+    assert "def make_optimizer(model):" in capsys.readouterr().out
     assert main(["convert", str(CONVERT / "ca_step.prototxt"), "--to", "ultralytics"]) == 1
     assert "cfgtools writes no YOLOv5/ultralytics settings" in capsys.readouterr().err

@@ -53,10 +53,15 @@ def _emitted_modules(path: Path) -> list[tuple[str, str]]:
     except InputError:
         return []
     modules = []
+    # an ultralytics run needs its batches per epoch, and optimizer=auto the images and classes
+    options = RunOptions(images=5000, classes=80) if loaded.framework.name == "ultralytics" else RunOptions()
     for dialect in loaded.framework.dialects:
         try:
-            recipe = loaded.framework.recipe(in_dialect(loaded, dialect), RunOptions())
+            recipe = loaded.framework.recipe(in_dialect(loaded, dialect), options)
         except (InputError, ScheduleError, ValueError):  # exit 2: no module
+            continue
+        if recipe.parameter_groups:  # one module: no scheduler plan, no momentum variant
+            modules.append((dialect, emit_torch(recipe)))
             continue
         try:
             plan = choose(recipe)

@@ -409,16 +409,17 @@ def test_registered():
 # -- conversion --------------------------------------------------------------------------------------------------------
 
 
-def test_convert_is_refused_saying_what_a_recipe_cannot_hold():
+def test_recipe_needs_the_run_size_and_express_offers_nothing():
     loaded = load(HERE / "opt_v7.yaml")
-    with pytest.raises(InputError) as info:
-        ULTRALYTICS.recipe(loaded, RunOptions(images=1000))
-    message = info.value.format()
-    assert message.startswith(f"{HERE / 'opt_v7.yaml'}:1:1: cfgtools cannot convert a YOLOv5/ultralytics run yet")
-    assert "the biases from warmup_bias_lr=0.1, the others from 0" in message and "accumulate" in message
+    with pytest.raises(ScheduleError, match="--images N"):
+        ULTRALYTICS.recipe(loaded, RunOptions())
+    # 1000 images, batch 32: nb = ceil(1000 / 32) = 32; the groups as smart_optimizer orders them
+    recipe = ULTRALYTICS.recipe(loaded, RunOptions(images=1000))
+    assert recipe.horizon == 300 * 32 and recipe.variant == "yolov5-7.0"
+    assert [group.holds for group in recipe.parameter_groups] == ["biases", "weights_with_decay", "norm_weights"]
     auto = load(HERE / "args_8.3.yaml")
-    with pytest.raises(InputError, match="the biases from 0.0 with optimizer=auto"):
-        ULTRALYTICS.recipe(auto, RunOptions())
+    with pytest.raises(ScheduleError, match="--classes"):
+        ULTRALYTICS.recipe(auto, RunOptions(images=1000))
     darknet = load(FIXTURES / "darknet" / "policy_step.cfg").schedule(RunOptions())
     expression = ULTRALYTICS.express(darknet)
     assert expression.candidates == () and "has no epochs" in expression.notes[0]
