@@ -8,7 +8,8 @@ store, its dialects (forks), how to show what it read, and its training
 recipe in the framework-neutral terms of ``cfgtools.recipe`` (what
 ``cfgtools convert`` emits code from, and writes as another framework's
 config), how to change settings in one of its files by a minimal edit of the
-text (``edit_text``: what ``cfgtools extend`` and ``lint --fix`` write), and
+text (``edit_text``: what ``cfgtools extend`` and ``lint --fix`` write; ``edit_files``
+when a change goes to another file, as a YOLOv5 opt.yaml's hyp file), and
 how to plan a smooth resume with a new end (``plan_extension``; by default the
 neutral planner of ``cfgtools.schedule.extend`` on its schedule). It exposes one
 object implementing :class:`Framework`; ``cfgtools.frameworks`` lists those
@@ -84,7 +85,8 @@ class Checkpoint:
 class ExtensionRequest:
     """A resume with a new end, as ``cfgtools extend`` asks for it (see :meth:`Framework.plan_extension`)."""
 
-    #: the new end (max_batches, max_iter, ...) in the framework's iterations
+    #: the new end (max_batches, max_iter, ...) in the framework's :attr:`Framework.horizon_unit`
+    #: (iterations; epochs for ultralytics)
     new_end: int
     #: the rate wanted at the new end, or a fraction of the configured rate (default: the old plan's end)
     end_lr: float | None = None
@@ -100,11 +102,20 @@ class ExtensionRequest:
     #: GPUs of the resumed run, and of the run that wrote the checkpoint (default: the same)
     gpus: int = 1
     previous_gpus: int | None = None
+    #: training images, or batches per epoch, for a framework that schedules by epoch (see RunOptions)
+    images: int | None = None
+    batches_per_epoch: int | None = None
+
+    @property
+    def options(self) -> RunOptions:
+        """How the resumed run is run."""
+        return RunOptions(gpus=self.gpus, images=self.images, batches_per_epoch=self.batches_per_epoch)
 
     @property
     def previous_options(self) -> RunOptions:
         """How the checkpoint's run was run."""
-        return RunOptions(gpus=self.previous_gpus or self.gpus)
+        return RunOptions(gpus=self.previous_gpus or self.gpus, images=self.images,
+                          batches_per_epoch=self.batches_per_epoch)
 
 
 @dataclass(frozen=True)
@@ -205,6 +216,10 @@ class Framework(ABC):
     views: ClassVar[tuple[str, ...]] = ()
     #: neutral schedule parameter -> the config key that sets it (``base_lr`` -> ``learning_rate``)
     setting_names: ClassVar[dict[str, str]] = {}
+    #: what the end of a run is counted in, in the config and in ``ExtensionRequest.new_end``: ``update``
+    #: (max_batches, max_iter), or ``epoch`` (ultralytics' ``epochs``; the schedule's iterations then
+    #: depend on the batches per epoch of the run options)
+    horizon_unit: ClassVar[str] = "update"
 
     @property
     def default_dialect(self) -> str:
@@ -253,7 +268,7 @@ class Framework(ABC):
         """The edits of ``loaded`` (the config the checkpoint was trained with) that resume it smoothly.
 
         Best first; each :class:`~cfgtools.schedule.extend.Plan` names its
-        changes by config key, ready for :meth:`edit_text`. Raises
+        changes by config key, ready for :meth:`edit_files`. Raises
         ``ExtendRefused`` (an InputError, one line with the reason) when no
         plan exists, ``ZeroRateAtResume`` when a start rate is needed. The
         default runs the neutral planner on the framework's schedule.
@@ -277,6 +292,23 @@ class Framework(ABC):
         edited so. The default: this framework's files cannot be edited.
         """
         raise InputError(f"cfgtools cannot edit a {self.noun}", loaded.path)
+
+    def edit_files(self, loaded: LoadedConfig, changes: Mapping[str, Any]) -> dict[str, str]:
+        """Every file that ``changes`` (config key -> new value) rewrites, by path, with its new text.
+
+        The same promises as :meth:`edit_text`, for a framework whose settings
+        live in more than one file (a YOLOv5 v5.0/v6.1 opt.yaml names the hyp
+        file holding ``lr0`` and ``lrf``). The default: ``{loaded.path: edit_text(...)}``.
+        """
+        return {loaded.path: self.edit_text(loaded, changes)}
+
+    def edited_schedule(self, edited: LoadedConfig, texts: Mapping[str, str], options: RunOptions) -> Schedule:
+        """The schedule ``edited`` (the config, loaded from its new text) trains with once every file of
+        ``texts`` (path -> new text, what :meth:`edit_files` returned) holds its new text; nothing is written.
+
+        The default: ``edited.schedule(options)`` (the config is the only file its schedule reads).
+        """
+        return edited.schedule(options)
 
     def anchor(self, loaded: LoadedConfig) -> Span:
         """Where a finding about the whole training recipe points when no setting is written."""

@@ -24,7 +24,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from cfgtools.schedule.model import Schedule
 from cfgtools.values import format_float32, to_float32
 
-OptimizerKind = Literal["sgd", "nesterov", "adagrad", "rmsprop", "adadelta", "adam"]
+OptimizerKind = Literal["sgd", "nesterov", "adagrad", "rmsprop", "adadelta", "adam", "adamw", "adamax", "nadam",
+                        "radam"]
+#: what a parameter group holds, in neutral terms
+ParameterKind = Literal["biases", "weights_with_decay", "norm_weights"]
 
 #: longest steps list a translation writes when it unrolls a periodic step policy
 MAX_UNROLLED_STEPS = 100_000
@@ -86,6 +89,58 @@ class OptimizerSpec(BaseModel):
             if not (constant.isidentifier() and constant.isupper()):
                 raise ValueError(f"not a constant name: {constant!r}")
         return labels
+
+
+class ParameterGroup(BaseModel):
+    """One parameter group of the optimizer: which parameters, their weight decay, their warm-up start.
+
+    The lr and momentum of the group at each iteration come from the schedule's
+    per-iteration hook (``Arithmetic.hook_source``); the warm-up starts here
+    are what that hook starts from, for the emitted comments and checks.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+
+    #: the framework's name of the group (``pg0``); an identifier
+    name: str
+    holds: ParameterKind
+    #: the group's own weight decay (coupled L2 for SGD/Adam/RMSprop, decoupled for AdamW)
+    weight_decay: float
+    #: the lr the per-iteration warm-up starts from (None: no warm-up)
+    warmup_start_lr: float | None = None
+    #: the momentum the warm-up starts from (None: no warm-up, or a group without momentum)
+    warmup_start_momentum: float | None = None
+
+    @field_validator("weight_decay", "warmup_start_lr", "warmup_start_momentum")
+    @classmethod
+    def _check_finite(cls, value, info):
+        return _finite(value, info.field_name)
+
+    @field_validator("name")
+    @classmethod
+    def _check_name(cls, name: str) -> str:
+        if not name.isidentifier() or not name.isascii():
+            raise ValueError(f"not a group name: {name!r}")
+        return name
+
+
+class ParameterGrouping(BaseModel):
+    """How the parameters of a ``torch.nn.Module`` are sorted into the groups' :attr:`ParameterGroup.holds`.
+
+    ``attributes``: each module's ``.bias`` and ``.weight`` when they are
+    Parameters (other parameters belong to no group), a ``BatchNorm2d`` weight
+    is a norm weight. ``names``: every parameter by its own name (``bias``; a
+    ``weight`` of a normalisation layer, i.e. a ``torch.nn`` class whose name
+    contains "Norm"; anything else is a weight with decay). ``full_names``: by
+    the module path and name (any name containing "bias" is a bias; every other
+    parameter of a normalisation layer, and with ``logit_scale_without_decay``
+    any name containing "logit_scale", is a norm weight).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+
+    rule: Literal["attributes", "names", "full_names"]
+    logit_scale_without_decay: bool = False
 
 
 def scaled_base_lr(schedule: Schedule) -> float:
@@ -179,6 +234,15 @@ class Recipe(BaseModel):
     problems: list[str] = Field(default_factory=list)
     #: input text the recipe does not use, shown for reference (label -> text as written)
     reference_text: dict[str, str] = Field(default_factory=dict)
+    #: the optimizer's parameter groups in order; empty: one group of every parameter, with the optimizer's
+    #: weight decay and the schedule's one lr per update. With groups, the schedule's per-iteration hook
+    #: (``Arithmetic.hook_source``) sets every group's lr and momentum and says when the optimizer steps.
+    parameter_groups: tuple[ParameterGroup, ...] = ()
+    #: how a model's parameters are sorted into the groups (with parameter_groups only)
+    grouping: ParameterGrouping | None = None
+    #: what a config with one lr schedule of updates for every parameter cannot say about this recipe (one
+    #: sentence each): a translation to such a framework refuses with them
+    beyond_one_group: tuple[str, ...] = ()
 
     @field_validator("schedule")
     @classmethod
@@ -203,6 +267,10 @@ class Recipe(BaseModel):
             raise ValueError("schedule and recipe frameworks differ")
         if self.optimizer.eps_per_update_batch and not self.update_batch:
             raise ValueError("eps is per update batch but the update batch is unknown")
+        if bool(self.parameter_groups) != (self.grouping is not None):
+            raise ValueError("parameter groups and their grouping rule go together")
+        if self.parameter_groups and {group.holds for group in self.parameter_groups} != set(ParameterKind.__args__):
+            raise ValueError("the parameter groups must hold biases, weights with decay and norm weights")
         return self
 
     @property

@@ -32,6 +32,7 @@ LOADER = {"cfgtools.loading", "cfgtools.frameworks"}
 #: functions that turn text or bytes into a framework's typed model
 READERS = {
     "cfgtools.darknet.document": {"read_cfg", "parse_tree"},
+    "cfgtools.darknet.hankai": {"read_hankai_cfg"},
     "cfgtools.darknet.net": {"read_net"},
     "cfgtools.darknet.layers": {"parse_layers", "parse_layer"},
     "cfgtools.darknet.weights": {"read_weights_header", "parse_weights_header"},
@@ -44,6 +45,8 @@ READERS = {
 }
 #: imports of cfgtools modules allowed inside a function, with the reason
 LAZY_OWN_IMPORTS = {
+    ("cfgtools.caffe.schema", "cfgtools.caffe.caffe_pb2"): "the generated module imports protobuf",
+    ("cfgtools.caffe.schema", "cfgtools.caffe.caffe_ssd_pb2"): "the generated module imports protobuf",
     ("cfgtools.caffe.solver", "cfgtools.caffe.caffe_pb2"): "the generated module imports protobuf",
     ("cfgtools.darknet.rate", "cfgtools.darknet.pieces"): "it imports numpy, which show must not",
     ("cfgtools.caffe.rate", "cfgtools.caffe.pieces"): "it imports numpy, which show must not",
@@ -192,14 +195,16 @@ def _string_constants(tree: ast.AST) -> list[ast.Constant]:
             and id(node) not in docstrings]
 
 
-@pytest.mark.parametrize("name", sorted(n for n in MODULES if n.startswith("cfgtools.schedule")))
-def test_schedule_layer_code_names_no_framework(name):
+@pytest.mark.parametrize("name", sorted(n for n in MODULES if n.startswith(NEUTRAL_PREFIXES) or n in NEUTRAL))
+def test_neutral_layer_code_names_no_framework(name):
     # what differs between frameworks comes from the schedule's Arithmetic, never from a test of its name
     tree = ast.parse(MODULES[name].read_text(encoding="utf-8"))
-    frameworks = {f.rsplit(".", 1)[1] for f in FRAMEWORKS} | {"alexeyab", "pjreddie", "bvlc"}
+    frameworks = {f.rsplit(".", 1)[1] for f in FRAMEWORKS} | {"alexeyab", "pjreddie", "hankai", "bvlc", "ssd"}
     bad = [f"line {node.lineno}: {node.value!r}" for node in _string_constants(tree)
            if node.value.lower() in frameworks]
     bad += [f"line {node.lineno}: .{side.attr} compared" for node in ast.walk(tree) if isinstance(node, ast.Compare)
             for side in [node.left, *node.comparators]
-            if isinstance(side, ast.Attribute) and side.attr in ("framework", "dialect")]
+            if isinstance(side, ast.Attribute) and side.attr in ("framework", "dialect")
+            and any(isinstance(other, ast.Constant) and isinstance(other.value, str)
+                    for other in [node.left, *node.comparators])]
     assert bad == []

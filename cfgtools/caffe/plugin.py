@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping
 
-from cfgtools.caffe import DIALECTS
+from cfgtools.caffe import DIALECTS, fork_name
 from cfgtools.caffe.edit import edit_solver
 from cfgtools.caffe.recipe import caffe_recipe, express, write_solver
 from cfgtools.caffe.log import CAFFE_LOG
@@ -60,7 +60,7 @@ class Caffe(Framework):
 
     def read(self, source: SourceText, dialect: str) -> CaffeSolver:
         try:
-            return read_solver(source)
+            return read_solver(source, dialect)
         except InputError as exc:
             raise exc.with_path(source.path) from None
 
@@ -111,9 +111,10 @@ class Caffe(Framework):
     def describe(self, loaded: LoadedConfig) -> Description:
         solver: CaffeSolver = loaded.model
         path = loaded.path
+        fork = fork_name(solver.dialect)
         warnings = [
             printable(f"{path}:{unknown.span.line}:{unknown.span.column}: warning: unknown field "
-                      f"{unknown.name!r}: Caffe refuses this file (the rest is shown)")
+                      f"{unknown.name!r}: {fork} refuses this file (the rest is shown)")
             for unknown in solver.unknown_fields
         ]
         fields = {}
@@ -128,6 +129,7 @@ class Caffe(Framework):
         data = {
             "path": path,
             "kind": "caffe-solver",
+            "fork": solver.dialect,
             "solver_type": solver.solver_type_name,
             "fields": fields,
             "unknown_fields": [
@@ -135,14 +137,14 @@ class Caffe(Framework):
                 for u in solver.unknown_fields
             ],
         }
-        lines = [printable(f"{path}: Caffe solver ({solver.solver_type_name})")]
+        lines = [printable(f"{path}: Caffe solver ({solver.solver_type_name}), read as {fork} reads it")]
         for name, entry in fields.items():
             position = entry["position"]
             origin = "default" if entry["source"] == "default" else (
                 f"line {position['line']}" if position else "file")
             lines.append(f"  {name:<22} {format_value(entry['value']):<24} {origin}")
         for unknown in solver.unknown_fields:
-            lines.append(f"  {printable(unknown.name):<22} {'(unknown: Caffe refuses the file)':<24} "
+            lines.append(f"  {printable(unknown.name):<22} {f'(unknown: {fork} refuses the file)':<24} "
                          f"line {unknown.span.line}")
         return Description(data, "\n".join(lines) + "\n", warnings)
 

@@ -57,7 +57,7 @@ def _powf(base: np.ndarray, exponent) -> np.ndarray:
     return _f32(np.power(np.asarray(base, dtype=np.float64), np.float64(exponent)))
 
 
-def _double_pow_rate(base_lr: float, gamma: float, n: np.ndarray) -> np.ndarray:
+def double_pow_rate(base_lr: float, gamma: float, n: np.ndarray) -> np.ndarray:
     """``(float)((double)base_lr * pow((double)gamma, (double)n))``."""
     import numpy as np  # lazy: see the module docstring
 
@@ -169,11 +169,11 @@ def _rates(schedule: Schedule, i: np.ndarray, resume: tuple[int, int] | None) ->
         if p.step == 0:
             raise ZeroDivisionError("Caffe divides by stepsize=0")
         n = np.sign(i) * np.sign(p.step) * (np.abs(i) // abs(p.step))  # C truncation
-        return _double_pow_rate(base_lr, p.gamma, n)
+        return double_pow_rate(base_lr, p.gamma, n)
     if kind == "exp":
-        return _double_pow_rate(base_lr, p.gamma, i)
+        return double_pow_rate(base_lr, p.gamma, i)
     if kind == "multistep":
-        return _double_pow_rate(base_lr, p.gamma, multistep_index(p.stepvalues, i, resume))
+        return double_pow_rate(base_lr, p.gamma, multistep_index(p.stepvalues, i, resume))
     if kind == "inv":
         x = _f32(1.0 + _f32(np.float64(np.float32(p.gamma)) * _f32(i).astype(np.float64)).astype(np.float64))
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):

@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from cfgtools.caffe import SOLVER_TYPES
+from cfgtools.caffe import SOLVER_TYPES, fork_name
 from cfgtools.caffe.rate import ARITHMETIC
 from cfgtools.caffe.schedule import caffe_schedule
 from cfgtools.caffe.solver import CaffeSolver
@@ -68,11 +68,15 @@ v is tiny. Caffe's t = iter + 1 continues across a resume, like torch's state st
 _EXPLANATIONS["nesterov"] = _EXPLANATIONS["sgd"]
 
 
+#: how a recipe's header names each fork: "Caffe (BVLC)", "Caffe (SSD)"
+_VARIANTS = {"bvlc": "BVLC", "ssd": "SSD"}
+
+
 def caffe_recipe(loaded: LoadedConfig, options: RunOptions) -> Recipe:
     """The recipe ``caffe train`` runs the solver with (Caffe ignores the GPU count)."""
     schedule = loaded.schedule(options)  # raises for a policy Caffe aborts on
     solver: CaffeSolver = loaded.model
-    refused = [(u.span, f"Caffe refuses the file: SolverParameter has no field {u.name!r}")
+    refused = [(u.span, f"{fork_name(solver.dialect)} refuses the file: SolverParameter has no field {u.name!r}")
                for u in solver.unknown_fields]
     refused += [(d.span, f"Caffe refuses the file: non-repeated field {d.name!r} is given again")
                 for d in solver.duplicate_fields]
@@ -111,7 +115,7 @@ def caffe_recipe(loaded: LoadedConfig, options: RunOptions) -> Recipe:
     reference = {name: entry.value for name, entry in written.items()
                  if entry.explicit and isinstance(entry.value, str)}
     return Recipe(
-        framework="caffe", title="Caffe", variant="BVLC", source=loaded.path, schedule=schedule,
+        framework="caffe", title="Caffe", variant=_VARIANTS[solver.dialect], source=loaded.path, schedule=schedule,
         optimizer=optimizer, backward_passes=iter_size, header=header, provenance=provenance, notes=notes,
         problems=problems, reference_text=reference,
     )

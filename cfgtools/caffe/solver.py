@@ -1,13 +1,13 @@
 """Read a Caffe solver.prototxt the way Caffe does, keeping positions.
 
 Parsing is protobuf's own text-format parser (``google.protobuf.text_format``)
-over the schema in ``schemas/caffe.proto``; nothing here parses a value by
-hand. Before protobuf runs, a structural pass over protobuf's text-format
+over the schema of the fork the file is read as (``schemas/caffe.proto`` for
+BVLC, ``schemas/caffe_ssd.proto`` for SSD; see ``cfgtools.caffe.schema``);
+nothing here parses a value by hand. Before protobuf runs, a structural pass over protobuf's text-format
 ``Tokenizer`` lists the top-level fields with their positions so that:
 
-* **unknown fields** (fork-specific ones such as SSD's ``eval_type``,
-  ``ap_version``, ``plateau_winsize``, or a typo like ``warmup_iter``) do not
-  stop the read. Caffe refuses the whole file ("has no field named ..."); here
+* **unknown fields** (another fork's, such as SSD's ``eval_type`` read as
+  BVLC, or a typo like ``warmup_iter``) do not stop the read. Caffe refuses the whole file ("has no field named ..."); here
   each one becomes an :class:`UnknownField` and is left out of the parse.
 * **a non-repeated field given twice** is recorded as a
   :class:`DuplicateField`. Caffe (protobuf's ``TextFormat::Parse``) refuses
@@ -42,7 +42,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from cfgtools.caffe import SOLVER_TYPES
+from cfgtools.caffe import DEFAULT_DIALECT, SOLVER_TYPES, schema
 from cfgtools.errors import InputError
 from cfgtools.positions import Span
 from cfgtools.sources import UTF8_BOM, SourceText
@@ -102,6 +102,8 @@ class CaffeSolver:
 
     path: str
     fields: dict[str, SolverField]
+    #: the Caffe fork whose schema the file was read with (``bvlc``, ``ssd``)
+    dialect: str = DEFAULT_DIALECT
     unknown_fields: list[UnknownField] = field(default_factory=list)
     duplicate_fields: list[DuplicateField] = field(default_factory=list)
     #: the parsed ``caffe_pb2.SolverParameter`` (unknown fields and later
@@ -385,7 +387,8 @@ def _keep_only(text: str, begin: int, end: int) -> str:
 def _input_error(exc: Exception, path: str, what: str) -> InputError:
     line = getattr(exc, "GetLine", lambda: None)() or 1
     column = getattr(exc, "GetColumn", lambda: None)() or 1
-    message = _printable(_LOCATION_PREFIX.sub("", str(exc)))
+    # the SSD schema's package is caffe.ssd only to share protobuf's descriptor pool; the fork says caffe
+    message = _printable(_LOCATION_PREFIX.sub("", str(exc))).replace('"caffe.ssd.', '"caffe.')
     return InputError(f"cannot parse {what}: {message}", path, line, column)
 
 
@@ -447,15 +450,14 @@ def _parse(text: str, message: Any, path: str, what: str, permissive: bool = Fal
 # the reader
 
 
-def read_solver(source: SourceText) -> CaffeSolver:
-    """Parse a solver.prototxt into a :class:`CaffeSolver`, or raise InputError."""
-    from cfgtools.caffe import caffe_pb2  # lazy: it imports protobuf, needed only when a solver is read
-
+def read_solver(source: SourceText, dialect: str = DEFAULT_DIALECT) -> CaffeSolver:
+    """Parse a solver.prototxt as the Caffe fork ``dialect`` does into a :class:`CaffeSolver`, or raise InputError."""
+    messages = schema.generated(dialect)
     path = source.path
     text = source.text
     if text.startswith(UTF8_BOM):
         text = " " + text[1:]
-    descriptor = caffe_pb2.SolverParameter.DESCRIPTOR
+    descriptor = messages.SolverParameter.DESCRIPTOR
     try:
         walk = _walk(text)
     except _TooDeep as exc:
@@ -495,7 +497,7 @@ def read_solver(source: SourceText) -> CaffeSolver:
             nets.append(occ)
             _blank(chars, offset(occ.start), offset(occ.end))
 
-    message = caffe_pb2.SolverParameter()
+    message = messages.SolverParameter()
     _parse("".join(chars), message, path, "Caffe solver (caffe.SolverParameter)")
     if walk.error is not None:
         # protobuf accepted what the structural pass could not follow
@@ -504,7 +506,7 @@ def read_solver(source: SourceText) -> CaffeSolver:
 
     for occ in nets:
         assert occ.inner is not None
-        net = caffe_pb2.NetParameter()
+        net = messages.NetParameter()
         inner = _keep_only(text, offset(occ.inner[0]), offset(occ.inner[1]))
         _parse(inner, net, path, f"inline net {occ.name!r} (caffe.NetParameter)", permissive=True)
         fd = descriptor.fields_by_name[occ.name]
@@ -514,7 +516,7 @@ def read_solver(source: SourceText) -> CaffeSolver:
             getattr(message, occ.name).CopyFrom(net)
 
     fields: dict[str, SolverField] = {}
-    for fd in descriptor.fields:
+    for fd in sorted(descriptor.fields, key=lambda fd: fd.number):  # the SSD schema declares them out of order
         occs = kept.get(fd.name, [])
         raw = getattr(message, fd.name)
         if fd.is_repeated:
@@ -545,6 +547,7 @@ def read_solver(source: SourceText) -> CaffeSolver:
     return CaffeSolver(
         path=path,
         fields=fields,
+        dialect=dialect,
         unknown_fields=unknown,
         duplicate_fields=duplicates,
         message=message,

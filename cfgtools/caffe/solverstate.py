@@ -6,8 +6,9 @@ A ``.solverstate`` is a binary ``caffe.SolverState`` message (see
 ``current_step = 4`` (varint). This module walks the protobuf wire format
 itself (no protobuf import, the history blobs are skipped, never decoded), so
 that every malformed or truncated file becomes an :class:`InputError` naming
-the byte offset instead of a traceback. Fields it does not know (the SSD
-fork's ``minimum_loss = 5`` and ``iter_last_event = 6``) are skipped.
+the byte offset instead of a traceback. The SSD fork's ``minimum_loss = 5``
+(float) and ``iter_last_event = 6`` (int32), which its ``plateau`` policy
+restores, are read when present; other fields are skipped.
 
 HDF5 snapshots (``.solverstate.h5``, ``snapshot_format: HDF5``) are refused
 with a clear message: they are not supported yet.
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import io
 import os
+import struct
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -41,6 +43,8 @@ class SolverStateInfo:
     learned_net: str  # the .caffemodel path as written at snapshot time
     history_blobs: int = 0  # number of history BlobProtos (2N for AdaDelta/Adam)
     has_current_step: bool = False  # BVLC always writes it; absent -> 0
+    minimum_loss: float | None = None  # SSD fork: the smallest smoothed loss so far (None: not in the file)
+    iter_last_event: int | None = None  # SSD fork: the iteration of the last plateau event
 
 
 class _Reader:
@@ -124,6 +128,8 @@ def _parse(handle: BinaryIO, size: int, path: str) -> SolverStateInfo:
     has_current_step = False
     learned_net = ""
     history = 0
+    minimum_loss: float | None = None
+    iter_last_event: int | None = None
     while reader.pos < size:
         fields += 1
         if fields > MAX_FIELDS:
@@ -133,7 +139,7 @@ def _parse(handle: BinaryIO, size: int, path: str) -> SolverStateInfo:
         number, wire = tag >> 3, tag & 7
         if number == 0:
             raise reader.error("field number 0", tag_at)
-        expected = {1: _VARINT, 2: _LENGTH, 3: _LENGTH, 4: _VARINT}.get(number)
+        expected = {1: _VARINT, 2: _LENGTH, 3: _LENGTH, 4: _VARINT, 5: _FIXED32, 6: _VARINT}.get(number)
         if expected is not None and wire != expected:
             raise reader.error(f"field {number} has wire type {wire}, expected {expected}", tag_at)
         if wire == _VARINT:
@@ -143,6 +149,8 @@ def _parse(handle: BinaryIO, size: int, path: str) -> SolverStateInfo:
             elif number == 4:
                 current_step = _int32(value)
                 has_current_step = True
+            elif number == 6:
+                iter_last_event = _int32(value)
         elif wire == _LENGTH:
             length = reader.varint()
             if number == 2 and length <= MAX_PATH_BYTES:
@@ -152,6 +160,8 @@ def _parse(handle: BinaryIO, size: int, path: str) -> SolverStateInfo:
                 history += number == 3
         elif wire == _FIXED64:
             reader.skip(8, f"field {number}")
+        elif wire == _FIXED32 and number == 5:
+            (minimum_loss,) = struct.unpack("<f", reader.take(4, "minimum_loss"))
         elif wire == _FIXED32:
             reader.skip(4, f"field {number}")
         else:
@@ -164,4 +174,6 @@ def _parse(handle: BinaryIO, size: int, path: str) -> SolverStateInfo:
         learned_net=learned_net,
         history_blobs=history,
         has_current_step=has_current_step,
+        minimum_loss=minimum_loss,
+        iter_last_event=iter_last_event,
     )

@@ -58,13 +58,55 @@ def comma_list(text: str) -> list[str]:
     return [item.strip() for item in text.split(",") if item.strip()]
 
 
-def add_dialect_argument(parser: argparse.ArgumentParser, what: str, default: str | None = "") -> None:
-    """``--dialect``: the darknet fork whose ``what`` (e.g. "reading rules apply")."""
+#: ``--dialect all``: lint compares every darknet fork (the other commands need one)
+ALL_DIALECTS = "all"
+
+
+def _fork_choice(framework: str, allow_all: bool):
+    """An argparse type: one of ``framework``'s dialects (or ``all`` where it is allowed)."""
+    known = frameworks.get(framework).dialects
+
+    def parse(text: str) -> str:
+        if text in known or (allow_all and text == ALL_DIALECTS):
+            return text
+        choices = ", ".join(known)
+        if text == ALL_DIALECTS:
+            raise argparse.ArgumentTypeError(
+                f"'all' is only for cfgtools lint, which compares the forks; choose one of {choices}")
+        raise argparse.ArgumentTypeError(f"invalid choice: {text!r} (choose from {choices}"
+                                         + (f", {ALL_DIALECTS})" if allow_all else ")"))
+
+    return parse
+
+
+def add_dialect_argument(parser: argparse.ArgumentParser, what: str, default: str | None = "",
+                         allow_all: bool = False) -> None:
+    """``--dialect``: the darknet fork whose ``what`` (e.g. "reading rules apply"); ``all`` only where allowed."""
     darknet = frameworks.get("darknet")
+    names = list(darknet.dialects) + ([ALL_DIALECTS] if allow_all else [])
+    extra = "; all: lint under every fork and show what differs" if allow_all else ""
     parser.add_argument(
-        "--dialect", choices=darknet.dialects, default=darknet.default_dialect if default == "" else default,
-        help=f"darknet fork whose {what} (default: {darknet.default_dialect})",
+        "--dialect", type=_fork_choice("darknet", allow_all), metavar="{" + ",".join(names) + "}",
+        default=darknet.default_dialect if default == "" else default,
+        help=f"darknet fork whose {what} (default: {darknet.default_dialect}{extra})",
     )
+
+
+def add_caffe_fork_argument(parser: argparse.ArgumentParser, default: str | None = "") -> None:
+    """``--caffe-fork``: the Caffe fork whose solver schema (and lr policies) apply."""
+    caffe = frameworks.get("caffe")
+    parser.add_argument(
+        "--caffe-fork", type=_fork_choice("caffe", False), metavar="{" + ",".join(caffe.dialects) + "}",
+        default=caffe.default_dialect if default == "" else default,
+        help=f"Caffe fork whose solver schema applies (default: {caffe.default_dialect}; ssd: weiliu89/caffe)",
+    )
+
+
+def dialects_of(args: argparse.Namespace) -> dict[str, str]:
+    """The dialect of each framework the command-line options chose (``load``'s ``dialects``)."""
+    chosen = {"darknet": getattr(args, "dialect", None), "caffe": getattr(args, "caffe_fork", None),
+              "ultralytics": getattr(args, "framework_version", None)}
+    return {name: dialect for name, dialect in chosen.items() if dialect}
 
 
 def framework_version(text: str) -> str:

@@ -10,7 +10,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cfgtools.commands._args import add_dialect_argument
+from cfgtools.commands._args import (
+    add_caffe_fork_argument,
+    add_dialect_argument,
+    add_framework_version_argument,
+    dialects_of,
+    positive_int,
+)
 from cfgtools.convert.plan import RefuseError
 from cfgtools.convert.text import comment_text
 from cfgtools.convert.torch_emitter import emit_torch
@@ -26,13 +32,23 @@ EXIT_OK, EXIT_CANNOT, EXIT_ERROR = 0, 1, 2
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", metavar="FILE", help="darknet .cfg or Caffe solver.prototxt")
+    parser.add_argument("file", metavar="FILE",
+                        help="darknet .cfg, Caffe solver.prototxt, or YOLOv5 opt.yaml / ultralytics args.yaml")
     parser.add_argument("--to", required=True, choices=("torch", *frameworks.names(), "json"),
                         help="output kind: PyTorch code, a framework's config, or the neutral recipe as JSON")
     parser.add_argument("-o", "--output", metavar="OUT", default=None, help="write here (atomically) instead of stdout")
     parser.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
     parser.add_argument("--gpus", type=int, default=1, metavar="N", help="darknet: number of GPUs (multiplies the rate)")
     add_dialect_argument(parser, "reading rules and arithmetic apply")
+    add_caffe_fork_argument(parser)
+    add_framework_version_argument(parser)
+    parser.add_argument("--images", type=positive_int, default=None, metavar="N",
+                        help="ultralytics: training images (the batches per epoch are ceil(N / batch); "
+                             "optimizer=auto chooses by it)")
+    parser.add_argument("--batches-per-epoch", type=positive_int, default=None, metavar="NB",
+                        help="ultralytics: iterations per epoch, instead of --images")
+    parser.add_argument("--classes", type=positive_int, default=None, metavar="NC",
+                        help="ultralytics: classes of the dataset (optimizer=auto picks AdamW's lr from it)")
     parser.add_argument("--exact-momentum", action="store_true",
                         help="torch: when the framework keeps the lr inside the momentum history (Caffe), "
                              "emit an optimizer with that rule")
@@ -58,8 +74,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"cfgtools convert: --gpus must be at least 1, not {args.gpus}", file=sys.stderr)
         return EXIT_ERROR
     try:
-        loaded = load(args.file, {"darknet": args.dialect})
-        recipe = loaded.framework.recipe(loaded, RunOptions(gpus=args.gpus))
+        loaded = load(args.file, dialects_of(args))
+        recipe = loaded.framework.recipe(loaded, RunOptions(gpus=args.gpus, images=args.images,
+                                                            batches_per_epoch=args.batches_per_epoch,
+                                                            classes=args.classes))
     except (InputError, ScheduleError) as exc:
         print(_one_line(exc.format()), file=sys.stderr)
         return EXIT_ERROR
@@ -85,7 +103,10 @@ def run(args: argparse.Namespace) -> int:
                 for problem in result.problems:
                     print(f"{name}: cannot express in {args.to}: {_one_line(problem)}", file=sys.stderr)
                 if not args.approximate or not result.text:
-                    if not args.approximate:
+                    if recipe.parameter_groups:
+                        print(f"{name}: no {args.to} equivalent: a {args.to} config has one lr schedule of updates "
+                              "for every parameter; --to torch converts this run", file=sys.stderr)
+                    elif not args.approximate:
                         print(f"{name}: no exact {args.to} equivalent; --approximate writes the closest one",
                               file=sys.stderr)
                     return EXIT_CANNOT

@@ -1,20 +1,29 @@
-"""``cfgtools extend CONFIG --from ITER|CHECKPOINT --to NEW_END``: train longer (or shorter) without a jump in the rate.
+"""``cfgtools extend CONFIG --from ITER|CHECKPOINT --to NEW_END|--epochs E``: train longer (or shorter) without a jump
+in the rate.
 
-CONFIG is the config the checkpoint was trained with. Both frameworks
-recompute the rate after a resume from the stored iteration and the edited
-config, so raising ``max_batches``/``max_iter`` alone moves the rate at the
-resume point (x19 for the poly example of the README). The framework's plug-in
-plans the fewest edits that keep the first update after the resume on the
-rate of the last one before it, never let the rate rise again for a decaying
-schedule, and end at the target rate (:meth:`Framework.plan_extension`); the
-chosen plan is written as a minimal edit of CONFIG's text
-(:meth:`Framework.edit_text`), read back through the loader and checked
-against the plan before anything is shown or written.
+CONFIG is the config the checkpoint was trained with. Every framework
+recomputes the rate after a resume from the stored iteration (or epoch) and the
+edited config, so raising ``max_batches``/``max_iter``/``epochs`` alone moves the
+rate at the resume point (x19 for the poly example of the README, x30 for
+YOLOv5 300 -> 600 epochs). The framework's plug-in plans the fewest edits that
+keep the first update after the resume on the rate of the last one before it,
+never let the rate rise again for a decaying schedule, and end at the target
+rate (:meth:`Framework.plan_extension`); the chosen plan is written as a
+minimal edit of CONFIG's text, and of the other files that hold its settings
+(:meth:`Framework.edit_files`: a YOLOv5 v5.0/v6.1 opt.yaml's hyp file), read
+back through the loader (:meth:`Framework.edited_schedule`) and checked against
+the plan before anything is shown or written.
 
-Output: by default a unified diff on stdout and the summary on stderr (as
-``ruff --diff`` does), so ``cfgtools extend ... | patch -p1`` applies it; with
-``-o NEW`` (atomic, no overwrite without ``--force``) or ``--in-place`` the
-summary goes to stdout. ``--plot`` draws the old schedule, the naive extension
+A framework that counts its end in epochs (``Framework.horizon_unit``:
+ultralytics) takes the new end as ``--epochs E`` (``--to`` is refused) and the
+batches per epoch from ``--images N`` or ``--batches-per-epoch NB``; the summary
+labels its rows by epoch.
+
+Output: by default a unified diff per file on stdout and the summary on stderr
+(as ``ruff --diff`` does), so ``cfgtools extend ... | patch -p1`` applies it; with
+``-o NEW`` (atomic, no overwrite without ``--force``; only when one file changes)
+or ``--in-place`` (each changed file rewritten atomically) the summary goes to
+stdout. ``--plot`` draws the old schedule, the naive extension
 (only the end changed) and the plan, in the terminal or (``--plot lr.png``) with
 matplotlib. Every refusal (unreadable input, a checkpoint past the end, a
 policy with no plan, a rate of 0 to continue from) is one line on stderr,
@@ -54,7 +63,7 @@ from cfgtools.schedule.evaluate import iter_chunks, rate_at
 from cfgtools.schedule.extend import REWIND_SHARE, Plan, ZeroRateAtResume
 from cfgtools.schedule.model import Schedule, ScheduleError
 from cfgtools.schedule.textplot import Envelope, columns_for, render, stride
-from cfgtools.sources import SourceText
+from cfgtools.sources import SourceText, read_source
 from cfgtools.values import format_value, printable
 
 EXIT_OK, EXIT_ERROR = 0, 2
@@ -64,15 +73,20 @@ IMAGE_COLUMNS = 2000
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", metavar="CONFIG", help="the darknet .cfg or Caffe solver the checkpoint was trained with")
+    parser.add_argument("file", metavar="CONFIG", help="the darknet .cfg, Caffe solver or YOLOv5/ultralytics "
+                        "opt.yaml / args.yaml the checkpoint was trained with")
     parser.add_argument("--from", dest="resume_from", required=True, metavar="ITER|CHECKPOINT",
-                        help="the checkpoint: an iteration, or a .weights / .solverstate file (its iteration is read)")
+                        help="the checkpoint: an iteration (ultralytics: the epochs done), or a .weights / "
+                        ".solverstate / last.pt file (its iteration or epoch is read)")
     end = parser.add_mutually_exclusive_group(required=True)
     end.add_argument("--to", dest="new_end", type=positive_int, metavar="NEW_END",
                      help="the new max_batches / max_iter")
-    end.add_argument("--epochs", type=epochs, metavar="E",
-                     help="the new end in epochs (with --images N or --data FILE.data)")
-    parser.add_argument("--images", type=positive_int, metavar="N", help="training images (for --epochs)")
+    end.add_argument("--epochs", type=epochs, metavar="E", help="the new end in epochs (darknet, Caffe: with "
+                     "--images N or --data FILE.data; ultralytics: the new epochs, a whole number)")
+    parser.add_argument("--images", type=positive_int, metavar="N",
+                        help="training images (for --epochs; ultralytics: they give the batches per epoch)")
+    parser.add_argument("--batches-per-epoch", type=positive_int, metavar="NB",
+                        help="ultralytics: the batches (iterations) per epoch, instead of --images")
     parser.add_argument("--data", metavar="FILE.data",
                         help="darknet .data file whose train= list gives the training images (for --epochs)")
     target = parser.add_mutually_exclusive_group()
@@ -140,32 +154,43 @@ def _run(args: argparse.Namespace) -> int:
     if args.plot not in (None, "-") and Path(args.plot).suffix.lower() not in IMAGE_SUFFIXES:
         raise Refused(f"--plot must name a .png, .svg or .pdf file, not {args.plot!r}")
     loaded = load(args.file, {"darknet": args.dialect})
-    checkpoint = _checkpoint(loaded, args.resume_from)
+    by_epoch = loaded.framework.horizon_unit == "epoch"
+    if args.batches_per_epoch is not None and not by_epoch:
+        raise Refused(f"--batches-per-epoch is for frameworks that count epochs, not a {loaded.framework.noun}")
+    checkpoint = _checkpoint(loaded, args.resume_from, by_epoch)
     request = ExtensionRequest(
         new_end=_new_end(loaded, args), end_lr=args.end_lr, end_fraction=args.end_fraction,
         keep=tuple(args.keep), change=None if args.change is None else tuple(args.change),
         start_lr=args.start_lr, rewind_to=args.rewind_to, clear=args.clear, gpus=args.gpus,
-        previous_gpus=args.previous_gpus,
+        previous_gpus=args.previous_gpus, images=args.images if by_epoch else None,
+        batches_per_epoch=args.batches_per_epoch,
     )
     old = loaded.schedule(request.previous_options)
     plans = loaded.framework.plan_extension(loaded, checkpoint, request)
     chosen = _chosen(plans, args.prefer)
-    new_text = _written(loaded, plans[chosen], request)
+    new_texts = _written(loaded, plans[chosen], request)
     naive = _naive(loaded, old, request)
     summary = _summary(loaded, checkpoint, old, naive, plans, chosen, request)
 
     image = _image_plot(old, naive, plans[chosen], args.plot, args.log_y) if args.plot not in (None, "-") else None
-    target = loaded.path if args.in_place else args.output
+    if args.output and len(new_texts) > 1:
+        raise Refused(f"the plan changes {len(new_texts)} files ({', '.join(map(printable, new_texts))}): -o writes "
+                      "one; use --in-place, or the diff")
+    targets = dict(new_texts) if args.in_place else {}
+    if args.output:
+        targets = {args.output: next(iter(new_texts.values()))}
     for path in (args.output, args.plot if image is not None else None):
         if path and not args.force and Path(path).exists():  # refused before anything is written
             raise WriteRefused(f"{path}: already exists (use --force to overwrite)")
-    if target:
-        atomic_write(target, new_text, force=args.force or args.in_place)
+    if targets:
+        for target, text in targets.items():
+            atomic_write(target, text, force=args.force or args.in_place)
+            summary.append(f"wrote {printable(target)}")
         report = sys.stdout
-        summary.append(f"wrote {printable(target)}")
     else:
-        write_data(sys.stdout, unified_diff(loaded.source.text, new_text, printable(f"a/{loaded.path}"),
-                                            printable(f"b/{loaded.path}")))
+        for path, text in new_texts.items():
+            write_data(sys.stdout, unified_diff(_current_text(loaded, path), text, printable(f"a/{path}"),
+                                                printable(f"b/{path}")))
         sys.stdout.flush()
         report = sys.stderr
     if image is not None:
@@ -178,18 +203,29 @@ def _run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _checkpoint(loaded: LoadedConfig, spec: str) -> Checkpoint:
-    if re.fullmatch(r"\s*[0-9]+\s*", spec):  # an iteration, not a file
+def _checkpoint(loaded: LoadedConfig, spec: str, by_epoch: bool) -> Checkpoint:
+    if re.fullmatch(r"\s*[0-9]+\s*", spec):  # an iteration (the epochs done), not a file
         try:
             value = iteration(spec.strip())
         except argparse.ArgumentTypeError as exc:
             raise Refused(f"--from: {exc}") from None
+        if by_epoch:
+            return Checkpoint(value, None, f"the checkpoint after {value} epochs", unit="epoch")
         return Checkpoint(value, None, f"iteration {value}")
     return loaded.checkpoint(spec)
 
 
 def _new_end(loaded: LoadedConfig, args: argparse.Namespace) -> int:
-    """``--to``, or ``--epochs`` of ``--images``/``--data`` at the config's images per update."""
+    """``--to``, or ``--epochs`` of ``--images``/``--data`` at the config's images per update; for a framework
+    that counts its end in epochs, ``--epochs`` itself."""
+    if loaded.framework.horizon_unit == "epoch":
+        if args.new_end is not None:
+            raise Refused(f"a {loaded.framework.noun} counts its end in epochs: use --epochs E, not --to")
+        if args.data is not None:
+            raise Refused("--data reads a darknet .data file: give --images N or --batches-per-epoch NB")
+        if args.epochs != int(args.epochs):
+            raise Refused(f"--epochs must be a whole number of epochs here, not {args.epochs:g}")
+        return int(args.epochs)
     if args.new_end is not None:
         if args.images is not None or args.data is not None:
             raise Refused("--images and --data go with --epochs, not --to")
@@ -224,19 +260,28 @@ def _chosen(plans: list[Plan], prefer: str | None) -> int:
     raise Refused(f"--prefer {prefer}: no such plan (the plans: {offered})")
 
 
-def _written(loaded: LoadedConfig, plan: Plan, request: ExtensionRequest) -> str:
-    """The plan as an edit of the file's text, read back through the loader and checked against the plan."""
-    new_text = loaded.framework.edit_text(loaded, {change.key: change.new for change in plan.changes})
-    reread = _reloaded(loaded, new_text).schedule(RunOptions(gpus=request.gpus))
+def _written(loaded: LoadedConfig, plan: Plan, request: ExtensionRequest) -> dict[str, str]:
+    """The plan as edits of the files' texts (path -> new text), read back through the loader and checked
+    against the plan."""
+    new_texts = loaded.framework.edit_files(loaded, {change.key: change.new for change in plan.changes})
+    reread = _edited_schedule(loaded, new_texts, request.options)
     if _data(reread) != _data(plan.schedule):
         raise InputError(f"the edited config would not train with the planned schedule ({_data(reread)} instead "
                          f"of {_data(plan.schedule)}): please report this", loaded.path)
-    return new_text
+    return new_texts
 
 
-def _reloaded(loaded: LoadedConfig, text: str) -> LoadedConfig:
+def _edited_schedule(loaded: LoadedConfig, new_texts: dict[str, str], options: RunOptions) -> Schedule:
+    """The schedule of the config once every file of ``new_texts`` holds its new text (nothing is written)."""
+    text = new_texts.get(loaded.path, loaded.source.text)
     source = SourceText(loaded.path, text, loaded.source.has_bom)
-    return load_source(source, {loaded.kind: loaded.dialect}, loaded.framework)
+    edited = load_source(source, {loaded.kind: loaded.dialect}, loaded.framework)
+    return loaded.framework.edited_schedule(edited, new_texts, options)
+
+
+def _current_text(loaded: LoadedConfig, path: str) -> str:
+    """The text on disk of a file the plan edits (the config's as it was read)."""
+    return loaded.source.text if path == loaded.path else read_source(path).text
 
 
 def _data(schedule: Schedule) -> dict:
@@ -247,8 +292,7 @@ def _naive(loaded: LoadedConfig, old: Schedule, request: ExtensionRequest) -> Sc
     """The schedule of the config with only the end changed (what a user would edit first)."""
     key = old.arithmetic.setting_key(old, "horizon")
     try:
-        return _reloaded(loaded, loaded.framework.edit_text(loaded, {key: request.new_end})).schedule(
-            RunOptions(gpus=request.gpus))
+        return _edited_schedule(loaded, loaded.framework.edit_files(loaded, {key: request.new_end}), request.options)
     except (InputError, ValueError):  # nothing to compare with: the plan alone is shown
         return None
 
@@ -260,28 +304,37 @@ def _summary(loaded: LoadedConfig, checkpoint: Checkpoint, old: Schedule, naive:
              plans: list[Plan], chosen: int, request: ExtensionRequest) -> list[str]:
     plan = plans[chosen]
     horizon_key = old.arithmetic.setting_key(old, "horizon")
+    unit = loaded.framework.horizon_unit
+    # a framework that counts epochs: its old end in epochs, and its rows labelled by the planned run's epochs
+    old_end = old.horizon if unit == "update" else len(old.arithmetic.period_ends(old, unit))
+    period_ends = None if unit == "update" else plan.schedule.arithmetic.period_ends(plan.schedule, unit)
+
+    def where(iteration: int):
+        return iteration if period_ends is None else f"{unit} {int(np.searchsorted(period_ends, iteration))}"
+
     what = "restarting at iteration 0 on the weights of" if request.clear else "resuming from"
     lines = [printable(f"{loaded.path}: {what} {checkpoint.described}; new end {horizon_key}={request.new_end} "
-                       f"(was {old.horizon})")]
+                       f"(was {old_end})")]
     rows = []
     if plan.before_lr is not None and not request.clear:
-        rows.append(("last update before the checkpoint", plan.first_update - 1, plan.before_lr, ""))
+        last_before = plan.resume_iteration - 1 + old.first_update  # darknet counts updates from 1
+        rows.append(("last update before the checkpoint", where(last_before), plan.before_lr, ""))
     if plan.reference_lr != plan.before_lr or request.clear:
-        rows.append(("rate to continue from", plan.first_update, plan.reference_lr, ""))
+        rows.append(("rate to continue from", where(plan.first_update), plan.reference_lr, ""))
     if naive is not None:
         naive_lr = rate_at(naive, plan.first_update, plan.resume)
-        rows.append((f"with only {horizon_key}={request.new_end}", plan.first_update, naive_lr,
+        rows.append((f"with only {horizon_key}={request.new_end}", where(plan.first_update), naive_lr,
                      _ratio(naive_lr, plan.reference_lr)))
     lines += _table(rows)
     for number, candidate in enumerate(plans, 1):
         mark = " (written)" if number - 1 == chosen else ""
         lines.append(printable(f"plan {number} of {len(plans)}{mark}: {candidate.strategy}: "
                                f"{_changes_text(candidate)}"))
-        rows = [("first update after the resume", candidate.first_update, candidate.after_lr,
+        rows = [("first update after the resume", where(candidate.first_update), candidate.after_lr,
                  _ratio(candidate.after_lr, candidate.reference_lr))]
         if candidate.last_lr != candidate.end_lr:
-            rows.append(("last update", candidate.schedule.last_update, candidate.last_lr, ""))
-        rows.append(("at the new end", candidate.end_iteration, candidate.end_lr,
+            rows.append(("last update", where(candidate.schedule.last_update), candidate.last_lr, ""))
+        rows.append(("at the new end", where(candidate.end_iteration), candidate.end_lr,
                      f"target {format_lr(candidate.target_lr)}"))
         lines += _table(rows)
         if not candidate.exact:

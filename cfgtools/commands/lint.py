@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from dataclasses import replace
 
 from cfgtools.commands._args import (
+    add_caffe_fork_argument,
     add_dialect_argument,
     add_framework_version_argument,
     comma_list,
@@ -20,10 +22,12 @@ from cfgtools.commands._output import write_text
 from cfgtools.errors import InputError
 from cfgtools.files import WriteRefused, atomic_write
 from cfgtools.lint.cache import ResultCache, cache_directory, run_key
-from cfgtools.lint.datafile import count_lines, read_data_file
+from cfgtools.darknet import fork_name
 from cfgtools.lint.context import RESUME_FROM_LOG
+from cfgtools.lint.core import Diagnostic
+from cfgtools.lint.datafile import count_lines, read_data_file
 from cfgtools.lint.report import FORMATS, render, use_color
-from cfgtools.lint.runner import EXIT_ERROR, expand_paths, lint_paths
+from cfgtools.lint.runner import EXIT_ERROR, FileResult, LintRun, expand_paths, lint_paths
 from cfgtools.lint.settings import LintSettings, SettingsError, load_settings
 from cfgtools.values import one_line, printable
 
@@ -41,7 +45,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ignore", type=comma_list, default=None, metavar="CODES", help="codes or prefixes to skip")
     parser.add_argument("--fail-on", choices=("info", "warning", "error"), default=None,
                         help="exit 1 when a finding is at or above this severity (default: warning)")
-    add_dialect_argument(parser, "reading rules and arithmetic apply", default=None)
+    add_dialect_argument(parser, "reading rules and arithmetic apply", default=None, allow_all=True)
+    add_caffe_fork_argument(parser, default=None)
     parser.add_argument("--gpus", type=gpu_count, default=None, metavar="N", help="GPUs darknet trains on")
     parser.add_argument("--goal", type=iteration, default=None, metavar="ITER",
                         help="the iteration the training is meant to reach")
@@ -110,6 +115,47 @@ def _check_log_settings(settings: LintSettings, files: list[str]) -> None:
         raise SettingsError("--log goes with one config: the one the run trained with")
 
 
+def lint_forks(files: list[str], settings: LintSettings, cache: ResultCache | None,
+               skip_unrecognised: bool = False) -> LintRun:
+    """Lint under the chosen darknet fork; with ``dialect = all``, under each fork, showing what differs.
+
+    A finding every fork gives is shown once, as it is; a finding only some
+    forks give starts with their names in brackets (``[hank-ai] ...``), so
+    the report reads as what changes when the file moves between forks.
+    Caffe solvers do not depend on the darknet fork and come out once.
+    """
+    forks = settings.darknet_dialects
+    if len(forks) == 1:
+        return lint_paths(files, settings, cache, skip_unrecognised)
+    runs = {}
+    for fork in forks:
+        one = settings.with_dialect(fork)
+        # each fork's results are cached under its own settings
+        fork_cache = ResultCache(cache.directory, run_key(one)) if cache is not None else None
+        runs[fork] = lint_paths(files, one, fork_cache, skip_unrecognised)
+    merged = LintRun(settings=settings)
+    for results in zip(*(run.files for run in runs.values())):
+        first = results[0]
+        givers: dict[tuple, list[str]] = {}
+        kept: dict[tuple, Diagnostic] = {}
+        for fork, result in zip(forks, results):
+            for diagnostic in result.diagnostics:
+                key = (diagnostic.code, diagnostic.span, diagnostic.severity, diagnostic.message)
+                givers.setdefault(key, []).append(fork)
+                kept.setdefault(key, diagnostic)
+        diagnostics = [
+            diagnostic if len(givers[key]) == len(forks)
+            else replace(diagnostic, message=f"[{', '.join(fork_name(f) for f in givers[key])}] {diagnostic.message}")
+            for key, diagnostic in kept.items()
+        ]
+        errors = list(dict.fromkeys(error for result in results for error in result.errors))
+        kind = next((result.kind for result in results if result.kind is not None), None)
+        partial = next((result.partial for result in results if result.partial), None)
+        merged.files.append(FileResult(path=first.path, kind=kind, errors=errors, partial=partial,
+                                       diagnostics=sorted(diagnostics, key=Diagnostic.sort_key)))
+    return merged
+
+
 def run(args: argparse.Namespace) -> int:
     if not args.files:
         print("cfgtools lint: error: no files given", file=sys.stderr)
@@ -133,6 +179,7 @@ def run(args: argparse.Namespace) -> int:
             "ignore": args.ignore,
             "fail_on": args.fail_on,
             "dialect": args.dialect,
+            "caffe_fork": args.caffe_fork,
             "gpus": args.gpus,
             "goal": args.goal,
             "epochs": args.epochs,
@@ -157,11 +204,14 @@ def run(args: argparse.Namespace) -> int:
         if args.output_file:
             print("cfgtools lint: error: --fix and --diff report on stdout, not with --output-file", file=sys.stderr)
             return EXIT_ERROR
+        if len(settings.darknet_dialects) > 1:  # each fork may want another edit of the same line
+            print("cfgtools lint: error: --fix and --diff edit for one darknet fork, not --dialect all", file=sys.stderr)
+            return EXIT_ERROR
         return run_fixes(args, settings)
     cache = None
     if not args.no_cache and settings.log is None:  # the cache does not know the log's content
         cache = ResultCache(cache_directory(settings.cache_dir, project), run_key(settings))
-    result = lint_paths(args.files, settings, cache, skip_unrecognised=args.skip_unrecognised)
+    result = lint_forks(args.files, settings, cache, skip_unrecognised=args.skip_unrecognised)
     if cache is not None and cache.warning:
         print(f"cfgtools lint: warning: {printable(cache.warning)}", file=sys.stderr)
     fmt = args.format or "text"

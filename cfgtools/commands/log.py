@@ -16,7 +16,7 @@ import io
 import sys
 from pathlib import Path
 
-from cfgtools.commands._args import add_dialect_argument, comma_list, gpu_count
+from cfgtools.commands._args import add_caffe_fork_argument, add_dialect_argument, comma_list, gpu_count
 from cfgtools.commands._output import write_text
 from cfgtools.errors import InputError
 from cfgtools.files import WriteRefused, atomic_output, atomic_write
@@ -36,6 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", default=None, metavar="CFG_OR_SOLVER",
                         help="the darknet .cfg or Caffe solver the run trained with")
     add_dialect_argument(parser, "arithmetic computed the rates", default=None)
+    add_caffe_fork_argument(parser, default=None)
     parser.add_argument("--gpus", type=gpu_count, default=None, metavar="N",
                         help="GPUs the darknet run trained on (darknet multiplies the rate by N)")
     parser.add_argument("--format", choices=FORMATS, default=None, help="output format (default: text)")
@@ -112,6 +113,7 @@ def run(args: argparse.Namespace) -> int:
             "ignore": args.ignore,
             "fail_on": args.fail_on,
             "dialect": args.dialect,
+            "caffe_fork": args.caffe_fork,
             "gpus": args.gpus,
             "log": args.log,
         }

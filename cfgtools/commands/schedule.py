@@ -22,9 +22,11 @@ import sys
 import numpy as np
 
 from cfgtools.commands._args import (
+    add_caffe_fork_argument,
     add_dialect_argument,
     add_framework_version_argument,
     bounded_int,
+    dialects_of,
     gpu_count,
     iteration,
     positive_int,
@@ -51,6 +53,7 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--gpus", type=gpu_count, default=1, metavar="N",
                         help="darknet: the number of GPUs (darknet multiplies learning_rate by it; default 1)")
     add_dialect_argument(parser, "reading rules and arithmetic apply")
+    add_caffe_fork_argument(parser)
     parser.add_argument("--seed", type=bounded_int(0, 2**64 - 1), default=0,
                         help="seed for darknet's policy=random (darknet itself is not reproducible; default 0)")
     add_framework_version_argument(parser)
@@ -67,7 +70,7 @@ def load_schedule(path: str, args: argparse.Namespace) -> tuple[LoadedConfig, Sc
     """The file's schedule under the common options; raises InputError/ScheduleError."""
     options = RunOptions(gpus=args.gpus, seed=args.seed, images=args.images,
                          batches_per_epoch=args.batches_per_epoch, classes=args.classes)
-    loaded = load(path, {"darknet": args.dialect, "ultralytics": args.framework_version})
+    loaded = load(path, dialects_of(args))
     return loaded, loaded.schedule(options), options
 
 

@@ -7,7 +7,12 @@ import json
 import sys
 from typing import Any
 
-from cfgtools.commands._args import add_dialect_argument, add_framework_version_argument
+from cfgtools.commands._args import (
+    add_caffe_fork_argument,
+    add_dialect_argument,
+    add_framework_version_argument,
+    dialects_of,
+)
 from cfgtools.errors import InputError
 from cfgtools.loading import load
 from cfgtools.values import json_safe, printable
@@ -17,6 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="+", metavar="FILE", help="darknet .cfg or Caffe solver .prototxt")
     parser.add_argument("--format", choices=("text", "json"), default="text")
     add_dialect_argument(parser, "reading rules apply")
+    add_caffe_fork_argument(parser)
     add_framework_version_argument(parser)
 
 
@@ -25,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     documents = []
     for path in args.files:
         try:
-            description = load(path, {"darknet": args.dialect, "ultralytics": args.framework_version}).describe()
+            description = load(path, dialects_of(args)).describe()
         except InputError as error:
             print(error.with_path(path).format(), file=sys.stderr)
             status = 2

@@ -24,7 +24,7 @@ from __future__ import annotations
 import ast
 import os
 
-from cfgtools.convert.plan import ABS_TOL, REL_TOL, SchedulerPlan, choose
+from cfgtools.convert.plan import ABS_TOL, REL_TOL, RefuseError, SchedulerPlan, choose
 from cfgtools.convert.text import comment_line, comment_text, literal
 from cfgtools.recipe import OptimizerSpec, Recipe, offset_text
 from cfgtools.schedule.model import SourceConstant
@@ -326,6 +326,8 @@ def _scheduler_code(recipe: Recipe, plan: SchedulerPlan) -> list[str]:
 
 def emit_torch(recipe: Recipe, exact_momentum: bool = False, plan: SchedulerPlan | None = None) -> str:
     """The module source (compiled once to be sure it is valid Python)."""
+    if recipe.parameter_groups:
+        return _emit_per_iteration(recipe)
     plan = plan or choose(recipe)
     s = recipe.schedule
     arithmetic = s.arithmetic
@@ -371,6 +373,211 @@ accumulated backward passes.{lambda_note}
     imports = "".join(f"import {module}\n" for module in _STDLIB if module in used) + "\nimport torch"
     body = ["\n".join(_constant_lines(head + constants + list(plan.constants))), *helpers, *code]
     parts = ["\n".join(comments), doc, imports.lstrip("\n"), *body]
+    source = "\n\n\n".join(part.strip("\n") for part in parts if part) + "\n"
+    compile(source, "<cfgtools convert output>", "exec")
+    return source
+
+
+# ---------------------------------------------------------------------------
+# recipes with parameter groups and a per-iteration hook (YOLOv5, ultralytics)
+
+#: the list each kind of parameter is collected in by parameter_groups()
+_GROUP_LISTS = {"biases": "biases", "weights_with_decay": "decayed", "norm_weights": "norm"}
+#: torch.optim classes of the optimizers that take betas
+_ADAM_CLASSES = {"adam": "Adam", "adamw": "AdamW", "adamax": "Adamax", "nadam": "NAdam", "radam": "RAdam"}
+
+
+def _grouping_code(recipe: Recipe) -> str:
+    """``parameter_groups(model)``: the model's parameters in the optimizer's groups, as the framework sorts them."""
+    grouping = recipe.grouping
+    order = ", ".join(_GROUP_LISTS[group.holds] for group in recipe.parameter_groups)
+    head = '''def parameter_groups(model):
+    """The parameters of model (a torch.nn.Module) in the optimizer's groups, as {title} sorts them."""
+    biases, decayed, norm = [], [], []
+'''.format(title=recipe.title)
+    norm_layers = '    norm_layers = tuple(cls for name, cls in torch.nn.__dict__.items() if "Norm" in name)\n'
+    if grouping.rule == "attributes":
+        body = '''    for module in model.modules():
+        if hasattr(module, "bias") and isinstance(module.bias, torch.nn.Parameter):
+            biases.append(module.bias)
+        if isinstance(module, torch.nn.BatchNorm2d):
+            norm.append(module.weight)
+        elif hasattr(module, "weight") and isinstance(module.weight, torch.nn.Parameter):
+            decayed.append(module.weight)
+'''
+    elif grouping.rule == "names":
+        body = norm_layers + '''    for module in model.modules():
+        for name, parameter in module.named_parameters(recurse=False):
+            if name == "bias":
+                biases.append(parameter)
+            elif name == "weight" and isinstance(module, norm_layers):
+                norm.append(parameter)
+            else:
+                decayed.append(parameter)
+'''
+    else:
+        no_decay = ' or "logit_scale" in full_name' if grouping.logit_scale_without_decay else ""
+        body = norm_layers + f'''    for module_name, module in model.named_modules():
+        for name, parameter in module.named_parameters(recurse=False):
+            full_name = f"{{module_name}}.{{name}}" if module_name else name
+            if "bias" in full_name:
+                biases.append(parameter)
+            elif isinstance(module, norm_layers){no_decay}:
+                norm.append(parameter)
+            else:
+                decayed.append(parameter)
+'''
+    return head + body + f"    return {order}\n"
+
+
+def _grouped_optimizer_code(recipe: Recipe, constants: list[SourceConstant]) -> str:
+    o = recipe.optimizer
+    constants.append(SourceConstant("OPTIMIZER_LR", _optimizer_lr(recipe), "the optimizer's lr (the scheduler sets each group's)"))
+    if o.kind in _ADAM_CLASSES:
+        constants += [SourceConstant("BETA1", o.beta1, "beta1 (the momentum setting)"),
+                      SourceConstant("BETA2", o.beta2, "beta2")]
+        call = f"torch.optim.{_ADAM_CLASSES[o.kind]}(groups, lr=OPTIMIZER_LR, betas=(BETA1, BETA2))"
+    else:
+        constants.append(SourceConstant("OPTIMIZER_MOMENTUM", o.momentum, "the optimizer's momentum"))
+        if o.kind == "rmsprop":
+            call = "torch.optim.RMSprop(groups, lr=OPTIMIZER_LR, momentum=OPTIMIZER_MOMENTUM)"
+        elif o.kind in ("sgd", "nesterov"):
+            nesterov = ", nesterov=True" if o.kind == "nesterov" else ""
+            call = f"torch.optim.SGD(groups, lr=OPTIMIZER_LR, momentum=OPTIMIZER_MOMENTUM{nesterov})"
+        else:
+            raise RefuseError(f"no per-group emitter for the {o.kind} optimizer")
+    constants.append(SourceConstant("GROUP_WEIGHT_DECAY", tuple(g.weight_decay for g in recipe.parameter_groups),
+                                    "each group's weight decay"))
+    return f'''def make_optimizer(model):
+    """The optimizer {recipe.title} builds for model, with its parameter groups (see the notes at the top)."""
+    groups = [{{"params": params, "weight_decay": decay}}
+              for params, decay in zip(parameter_groups(model), GROUP_WEIGHT_DECAY)]
+    return {call}
+'''
+
+
+def _optimizer_lr(recipe: Recipe) -> float:
+    """The lr the framework passes to the optimizer's constructor: the weights group's base rate."""
+    return float(recipe.schedule.base_lr)
+
+
+_ITERATION_SCHEDULER = '''class IterationScheduler:
+    """Sets every group's lr and momentum for the iteration about to be trained, as {title} does.
+
+    iteration is the framework's ni (from 0): the batch the next forward and
+    backward pass train on. optimizer_steps() says whether the optimizer steps
+    after that backward pass; step() moves to the next iteration.
+    """
+
+    def __init__(self, optimizer, start_iter=0):
+        if len(optimizer.param_groups) != len(INITIAL_LR):
+            raise ValueError(f"the optimizer has {{len(optimizer.param_groups)}} parameter groups, "
+                             f"{title} {{len(INITIAL_LR)}}: build it with make_optimizer()")
+        self.optimizer = optimizer
+        self.iteration = _checked_iteration(start_iter)
+        self._apply()
+
+    def optimizer_steps(self):
+        """Whether the optimizer steps after this iteration's backward pass."""
+        return self._steps
+
+    def step(self):
+        """Move to the next iteration (call once per batch, after it)."""
+        self.iteration += 1
+        self._apply()
+
+    def state_dict(self):
+        return {{"iteration": self.iteration}}
+
+    def load_state_dict(self, state_dict):
+        self.iteration = _checked_iteration(state_dict["iteration"])
+        self._apply()
+
+    def _apply(self):
+        lrs, momenta, self._steps = framework_hook(self.iteration)
+        for group, lr, momentum in zip(self.optimizer.param_groups, lrs, momenta):
+            group["lr"] = lr
+            if momentum is not None:
+                group["momentum"] = momentum
+
+
+def _checked_iteration(iteration):
+    iteration = operator.index(iteration)
+    if iteration < 0:
+        raise ValueError("the iteration must be >= 0 (the batches already trained)")
+    return iteration
+
+
+def make_scheduler(optimizer, start_iter=0):
+    """The per-iteration scheduler, at iteration start_iter (the batches already trained)."""
+    return IterationScheduler(optimizer, start_iter)
+'''
+
+
+def _grouped_header_lines(recipe: Recipe) -> list[str]:
+    name = comment_text(os.path.basename(recipe.source) or recipe.source or "<input>")
+    framework = recipe.title + (f" ({recipe.variant})" if recipe.variant else "")
+    lines = [
+        "# Generated by cfgtools convert: a PyTorch optimizer with its parameter groups and per-iteration schedule.",
+        "# Self-contained: it imports only torch and the Python standard library.",
+        f"# Source: {name} [{comment_text(framework)}]",
+        "# Where the values come from:",
+    ]
+    for key in recipe.header:
+        lines.append(f"#   {comment_text(key.key):<20} {comment_text(key.value):<24} {comment_text(key.origin)}")
+    lines.append("# Parameter groups, in the optimizer's order:")
+    for group in recipe.parameter_groups:
+        warmup = ("no warm-up" if group.warmup_start_lr is None
+                  else f"warm-up from lr {group.warmup_start_lr:.9g}"
+                  + ("" if group.warmup_start_momentum is None
+                     else f" and momentum {group.warmup_start_momentum:.9g}"))
+        lines.append(f"#   {group.name}: {group.holds.replace('_', ' ')}, weight decay {group.weight_decay:.9g}, "
+                     f"{warmup}")
+    lines += [f"# Note: {comment_text(note, 300)}" for note in recipe.notes]
+    lines += [f"# WARNING: {comment_text(problem, 300)}" for problem in recipe.problems]
+    lines += [
+        "#",
+        f"# Training loop (one iteration per batch, as {comment_text(recipe.title)} trains):",
+        "#   opt = make_optimizer(model); sched = make_scheduler(opt, start_iter=0)",
+        "#   for ni in range(sched.iteration, ITERATIONS):",
+        "#       loss(next_batch).backward()  # the groups' lr and momentum of iteration ni are set",
+        "#       if sched.optimizer_steps():",
+        "#           opt.step()",
+        "#           opt.zero_grad()",
+        "#       sched.step()  # once per batch, after it",
+        "#",
+    ]
+    return lines
+
+
+def _emit_per_iteration(recipe: Recipe) -> str:
+    """The module for a recipe with parameter groups: make_optimizer(model), make_scheduler(optimizer, start_iter)."""
+    s = recipe.schedule
+    hook = s.arithmetic.hook_source(s)
+    if hook is None:
+        raise RefuseError(f"{recipe.title} gives no per-iteration hook for its parameter groups")
+    title = comment_text(recipe.title)
+    constants = [SourceConstant("ITERATIONS", recipe.horizon, "iterations (batches) of a run from scratch")]
+    optimizer_code = _grouped_optimizer_code(recipe, constants)
+    doc = f'''"""PyTorch optimizer and per-iteration schedule converted from {title} settings by cfgtools.
+
+Equivalence contract: with opt = make_optimizer(model) and
+sched = make_scheduler(opt, start_iter=s), after k calls of sched.step() every
+param group's lr and momentum, and sched.optimizer_steps(), are those {title}
+sets at iteration ni = s + k of a run from scratch, for every s >= 0 (the same
+float64 arithmetic as `cfgtools schedule`).
+start_iter = s gives the same values and the same state dict as starting from
+0 and stepping s times, so a state dict saved at any iteration loads without a
+shift. ({title}'s own resume restarts its step counter, so its first resumed
+iteration always steps; this scheduler continues the uninterrupted run.)
+ITERATIONS iterations make a full run from scratch.
+"""'''
+    code = [hook.function.rstrip("\n"), _grouping_code(recipe), optimizer_code,
+            _ITERATION_SCHEDULER.format(title=title)]
+    used = _names_used("\n".join(code))
+    imports = "".join(f"import {module}\n" for module in _STDLIB if module in used) + "\nimport torch"
+    body = ["\n".join(_constant_lines(constants + list(hook.constants))), *code]
+    parts = ["\n".join(_grouped_header_lines(recipe)), doc, imports.lstrip("\n"), *body]
     source = "\n\n\n".join(part.strip("\n") for part in parts if part) + "\n"
     compile(source, "<cfgtools convert output>", "exec")
     return source

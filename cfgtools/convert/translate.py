@@ -7,7 +7,9 @@ update, each with its own arithmetic. A translation is called exact only when
 a candidate's rate equals the source's at every update of the horizon within
 1e-6 relative (1e-12 absolute) and the target's config can say the whole
 recipe; otherwise, with ``approximate``, the closest candidate is written and
-its largest deviation reported.
+its largest deviation reported. A recipe with parameter groups and a
+per-iteration hook (YOLOv5, ultralytics) is refused with what a config of one
+lr schedule of updates cannot say about it (``Recipe.beyond_one_group``).
 """
 
 from __future__ import annotations
@@ -69,6 +71,9 @@ def translate(recipe: Recipe, target: Framework, approximate: bool = False) -> T
         raise RefuseError("policy random is not deterministic: nothing to translate")
     if target.name == recipe.framework:
         raise RefuseError(f"the input already is a {target.noun}")
+    if recipe.parameter_groups:  # a target config has one lr schedule of updates for every parameter
+        return Translation("", False, float("inf"), list(recipe.beyond_one_group)
+                           or [f"its {len(recipe.parameter_groups)} parameter groups have their own lrs"])
     check_reproducible(recipe)
     expression = target.express(recipe.schedule)
     best: tuple[float, Candidate] | None = None
@@ -115,4 +120,7 @@ def to_json(recipe: Recipe) -> str:
         "notes": recipe.notes,
         "problems": recipe.problems,
     }
+    if recipe.parameter_groups:
+        data["parameter_groups"] = [group.model_dump(mode="json") for group in recipe.parameter_groups]
+        data["grouping"] = recipe.grouping.model_dump(mode="json")
     return json.dumps(data, indent=2, allow_nan=False, ensure_ascii=True) + "\n"

@@ -1,9 +1,14 @@
-"""C's number parsing as darknet uses it: ``atoi``, ``atof``, float storage, comma lists.
+"""C's number parsing as darknet uses it: ``atoi``, ``atof``, float storage, comma lists (and hank-ai's C++ rules).
 
 darknet never checks a number: ``atoi("5e5")`` is 5, ``atoi("0x10")`` is 0,
 ``atoi("abc")`` is 0, ``atof("1e-3")`` is 0.001 and every float option is
 stored in a C ``float``. These functions give the same answers, so cfgtools
 sees exactly the numbers darknet trains with.
+
+hank-ai's C++ reader is strict instead: a value is a number only when every
+character is one of ``-.0123456789`` (then ``std::stof`` reads it), integers
+are read through that float, and lists are the runs of those characters
+(``stof``, ``stoi``, ``hankai_*`` below).
 """
 
 from __future__ import annotations
@@ -122,3 +127,94 @@ def int_list(text: str, count: int) -> list[int] | None:
 def float32_list(text: str, count: int) -> list[float] | None:
     items = list_items(text, count)
     return None if items is None else [atof32(item) for item in items]
+
+
+# -- hank-ai darknet (C++): std::stof/std::stoi and its number rules (src-lib/darknet_cfg.cpp)
+
+#: characters a hank-ai value may have to be a number (``CfgLine::CfgLine``)
+HANKAI_NUMBER_CHARS = frozenset("-.0123456789")
+_INT_RUN_CHARS = frozenset("-0123456789")
+FLT_MAX = 3.4028234663852886e38
+FLT_MIN = 1.1754943508222875e-38  # smallest normal float: glibc's strtof reports ERANGE below it
+
+
+def hankai_numeric(text: str) -> bool:
+    """Whether hank-ai treats a value as a number: non-empty and only ``-.0123456789``."""
+    return bool(text) and all(c in HANKAI_NUMBER_CHARS for c in text)
+
+
+def stof(text: str) -> float | None:
+    """C++ ``std::stof``: the float of the longest prefix strtof reads, or None where it throws.
+
+    It throws ``invalid_argument`` when no number starts the text (``-``,
+    ``.``) and ``out_of_range`` when strtof reports ERANGE: beyond FLT_MAX, or a
+    non-zero number below the smallest normal float.
+    """
+    match = _DEC_FLOAT.match(text.lstrip(_C_SPACE))
+    if not match:
+        return None
+    exact = float(match.group(0))
+    value = to_float32(exact)
+    if math.isinf(value) or (exact != 0 and abs(value) < FLT_MIN):
+        return None
+    return value
+
+
+def stoi(text: str) -> int | None:
+    """C++ ``std::stoi``: the int of the longest prefix strtol reads, or None where it throws."""
+    match = _INT_PREFIX.match(text.lstrip(_C_SPACE))
+    if not match:
+        return None
+    digits = match.group(0).lstrip("+-").lstrip("0") or "0"
+    if len(digits) > 10:
+        return None
+    value = int(match.group(0))
+    return value if INT_MIN <= value <= INT_MAX else None
+
+
+def float_to_int(value: float) -> int:
+    """``static_cast<int>`` of a float's integer part (x86 gives INT_MIN outside the int range)."""
+    whole = math.trunc(value) if math.isfinite(value) else INT_MIN
+    return whole if INT_MIN <= whole <= INT_MAX else INT_MIN
+
+
+def _runs(text: str, chars: frozenset[str]) -> list[str]:
+    """The maximal runs of ``chars`` in ``text``, in order (anything else separates them)."""
+    runs, start = [], None
+    for index, char in enumerate(text):
+        if char in chars:
+            if start is None:
+                start = index
+        elif start is not None:
+            runs.append(text[start:index])
+            start = None
+    if start is not None:
+        runs.append(text[start:])
+    return runs
+
+
+def hankai_int_list(text: str) -> list[int]:
+    """``CfgSection::find_int_array``: ``std::stoi`` of each run of ``-0123456789``; the first failure ends the list."""
+    values = []
+    for run in _runs(text, _INT_RUN_CHARS):
+        value = stoi(run)
+        if value is None:
+            break
+        values.append(value)
+    return values
+
+
+def hankai_float_list_texts(text: str) -> list[str]:
+    """The runs ``find_float_array`` reads as numbers, as written."""
+    return _runs(text, HANKAI_NUMBER_CHARS)
+
+
+def hankai_float_list(text: str) -> list[float]:
+    """``CfgSection::find_float_array``: ``std::stof`` of each run of ``-.0123456789``; the first failure ends it."""
+    values = []
+    for run in _runs(text, HANKAI_NUMBER_CHARS):
+        value = stof(run)
+        if value is None:
+            break
+        values.append(value)
+    return values

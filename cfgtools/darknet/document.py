@@ -33,7 +33,7 @@ from cfgtools.positions import Span
 from cfgtools.resources import data_path
 from cfgtools.sources import UTF8_BOM, SourceText
 
-Dialect = Literal["alexeyab", "pjreddie"]
+Dialect = Literal["alexeyab", "pjreddie", "hankai"]
 
 #: Characters each fork's ``strip`` removes from a line.
 STRIPPED = {"alexeyab": " \t\n\r", "pjreddie": " \t\n"}
@@ -118,10 +118,16 @@ class Section:
 
 ProblemKind = Literal[
     "bom",  # a UTF-8 BOM: the first line does not start with "["
-    "option-before-section",  # darknet dereferences a NULL section: segfault
+    "option-before-section",  # darknet dereferences a NULL section: segfault (hank-ai: fatal error)
     "no-sections",
     "first-section-not-net",
     "empty-value",  # "key=": not stored, darknet prints "could parse"
+    # hank-ai only (cfgtools.darknet.hankai): fatal errors of its reader
+    "duplicate-key",
+    "bad-number",  # a value of -.0123456789 that std::stof cannot read
+    "unsupported-section",  # a [name] missing from its table of layer names
+    "empty-network",  # no layer section after [net]
+    "layer-not-recognized",  # a known name that is no layer ([empty], a second [net])
 ]
 
 
@@ -133,6 +139,7 @@ class ReadProblem:
     message: str
     span: Span
     fatal: bool  #: darknet stops (error, abort or segfault) on this file
+    line: int = 0  #: for duplicate-key: the line of the first occurrence
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from typing import Any, Mapping
 
 from cfgtools.darknet import cnum
 from cfgtools.darknet.document import CfgDocument, Option, Section, read_cfg
+from cfgtools.darknet.hankai import read_hankai_cfg
 from cfgtools.darknet.net import read_net
 from cfgtools.edits import LineIndex, TextEdit, apply_edits
 from cfgtools.errors import InputError
@@ -110,7 +111,9 @@ def _reads_as(text: str, value: Any) -> bool:
 def _check(document: CfgDocument, edited: str, changes: Mapping[str, Any]) -> None:
     """The edited text must read as the old one with exactly ``changes`` applied."""
     before = read_net(document)
-    after_document = read_cfg(edited, document.path, document.dialect)
+    # read again by the fork's own reader: hank-ai's C++ one, or the C forks' read_cfg
+    after_document = (read_hankai_cfg(edited, document.path) if document.dialect == "hankai"
+                      else read_cfg(edited, document.path, document.dialect))
     after = read_net(after_document) if after_document.net is not None else None
     wanted = {key: _stored(value) for key, value in changes.items()}
     problems = []

@@ -15,7 +15,11 @@ darknet uses (converted with :mod:`cfgtools.darknet.cnum`). A layer keeps its
 :class:`~cfgtools.darknet.document.Section`, so every value has a position.
 
 Facts come from AlexeyAB's and pjreddie's src/parser.c; where the forks differ
-a key is tagged with the fork that reads it.
+a key is tagged with the fork that reads it. hank-ai's ``CfgFile::parse_*_section``
+functions (src-lib/darknet_cfg.cpp) were written from AlexeyAB's and read the same
+keys (``[yolo]`` lost ``show_details``), for fewer layer types
+(``all_names_and_layers``, src-lib/darknet_enums.cpp); with its number rules, and
+every key a layer does not read is fatal there (:func:`hankai_layer_problems`).
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, create_model
 
-from cfgtools.darknet import cnum
+from cfgtools.darknet import cnum, in_alexeyab_family
 from cfgtools.darknet.document import CfgDocument, Dialect, Option, Section
 from cfgtools.positions import Span
 
@@ -42,6 +46,7 @@ COMMON_KEYS: dict[Dialect, frozenset[str]] = {
          "learning_rate", "smooth"}
     ),
 }
+COMMON_KEYS["hankai"] = COMMON_KEYS["alexeyab"]
 
 #: Section header (brackets included) -> canonical type name, per fork (``string_to_layer_type``).
 _SHARED_HEADERS = {
@@ -68,7 +73,17 @@ HEADERS: dict[Dialect, dict[str, str]] = {
         "[xnor]": "xnor", "[l2norm]": "l2norm", "[logistic]": "logistic",
     },
 }
+#: hank-ai's layer names that create_network builds a layer for (src-lib/darknet_enums.cpp, darknet_cfg.cpp)
+HEADERS["hankai"] = {
+    header: kind for header, kind in HEADERS["alexeyab"].items()
+    if header[1:-1] in {"shortcut", "scale_channels", "sam", "cost", "region", "yolo", "Gaussian_yolo", "conv",
+                        "convolutional", "crnn", "lstm", "rnn", "conn", "connected", "max", "maxpool", "local_avg",
+                        "local_avgpool", "reorg3d", "avg", "avgpool", "dropout", "soft", "softmax", "contrastive",
+                        "route", "upsample"}
+}
 NETWORK_HEADERS = ("[net]", "[network]")
+#: keys AlexeyAB reads that hank-ai's port of the same parser does not, per layer type
+_HANKAI_DROPPED = {"yolo": frozenset({"show_details"})}
 
 
 @dataclass(frozen=True)
@@ -258,8 +273,10 @@ def layer_keys(kind: str, dialect: Dialect) -> tuple[Key, ...]:
     """The keys ``kind``'s parse function reads in ``dialect`` (first definition of a name wins)."""
     seen: set[str] = set()
     keys = []
+    fork = "alexeyab" if in_alexeyab_family(dialect) else dialect
+    dropped = _HANKAI_DROPPED.get(kind, frozenset()) if dialect == "hankai" else frozenset()
     for key in LAYER_KEYS.get(kind, ()):
-        if key.fork not in (None, dialect) or key.name in seen:
+        if key.fork not in (None, fork) or key.name in seen or key.name in dropped:
             continue
         seen.add(key.name)
         keys.append(key)
@@ -359,6 +376,8 @@ class UnknownLayer(Layer):
 
 
 def _convert(key: Key, text: str, dialect: Dialect) -> Any:
+    if dialect == "hankai":
+        return _convert_hankai(key, text)
     if key.kind in ("int", "flag"):
         return cnum.atoi(text)
     if key.kind == "float":
@@ -371,6 +390,47 @@ def _convert(key: Key, text: str, dialect: Dialect) -> Any:
     else:
         values = cnum.float32_list(text, count)
     return values  # None: darknet walks past the last comma (never for a count it made itself)
+
+
+def _convert_hankai(key: Key, text: str) -> Any:
+    """hank-ai's find_int/find_float/find_*_array; None where it stops (see hankai_layer_problems)."""
+    if key.kind == "str":
+        return text
+    if key.kind.startswith("ints"):
+        return cnum.hankai_int_list(text)
+    if key.kind.startswith("floats"):
+        return cnum.hankai_float_list(text)
+    number = cnum.stof(text) if cnum.hankai_numeric(text) else None
+    if number is None:
+        return None
+    return cnum.float_to_int(number) if key.kind in ("int", "flag") else number
+
+
+def hankai_layer_problems(layer: "Layer") -> list[tuple[Option, str]]:
+    """What makes hank-ai stop in this layer's section: a number it cannot read, a line it does not use.
+
+    Each is ``darknet_fatal_error`` (exit 134): ``key "K" on line #N should be
+    numeric, but found "V"`` from find_int/find_float, and ``config line #N
+    from section [S] is unused or invalid: LINE`` from ``find_unused_lines``.
+    """
+    found: list[tuple[Option, str]] = []
+    if layer.kind is None:
+        return found  # an unknown section name: the reader already stopped there
+    numeric = {k.name for k in layer_keys(layer.kind, "hankai") if k.kind in ("int", "flag", "float")}
+    numeric |= {"clip", "onlyforward", "dont_update", "burnin_update", "stopbackward", "train_only_bn", "dontload",
+                "dontloadscales", "learning_rate"}
+    for option in layer.section.options:
+        if not option.stored:
+            continue
+        if option.key in numeric and layer.section.lookup(option.key) is option and \
+                not cnum.hankai_numeric(option.value):  # one it cannot convert stopped the reader already
+            found.append((option, f'hank-ai stops with "key "{option.key}" on line #{option.line} should be numeric, '
+                                  f'but found "{option.value}""'))
+    for option in layer.unused_options():
+        trimmed = option.line_text.strip(" \t\r\n")
+        found.append((option, f'hank-ai stops with "config line #{option.line} from section [{layer.section.name}] '
+                              f'is unused or invalid: {trimmed}"'))
+    return found
 
 
 def layer_kind(header: str, dialect: Dialect) -> str | None:
@@ -386,9 +446,9 @@ def parse_layer(section: Section, dialect: Dialect) -> Layer:
     by_name: dict[str, Any] = {}
     for key in layer_keys(kind, dialect):
         option = section.lookup(key.name)
-        if option is not None and option.value is not None:
-            value = _convert(key, option.value, dialect)
-        else:
+        value = _convert(key, option.value, dialect) if option is not None and option.value is not None else None
+        if value is None and (option is None or option.value is None or key.kind in ("int", "flag", "float")):
+            # missing, or a number hank-ai stops on (hankai_layer_problems): the default
             default = key.default
             value = default(by_name) if callable(default) else default
             if key.kind == "float" and isinstance(value, float):

@@ -1,10 +1,13 @@
 """The keys each darknet fork looks up in the ``[net]`` section.
 
-Collected from ``parse_net_options`` (src/parser.c) of both forks and the few
+Collected from ``parse_net_options`` (src/parser.c) of the C forks, the few
 ``[net]`` lookups made elsewhere (AlexeyAB reads ``show_receptive_field`` in
-``parse_network_cfg_custom``). darknet never reports a ``[net]`` key it does
-not look up, so a typo there is silently ignored: the linter uses these sets
-to find such keys (DN001) and to suggest the intended one.
+``parse_network_cfg_custom``), and hank-ai's ``CfgFile::parse_net_section``
+and ``create_network`` (src-lib/darknet_cfg.cpp). The C forks never report a
+``[net]`` key they do not look up, so a typo there is silently ignored;
+hank-ai stops on it ("config line #N from section [net] is unused or
+invalid"). The linter uses these sets to find such keys (DN001, DN005) and to
+suggest the intended one.
 """
 
 from __future__ import annotations
@@ -42,10 +45,32 @@ _ALEXEYAB_ONLY = frozenset(
     }
 )
 
+#: hank-ai: AlexeyAB's keys less those its parse_net_section comments out (max_crop, min_crop, unsupervised)
+_HANKAI_DROPPED = frozenset({"max_crop", "min_crop", "unsupervised"})
+
 NET_KEYS: dict[Dialect, frozenset[str]] = {
     "alexeyab": _COMMON | _ALEXEYAB_ONLY,
     "pjreddie": _COMMON | _PJREDDIE_ONLY,
+    "hankai": (_COMMON | _ALEXEYAB_ONLY) - _HANKAI_DROPPED,
 }
+
+#: [net] keys looked up only under some policies (the others are looked up for every policy)
+_BY_POLICY = {
+    "step": frozenset({"step", "scale"}),
+    "sigmoid": frozenset({"step", "gamma"}),
+    "exp": frozenset({"gamma"}),
+    "steps": frozenset({"steps", "scales", "seq_scales"}),
+    "sgdr": frozenset({"steps", "scales", "seq_scales"}),
+}
+_CONDITIONAL = frozenset().union(*_BY_POLICY.values()) | {"B1", "B2", "eps"}
+
+
+def lookups(dialect: Dialect, policy: str, adam: bool) -> frozenset[str]:
+    """The [net] keys ``dialect`` looks up for a file with this (effective) policy and ``adam`` setting."""
+    keys = (NET_KEYS[dialect] - _CONDITIONAL) | _BY_POLICY.get(policy, frozenset())
+    if dialect == "pjreddie":
+        keys -= {"seq_scales"}
+    return keys | ({"B1", "B2", "eps"} if adam else frozenset())
 
 #: Every key either fork reads (a key known to the other fork only is still worth a different message).
 ALL_NET_KEYS = NET_KEYS["alexeyab"] | NET_KEYS["pjreddie"]
@@ -70,6 +95,7 @@ INT_KEYS: dict[Dialect, frozenset[str]] = {
         }
     ),
 }
+INT_KEYS["hankai"] = (INT_KEYS["alexeyab"] - _HANKAI_DROPPED) | {"show_receptive_field"}
 
 #: Integer list keys (each item read with atoi).
 INT_LIST_KEYS = frozenset({"steps"})

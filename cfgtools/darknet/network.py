@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from cfgtools.darknet import in_alexeyab_family
 from cfgtools.darknet.cnum import atoi
 from cfgtools.darknet.document import CfgDocument, Dialect
 from cfgtools.darknet.layers import Layer, parse_layers, yolo_mask
@@ -158,7 +159,7 @@ def _infer_one(
         size, groups = layer.size, max(layer.groups, 1)
         if layer.xnor:
             groups = 1
-        if dialect == "alexeyab":
+        if in_alexeyab_family(dialect):
             sx = layer.stride_x if layer.stride_x >= 1 and layer.stride_y >= 1 else (
                 layer.stride_x if layer.stride_x >= 1 else layer.stride)
             sy = layer.stride_y if layer.stride_x >= 1 and layer.stride_y >= 1 else (
@@ -169,12 +170,12 @@ def _infer_one(
             dilation = 1
         padding = size // 2 if layer.pad else layer.padding
         _needs_image(row, "convolutional")
-        aa = dialect == "alexeyab" and layer.antialiasing
+        aa = in_alexeyab_family(dialect) and layer.antialiasing
         hx, hy = (1, 1) if aa else (sx, sy)
         ow, oh = _conv_out(w, padding, size, hx), _conv_out(h, padding, size, hy)
         nweights = (c // groups) * layer.filters * size * size
         row.bflops = _f32((2.0 * nweights * oh * ow) / 1e9)
-        if layer.xnor and dialect == "alexeyab":
+        if layer.xnor and in_alexeyab_family(dialect):
             row.bflops = _f32(row.bflops / 32)
         if aa:  # AlexeyAB appends a blur layer with the real stride; the next layer reads its output
             blur, blur_pad = (2, 0) if layer.antialiasing == 2 else (3, 1)
@@ -185,7 +186,7 @@ def _infer_one(
         name = "conv  "
         if layer.xnor:
             name = "convX "
-        elif dialect == "alexeyab" and layer.share_index != -1000000000:
+        elif in_alexeyab_family(dialect) and layer.share_index != -1000000000:
             name = "convS "
         filt = f"{layer.filters:5d}/{groups:4d} " if groups > 1 else f"{layer.filters:5d}      "
         if sx != sy:
@@ -197,11 +198,11 @@ def _infer_one(
         row.text = io(name + filt + geom)
     elif kind in ("maxpool", "local_avgpool"):
         stride = layer.stride
-        sx = getattr(layer, "stride_x", stride) if dialect == "alexeyab" or kind == "local_avgpool" else stride
-        sy = getattr(layer, "stride_y", stride) if dialect == "alexeyab" or kind == "local_avgpool" else stride
+        sx = getattr(layer, "stride_x", stride) if in_alexeyab_family(dialect) or kind == "local_avgpool" else stride
+        sy = getattr(layer, "stride_y", stride) if in_alexeyab_family(dialect) or kind == "local_avgpool" else stride
         size, padding = layer.size, layer.padding
         _needs_image(row, f"[{kind}]")
-        depth = getattr(layer, "maxpool_depth", 0) if dialect == "alexeyab" else 0
+        depth = getattr(layer, "maxpool_depth", 0) if in_alexeyab_family(dialect) else 0
         if depth:
             row.output = (w, h, layer.out_channels)
         else:
@@ -209,7 +210,7 @@ def _infer_one(
             oh = _cdiv(h + padding - size, sy) + 1 if sy else 0
             row.output = (ow, oh, c)
         ow, oh, oc = row.output
-        if dialect == "alexeyab":
+        if in_alexeyab_family(dialect):
             row.bflops = _f32((size * size * c * oh * ow) / 1e9)
         name = "max " if kind == "maxpool" else "avg "
         if sx == sy:
@@ -252,7 +253,7 @@ def _infer_one(
                     a, b = first.output, nxt.output
                     msg = (f"inputs have different width/height: layer {indices[0]} is {a[0]}x{a[1]}, "
                            f"layer {indices[j]} is {b[0]}x{b[1]}")
-                    if dialect == "alexeyab":
+                    if in_alexeyab_family(dialect):
                         msg += " (AlexeyAB prints 'The width and height of the input layers are different.' and " \
                                "gives 0x0x0)"
                         ow = oh = oc = 0
@@ -260,12 +261,12 @@ def _infer_one(
                         msg += " (pjreddie keeps the first input's width/height and concatenates garbage)"
                         oc += nxt.output[2]
                     row.problems.append(msg)
-            groups = max(getattr(layer, "groups", 1), 1) if dialect == "alexeyab" else 1
+            groups = max(getattr(layer, "groups", 1), 1) if in_alexeyab_family(dialect) else 1
             if groups > 1 and oc % groups:
                 row.problems.append(f"{oc} channels are not divisible by groups={groups}")
             row.output = (ow, oh, _cdiv(oc, groups))
         listed = ", ".join(str(x) for x in indices)
-        groups = max(getattr(layer, "groups", 1), 1) if dialect == "alexeyab" else 1
+        groups = max(getattr(layer, "groups", 1), 1) if in_alexeyab_family(dialect) else 1
         split = f"{layer.group_id}/{groups}" if groups > 1 else ""
         row.text = f"route  {listed}".ljust(40) + split.rjust(5) + " -> {:4d} x{:4d} x{:4d}".format(*row.output)
     elif kind == "shortcut":
@@ -279,7 +280,7 @@ def _infer_one(
             if problem:
                 row.problems.append(problem)
         row.output = (w, h, c)
-        if dialect == "alexeyab":
+        if in_alexeyab_family(dialect):
             row.bflops = _f32((w * h * c * len(indices)) / 1e9)
             if getattr(layer, "weights_type", "none") in ("per_feature", "per_layer", "per_channel"):
                 row.bflops = _f32(row.bflops * 2)
@@ -311,7 +312,7 @@ def _infer_one(
             row.output = (w * s, h * s, _cdiv(c, s * s))
         else:
             row.output = (_cdiv(w, s), _cdiv(h, s), c * s * s)
-        name = "reorg_old" if kind == "reorg" and dialect == "alexeyab" else "reorg"
+        name = "reorg_old" if kind == "reorg" and in_alexeyab_family(dialect) else "reorg"
         row.text = io(f"{name}              /{s:2d}      ")
     elif kind in ("yolo", "Gaussian_yolo", "region"):
         row.output = (w, h, c)
@@ -332,7 +333,7 @@ def _infer_one(
         row.text = "Detection Layer"
     elif kind == "connected":
         row.output = (1, 1, layer.output)
-        row.bflops = _f32((2.0 * inputs * layer.output) / 1e9) if dialect == "alexeyab" else 0.0
+        row.bflops = _f32((2.0 * inputs * layer.output) / 1e9) if in_alexeyab_family(dialect) else 0.0
         row.text = f"connected                            {inputs:4d}  ->  {layer.output:4d}"
     elif kind in ("rnn", "gru", "lstm"):
         row.output = (1, 1, layer.output)

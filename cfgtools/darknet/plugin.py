@@ -11,10 +11,11 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any, Mapping
 
-from cfgtools.darknet import DIALECTS
+from cfgtools.darknet import DIALECTS, fork_name
 from cfgtools.darknet.document import CfgDocument, read_cfg
 from cfgtools.darknet.edit import edit_net
-from cfgtools.darknet.layers import HEADERS, parse_layers
+from cfgtools.darknet.hankai import read_hankai_cfg
+from cfgtools.darknet.layers import HEADERS, hankai_layer_problems, parse_layers
 from cfgtools.darknet.log import DARKNET_LOG
 from cfgtools.darknet.net import NetConfig, Setting, read_net
 from cfgtools.darknet.network import infer_network
@@ -89,6 +90,8 @@ class Darknet(Framework):
         return Recognition.NO
 
     def comment_syntax(self, dialect: str) -> CommentSyntax:
+        if dialect == "hankai":  # its regex ends a value at '#'
+            return CommentSyntax(line_prefixes="#;", trailing=True)
         # read_cfg skips lines starting with '#' or ';'; a '#' after a value is part of the value
         return CommentSyntax(line_prefixes="#;", trailing=False)
 
@@ -101,6 +104,8 @@ class Darknet(Framework):
 
     def read(self, source: SourceText, dialect: str) -> CfgDocument:
         try:
+            if dialect == "hankai":
+                return read_hankai_cfg(source, source.path)
             return read_cfg(source, source.path, dialect)  # type: ignore[arg-type]
         except InputError as exc:
             raise exc.with_path(source.path) from None
@@ -124,8 +129,13 @@ class Darknet(Framework):
         if net is None:
             sections = loaded.model.sections
             where = sections[0].span if sections else Span.point(1)
-            raise InputError("no [net] or [network] section first: darknet refuses the file",
-                             loaded.path, where.line, where.column)
+            raise InputError(f"no [net] or [network] section first: darknet ({fork_name(loaded.dialect)}) refuses "
+                             "the file", loaded.path, where.line, where.column)
+        if loaded.dialect == "hankai":
+            stop = hankai_stop(loaded)
+            if stop is not None:  # hank-ai aborts while reading: it trains with no schedule at all
+                message, where = stop
+                raise InputError(message, loaded.path, where.line, where.column)
         return schedule_from_net(net, gpus=options.gpus, source=loaded.path, seed=options.seed)
 
     def checkpoint(self, path: str, loaded: LoadedConfig) -> Checkpoint:
@@ -207,6 +217,12 @@ class Darknet(Framework):
         path = loaded.path
         warnings = [printable(f"{path}:{p.span.line}:{p.span.column}: warning: {p.message}")
                     for p in document.fatal_problems]
+        if loaded.dialect == "hankai" and document.net is not None:
+            warnings += [printable(f"{path}:{o.line}:{o.key_span.column}: warning: {message}")
+                         for layer in loaded.view("layers") for o, message in hankai_layer_problems(layer)]
+            warnings += [printable(f"{path}:{o.line}:{o.key_span.column}: warning: hank-ai stops with \"config "
+                                   f"line #{o.line} from section [{document.net.name}] is unused or invalid: "
+                                   f"{o.line_text.strip()}\"") for o in hankai_unused_net_lines(loaded)]
         readable = document
         if document.has_bom:  # show what darknet would read once the BOM is gone
             readable = self.read(SourceText(path, loaded.source.text[1:], False), loaded.dialect)
@@ -278,6 +294,42 @@ def _same_number(value: Any, written: str) -> bool:
         except ValueError:
             return False
     return True
+
+
+def hankai_unused_net_lines(loaded: LoadedConfig) -> list:
+    """[net] lines hank-ai never looks up (``find_unused_lines``: each is fatal), in file order."""
+    net, section = loaded.view("net"), loaded.model.net
+    if net is None or section is None:
+        return []
+    return [o for o in section.options if o.stored and section.lookup(o.key) is o and o.key not in net.lookups]
+
+
+def hankai_stop(loaded: LoadedConfig, ignore: tuple[str, ...] = (), lines: bool = True,
+                layer_names: bool = True) -> tuple[str, Span] | None:
+    """The first error hank-ai stops on while reading the file (message, where), or None when it reads it.
+
+    ``ignore``: reading problems (``ReadProblem.kind``) not to count; ``lines=False``: nor the lines
+    it never reads (unknown keys, in [net] or a layer); ``layer_names=False``: nor layer types it lacks.
+    """
+    document: CfgDocument = loaded.model
+    first_line = document.sections[0].span.line if document.sections else 0
+    found: list[tuple[str, Span]] = [
+        (p.message, p.span) for p in document.fatal_problems
+        if p.kind not in ignore and (layer_names or p.kind != "unsupported-section" or p.span.line == first_line)
+    ]
+    net = loaded.view("net")
+    if net is not None:
+        settings = {s.key: s for s in net.settings()}
+        for key, message in net.fatal_keys:
+            setting = settings.get(key)
+            found.append((message, (setting.span or setting.key_span) if setting and setting.from_file
+                          else document.net.span))
+        if lines:
+            found += [(f'hank-ai stops with "config line #{o.line} from section [{document.net.name}] is unused or '
+                       f'invalid: {o.line_text.strip()}"', o.key_span) for o in hankai_unused_net_lines(loaded)]
+            found += [(message, o.key_span) for layer in loaded.view("layers") or []
+                      for o, message in hankai_layer_problems(layer)]
+    return min(found, key=lambda item: (item[1].line, item[1].column)) if found else None
 
 
 DARKNET = Darknet()

@@ -1,7 +1,7 @@
 """darknet's ``get_current_rate`` (src/network.c), vectorised over batch numbers.
 
 ``rates(schedule, b)`` gives, for every batch number ``b`` (``get_current_batch``),
-the float the C function returns, for the AlexeyAB or the pjreddie fork
+the float the function returns, for the AlexeyAB, pjreddie or hank-ai fork
 (``schedule.dialect``). The C type rules are followed exactly:
 
 - parameters are C ``float`` (``learning_rate``, ``scale``, ``scales[]``,
@@ -23,6 +23,18 @@ the float the C function returns, for the AlexeyAB or the pjreddie fork
 Burn-in comes first for every policy: ``lr * pow((float)b / burn_in, power)``
 while ``b < burn_in`` (``b = 0`` gives 0).
 
+hank-ai (``get_current_rate``, src-lib/darknet_network.cpp) has AlexeyAB's text
+compiled as C++, where ``pow(float, float)`` and ``exp(float)`` are the float
+overloads: burn-in and ``poly`` are ``lr * powf(x, power)`` with every step in
+float, ``sigmoid`` takes ``expf`` of the float exponent (the rest of it stays
+double), ``random`` is ``lr * powf(u, power)``, and SGDR uses ``M_PI``.
+``pow(float, int)`` is still the double ``pow`` (C++11 promotes it), so
+``step``, ``exp``, ``steps`` and ``constant`` are AlexeyAB's to the bit. Where
+the arithmetic differs the result differs from AlexeyAB's by at most 1 ulp.
+hank-ai builds with ``-Ofast``; fused multiply-adds the compiler may form are
+not modelled (the reference found hank-ai's traced rates to be this float
+arithmetic, and 1 ulp from AlexeyAB's, on every policy).
+
 ``random`` is ``lr * pow(rand_uniform(0, 1), power)`` with libc ``rand()`` in
 darknet, so it cannot be reproduced; here the uniform draw for batch ``b`` is
 a fixed function of ``(seed, b)`` (float32 in [0, 1]), so any chunk of
@@ -36,7 +48,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from cfgtools.darknet import SGDR_PI
+from cfgtools.darknet import M_PI, SGDR_PI, SYNC_INTERVAL, in_alexeyab_family
 from cfgtools.darknet.rate_source import rate_source
 from cfgtools.schedule.model import Arithmetic, RateSource, Schedule
 
@@ -72,12 +84,27 @@ def _uniform(seed: int, b: np.ndarray) -> np.ndarray:
     return _f32(_f32(r) / np.float32(2**31 - 1))
 
 
+def _powf(base: np.ndarray, exponent) -> np.ndarray:
+    """C++ ``pow(float, float)``: ``powf``, taken as the correctly rounded float of the double pow."""
+    import numpy as np  # lazy: see the module docstring
+
+    return _f32(np.power(np.asarray(base, dtype=np.float32).astype(np.float64), np.float64(np.float32(exponent))))
+
+
+def _times(lr: np.float32, x: np.ndarray) -> np.ndarray:
+    """``lr * x`` of two floats, in float (their double product is exact, so rounding it once is the float product)."""
+    import numpy as np  # lazy: see the module docstring
+
+    return _f32(np.float64(lr) * np.asarray(x, dtype=np.float32).astype(np.float64))
+
+
 def _policy(schedule: Schedule, b: np.ndarray, lr: np.float32) -> np.ndarray:
     """The policy part of get_current_rate (after burn-in), as float32."""
     import numpy as np  # lazy: see the module docstring
 
     p = schedule.policy
     pj = schedule.dialect == "pjreddie"
+    hank = schedule.dialect == "hankai"
     lr64 = np.float64(lr)
     kind = p.kind
     if kind == "constant":
@@ -109,6 +136,8 @@ def _policy(schedule: Schedule, b: np.ndarray, lr: np.float32) -> np.ndarray:
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = _f32(_f32(b).astype(np.float64) / np.float64(np.float32(p.max_iter)))
             base = _f32(1.0 - ratio.astype(np.float64))
+            if hank:
+                return _times(lr, _powf(base, p.power))
             return _f32(lr64 * np.power(base.astype(np.float64), np.float64(p.power)))
     if kind == "sigmoid":
         diff = _f32(b - p.step)
@@ -117,9 +146,14 @@ def _policy(schedule: Schedule, b: np.ndarray, lr: np.float32) -> np.ndarray:
             diff = np.where(b < p.step, wrapped, diff)
         with np.errstate(over="ignore"):
             x = _f32(np.float64(np.float32(p.gamma)) * diff.astype(np.float64))
-            return _f32(lr64 * (1.0 / (1.0 + np.exp(x.astype(np.float64)))))
+            e = np.exp(x.astype(np.float64))
+            if hank:  # expf: the exponential is rounded to float before 1. + it (double)
+                e = _f32(e).astype(np.float64)
+            return _f32(lr64 * (1.0 / (1.0 + e)))
     if kind == "random":
         u = _uniform(p.seed, b)
+        if hank:
+            return _times(lr, _powf(u, p.power))
         return _f32(lr64 * np.power(u.astype(np.float64), np.float64(p.power)))
     if kind == "sgdr":
         if pj:
@@ -130,7 +164,7 @@ def _policy(schedule: Schedule, b: np.ndarray, lr: np.float32) -> np.ndarray:
             start, span = _sgdr_cycles(p.cycle, p.mult, int(b.max()) if b.size else 0)
             k = np.searchsorted(start + span, b, side="left")
             s, c = start[k], span[k]
-        phase = _f32(b - s).astype(np.float64) * SGDR_PI / c
+        phase = _f32(b - s).astype(np.float64) * (M_PI if hank else SGDR_PI) / c
         amplitude = np.float64(np.float32(lr - np.float32(p.lr_min)))
         return _f32(np.float64(np.float32(p.lr_min)) + 0.5 * amplitude * (1.0 + np.cos(phase)))
     raise ValueError(f"darknet has no policy {kind!r}")
@@ -181,6 +215,12 @@ class DarknetArithmetic(Arithmetic):
     def python_source(self, schedule: Schedule) -> RateSource | None:
         return rate_source(schedule)
 
+    def gpu_sync_interval(self, schedule: Schedule) -> int:
+        # AlexeyAB and hank-ai: train_detector calls train_networks(nets, ngpus, train, 4), whose sync_nets
+        # adds 4 * (ngpus - 1) batches to seen every 4 iterations (src/network_kernels.cu; hank-ai's
+        # src-lib/network_kernels.cu sync_nets); pjreddie's counter steps by 1 per GPU
+        return SYNC_INTERVAL if in_alexeyab_family(schedule.dialect) else 0
+
     def unsigned_iterations(self, schedule: Schedule) -> bool:
         # get_current_batch returns size_t in pjreddie, int in AlexeyAB (src/network.c)
         return schedule.dialect == "pjreddie"
@@ -223,7 +263,10 @@ def _rates(schedule: Schedule, b: np.ndarray) -> np.ndarray:
             bb = b[inside]
             with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
                 frac = _f32(_f32(bb).astype(np.float64) / np.float64(np.float32(n)))
-                warm = _f32(np.float64(lr) * np.power(frac.astype(np.float64), np.float64(burn.power)))
+                if schedule.dialect == "hankai":
+                    warm = _times(lr, _powf(frac, burn.power))
+                else:
+                    warm = _f32(np.float64(lr) * np.power(frac.astype(np.float64), np.float64(burn.power)))
             out = out.copy() if not out.flags.writeable else out
             out[inside] = warm
     return out

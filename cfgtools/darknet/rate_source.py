@@ -5,12 +5,16 @@ parameters, double ``pow``/``exp``/``cos``, float accumulation of the
 ``steps`` product, ``(float)b / burn_in`` in float) with each float step
 emulated by ``_f32``; pjreddie's ``size_t`` batch number is followed where it
 changes the result (a negative ``burn_in`` never ends, a negative step never
-fires, ``b - step`` wraps below the step of ``sigmoid``).
+fires, ``b - step`` wraps below the step of ``sigmoid``). hank-ai's C++ text
+(src-lib/darknet_network.cpp) takes the float overloads where
+``cfgtools.darknet.rate`` says: ``powf`` for burn-in and ``poly`` (the power
+and the product with the rate rounded to float), ``expf`` in ``sigmoid``, and
+``M_PI`` in SGDR.
 """
 
 from __future__ import annotations
 
-from cfgtools.darknet import SGDR_PI
+from cfgtools.darknet import M_PI, SGDR_PI, fork_name
 from cfgtools.schedule.model import RateSource, Schedule, SourceConstant
 
 _U64 = 2**64
@@ -20,7 +24,10 @@ def rate_source(schedule: Schedule) -> RateSource | None:
     """``framework_rate(b)``: get_current_rate at batch number ``b`` (None for ``random``, which draws rand())."""
     policy = schedule.policy
     pjreddie = schedule.dialect == "pjreddie"
-    fork = "pjreddie" if pjreddie else "AlexeyAB"
+    hankai = schedule.dialect == "hankai"
+    fork = fork_name(schedule.dialect)
+    # C++ pow(float, float) is powf, and a float times a float is a float: both rounded (hank-ai)
+    power_of = "_f32(BASE_LR * _f32(_pow({}, {})))" if hankai else "BASE_LR * _pow({}, {})"
     constants: list[SourceConstant] = []
     lines = [
         "def framework_rate(b):",
@@ -34,7 +41,7 @@ def rate_source(schedule: Schedule) -> RateSource | None:
             lines.append("    if True:  # pjreddie compares b with (size_t)burn_in: a negative burn_in never ends")
         else:
             lines.append("    if b < BURN_IN:  # warm-up: lr * ((float)b / burn_in) ** power")
-        lines.append("        return BASE_LR * _pow(_f32(_f32(b) / _f32(BURN_IN)), BURN_IN_POWER)")
+        lines.append("        return " + power_of.format("_f32(_f32(b) / _f32(BURN_IN))", "BURN_IN_POWER"))
     kind = policy.kind
     if kind == "constant":
         lines.append("    return BASE_LR")
@@ -68,7 +75,7 @@ def rate_source(schedule: Schedule) -> RateSource | None:
         constants += [SourceConstant("MAX_BATCHES", policy.max_iter, "max_batches", "max_iter"),
                       SourceConstant("POWER", policy.power, "power (float32 value)", "power")]
         lines.append("    base = _f32(1.0 - _f32(_f32(b) / _f32(MAX_BATCHES)))  # 1 - (float)b / max_batches, in float")
-        lines.append("    return BASE_LR * _pow(base, POWER)")
+        lines.append("    return " + power_of.format("base", "POWER"))
     elif kind == "sigmoid":
         constants += [SourceConstant("GAMMA", policy.gamma, "gamma (float32 value)", "gamma"),
                       SourceConstant("STEP", policy.step, "step", "step")]
@@ -77,7 +84,10 @@ def rate_source(schedule: Schedule) -> RateSource | None:
             lines.append("    diff = _f32(b - STEP) if b >= STEP else _f32(2 ** 64 - (STEP - b))")
         else:
             lines.append("    diff = _f32(b - STEP)")
-        lines.append("    return BASE_LR / (1.0 + _exp(_f32(GAMMA * diff)))")
+        if hankai:
+            lines.append("    return BASE_LR / (1.0 + _f32(_exp(_f32(GAMMA * diff))))  # expf: rounded to float")
+        else:
+            lines.append("    return BASE_LR / (1.0 + _exp(_f32(GAMMA * diff)))")
     elif kind == "sgdr" and not pjreddie:
         constants += [SourceConstant("SGDR_CYCLE", policy.cycle, "sgdr_cycle", "cycle"),
                       SourceConstant("SGDR_MULT", policy.mult, "sgdr_mult", "mult"),
@@ -92,7 +102,8 @@ def rate_source(schedule: Schedule) -> RateSource | None:
                 "        cycle *= SGDR_MULT",
             ]
         lines += [
-            f"    phase = _f32(b - start) * {SGDR_PI!r} / cycle  # darknet's pi",
+            f"    phase = _f32(b - start) * {M_PI!r} / cycle  # M_PI" if hankai
+            else f"    phase = _f32(b - start) * {SGDR_PI!r} / cycle  # darknet's pi",
             "    return LR_MIN + 0.5 * _f32(BASE_LR - LR_MIN) * (1.0 + math.cos(phase))",
         ]
     else:  # random draws libc rand(); pjreddie has no sgdr

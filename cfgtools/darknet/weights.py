@@ -51,7 +51,7 @@ def seen_size(major: int, minor: int, dialect: str = "alexeyab") -> int:
     wide = major * 10 + minor >= 2
     if dialect == "pjreddie":
         wide = wide and major < 1000 and minor < 1000
-    elif dialect != "alexeyab":
+    elif dialect not in ("alexeyab", "hankai"):  # hank-ai's load_weights_upto is AlexeyAB's (src-lib/weights.cpp)
         raise ValueError(f"unknown darknet dialect {dialect!r}")
     return 8 if wide else 4
 

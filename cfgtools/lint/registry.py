@@ -34,6 +34,7 @@ from cfgtools.lint.rules.dn011_fatal import DarknetRefuses
 from cfgtools.lint.rules.dn012_fork_difference import ForkDifference
 from cfgtools.lint.rules.dn013_key_case import NetKeyCase
 from cfgtools.lint.rules.dn014_empty_value import EmptyValue
+from cfgtools.lint.rules.dn015_blank_in_value import BlankInValue
 from cfgtools.lint.rules.lg001_rate_gpu_multiplier import RateGpuMultiplier
 from cfgtools.lint.rules.lg002_rate_iteration_offset import RateIterationOffset
 from cfgtools.lint.rules.lg003_rate_different_config import RateDifferentConfig
@@ -96,6 +97,7 @@ RULES: dict[str, type[Rule]] = {
     "DN012": ForkDifference,
     "DN013": NetKeyCase,
     "DN014": EmptyValue,
+    "DN015": BlankInValue,
     "CF001": UnknownSolverField,
     "CF002": MissingPolicyField,
     "CF003": StepvalueOrder,

@@ -9,7 +9,8 @@ Command-line flags override the file. An unknown key is an error (exit 2).
 Example::
 
     [tool.cfgtools]
-    dialect = "alexeyab"
+    dialect = "alexeyab"       # the darknet fork: alexeyab, pjreddie, hankai, or all (lint under each)
+    caffe-fork = "bvlc"        # the Caffe fork: bvlc or ssd
     ignore = ["DN005"]
     fail-on = "error"
     severity = { DN001 = "error" }
@@ -33,6 +34,9 @@ from cfgtools import frameworks
 from cfgtools.lint.core import Severity
 from cfgtools.plugin import RunOptions
 from cfgtools.ultralytics.versions import get_version
+
+#: ``dialect = "all"``: lint every file under each darknet fork and report what differs
+ALL_DIALECTS = "all"
 
 #: A selector: ALL, a code (DN003) or a code prefix (DN, DN00, CF).
 _SELECTOR = re.compile(r"^(ALL|[A-Z]{1,4}[0-9]{0,4})$")
@@ -59,7 +63,9 @@ class LintSettings(BaseModel):
     fail_on: Severity = Severity.WARNING  #: exit 1 when a finding is at or above this
 
     # --- how files are read
-    dialect: str = frameworks.get("darknet").default_dialect  #: the darknet fork
+    #: the darknet fork, or ALL_DIALECTS (lint reads every file under each fork; see with_dialect)
+    dialect: str = frameworks.get("darknet").default_dialect
+    caffe_fork: str = frameworks.get("caffe").default_dialect  #: the Caffe fork (its schema)
     #: the YOLOv5/ultralytics release for files of its family (None: inferred from each file, else the default)
     framework_version: str | None = None
 
@@ -104,8 +110,16 @@ class LintSettings(BaseModel):
     @classmethod
     def _dialect(cls, value: str) -> str:
         known = frameworks.get("darknet").dialects
+        if value not in known and value != ALL_DIALECTS:
+            raise ValueError(f"{value!r} is not a darknet fork ({', '.join(known)}, or {ALL_DIALECTS})")
+        return value
+
+    @field_validator("caffe_fork")
+    @classmethod
+    def _caffe_fork(cls, value: str) -> str:
+        known = frameworks.get("caffe").dialects
         if value not in known:
-            raise ValueError(f"{value!r} is not a darknet fork ({', '.join(known)})")
+            raise ValueError(f"{value!r} is not a Caffe fork ({', '.join(known)})")
         return value
 
     @field_validator("framework_version")
@@ -129,10 +143,22 @@ class LintSettings(BaseModel):
     # --- queries
     @property
     def dialects(self) -> dict[str, str]:
-        """The dialect to read each framework's files with."""
-        if self.framework_version is None:
-            return {"darknet": self.dialect}
-        return {"darknet": self.dialect, "ultralytics": self.framework_version}
+        """The dialect to read each framework's files with (one darknet fork: see with_dialect for all)."""
+        if self.dialect == ALL_DIALECTS:
+            raise ValueError("dialect = 'all' names no single fork: lint each with settings.with_dialect(fork)")
+        chosen = {"darknet": self.dialect, "caffe": self.caffe_fork}
+        if self.framework_version is not None:
+            chosen["ultralytics"] = self.framework_version
+        return chosen
+
+    @property
+    def darknet_dialects(self) -> tuple[str, ...]:
+        """The darknet forks a run reads files as: one, or every fork for ``all``."""
+        return frameworks.get("darknet").dialects if self.dialect == ALL_DIALECTS else (self.dialect,)
+
+    def with_dialect(self, dialect: str) -> "LintSettings":
+        """The same settings for one darknet fork."""
+        return self.model_copy(update={"dialect": dialect})
 
     @property
     def run_options(self) -> RunOptions:

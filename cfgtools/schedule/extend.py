@@ -185,7 +185,9 @@ class Plan:
     changes: tuple[Change, ...]
     resume_iteration: int  #: s, the completed updates in the checkpoint
     first_update: int  #: the iteration index of the first update after the resume
-    resume: tuple[int, int] | None
+    #: how the run is resumed, as :func:`cfgtools.schedule.evaluate.evaluate` takes it: (iteration, the
+    #: framework's restored state, e.g. Caffe's current_step or an ultralytics optimizer's lrs)
+    resume: tuple[int, object] | None
     before_lr: float | None  #: rate of the last update before the checkpoint (old schedule)
     reference_lr: float  #: the rate the first update after the resume must use
     after_lr: float  #: the rate the first update after the resume uses

@@ -171,6 +171,25 @@ class RateSource(NamedTuple):
     constants: tuple[SourceConstant, ...] = ()
 
 
+class HookSource(NamedTuple):
+    """A framework's per-iteration training hook for one run, as standard-library Python source.
+
+    For frameworks that set each parameter group's lr and momentum at every
+    training iteration and step the optimizer only on some of them (YOLOv5 and
+    ultralytics: warm-up per iteration, gradient accumulation). ``function``
+    defines ``framework_hook(it)`` (``it``: the framework's iteration index,
+    from 0) returning ``(lrs, momenta, step)``: a tuple with one lr (float) per
+    parameter group in the optimizer's order, a tuple with one momentum per
+    group (None for a group the framework gives no momentum, e.g. Adam's), and
+    whether the optimizer steps after this iteration's backward pass. It may
+    refer to its :attr:`constants` by name and to the modules ``math`` and
+    ``bisect``; nothing in it comes from input text.
+    """
+
+    function: str
+    constants: tuple[SourceConstant, ...] = ()
+
+
 class Arithmetic(ABC):
     """A framework's own rate function, supplied by the framework package that builds schedules.
 
@@ -225,6 +244,16 @@ class Arithmetic(ABC):
 
     def python_source(self, schedule: "Schedule") -> RateSource | None:
         """The rate function of ``schedule`` as standard-library Python (None: it has no exact one)."""
+        return None
+
+    def gpu_sync_interval(self, schedule: "Schedule") -> int:
+        """Every how many iterations a multi-GPU run adds the other GPUs' iterations to its counter, so
+        that the rate printed on those iterations is the rate that many iterations on (0: never)."""
+        return 0
+
+    def hook_source(self, schedule: "Schedule") -> HookSource | None:
+        """The per-iteration training hook of ``schedule`` as standard-library Python (see :class:`HookSource`);
+        None: the framework has one lr per update for one parameter group (:meth:`python_source`)."""
         return None
 
     def unsigned_iterations(self, schedule: "Schedule") -> bool:

@@ -133,11 +133,9 @@ class SegmentCheck:
         return self.compared - self.agreed
 
 
-#: AlexeyAB syncs the GPUs every 4 iterations (train_detector calls train_networks(nets, ngpus, train, 4))
-SYNC_INTERVAL = 4
 
 
-def printed_batches(iterations: np.ndarray, sync_gpus: int = 1) -> np.ndarray:
+def printed_batches(iterations: np.ndarray, sync_gpus: int = 1, interval: int = 0) -> np.ndarray:
     """The batch number whose rate darknet prints on each logged iteration.
 
     The logged iteration itself, except for AlexeyAB trained on ``sync_gpus``
@@ -147,14 +145,16 @@ def printed_batches(iterations: np.ndarray, sync_gpus: int = 1) -> np.ndarray:
     reads ``seen`` (src/network.c:131): those rows show the rate that many
     batches on.
     """
-    if sync_gpus <= 1:
+    if sync_gpus <= 1 or interval <= 0:
         return iterations
-    return np.where(iterations % SYNC_INTERVAL == 0, iterations + SYNC_INTERVAL * (sync_gpus - 1), iterations)
+    return np.where(iterations % interval == 0, iterations + interval * (sync_gpus - 1), iterations)
 
 
 def _syncs_gpus(schedule: Schedule, segment: Segment) -> bool:
-    """AlexeyAB on several GPUs (a GPU build: its counter steps by the GPU count; a CPU build steps by 1)."""
-    return schedule.dialect == "alexeyab" and schedule.gpus > 1 and segment.step == schedule.gpus
+    """A run whose counter jumps on syncs (:meth:`Arithmetic.gpu_sync_interval`), on several GPUs (a GPU build:
+    its counter steps by the GPU count; a CPU build steps by 1)."""
+    return (schedule.arithmetic.gpu_sync_interval(schedule) > 0 and schedule.gpus > 1
+            and segment.step == schedule.gpus)
 
 
 #: Gives the schedule a segment ran with (or None): the configured one, or one read from the log's solver text.
@@ -214,8 +214,8 @@ class RateComparator:
             elif self.framework is not None and schedule.framework != self.framework:
                 found.skipped = f"the config is {schedule.framework}'s, the log {self.framework}'s"
             elif schedule.is_random:
-                found.skipped = "policy=random: darknet draws every rate from rand()"
-            elif schedule.framework == "caffe" and schedule.policy.kind == "multistep":
+                found.skipped = "policy=random: every rate is a random draw"
+            elif schedule.policy.kind == "multistep":  # Caffe's: its resume restores current_step_
                 found.resume = multistep_resume(segment, self.segments[:index])
             self.checks[index] = found
         return found
@@ -238,7 +238,8 @@ class RateComparator:
                 logged = np.array(rates, dtype=np.float64)
                 segment = self.segments[check.segment]
                 sync = check.schedule.gpus if _syncs_gpus(check.schedule, segment) else 1
-                computed = evaluate(check.schedule, printed_batches(iterations, sync),
+                computed = evaluate(check.schedule, printed_batches(
+                    iterations, sync, check.schedule.arithmetic.gpu_sync_interval(check.schedule)),
                                     resume=check.resume).astype(np.float64)
                 self._compare(check, rated, logged, computed)
             images = [row.images for row in rated]

@@ -60,7 +60,8 @@ class Hypothesis:
     schedule: Schedule
     #: the logged iteration n shows the schedule's rate at n + offset
     offset: int = 0
-    #: AlexeyAB on this many GPUs: rows at iterations divisible by 4 show the rate 4 * (gpus - 1) batches on
+    #: a syncing run (AlexeyAB) on this many GPUs: rows at iterations divisible by the sync interval (4) show
+    #: the rate 4 * (gpus - 1) batches on
     sync_gpus: int = 1
     resume: tuple[int, int] | None = None
     #: (setting, value) pairs that differ from the config, for messages
@@ -71,7 +72,8 @@ class Hypothesis:
     span: tuple[float, float] | None = None
 
     def expected(self, iterations: np.ndarray) -> np.ndarray:
-        batches = printed_batches(iterations, self.sync_gpus) + self.offset
+        interval = self.schedule.arithmetic.gpu_sync_interval(self.schedule)
+        batches = printed_batches(iterations, self.sync_gpus, interval) + self.offset
         return evaluate(self.schedule, batches, resume=self.resume).astype(np.float64)
 
     def fits(self, iterations: np.ndarray, logged: np.ndarray, precision: Precision) -> bool:
@@ -145,7 +147,7 @@ class _Fit:
 
 def _gpu_count(fit: _Fit) -> list[Hypothesis]:
     schedule, sample = fit.schedule, fit.sample
-    if schedule.framework != "darknet":
+    if not schedule.arithmetic.gpu_multiplier:
         return []
     with np.errstate(all="ignore"):
         use = sample.usable & np.isfinite(sample.expected) & (sample.expected > 0)
@@ -161,7 +163,7 @@ def _gpu_count(fit: _Fit) -> list[Hypothesis]:
     if confirmed is False:
         return []  # the images column says the run had the configured GPU count
     changed = schedule.model_copy(update={"gpus": gpus})
-    forms = [1, gpus] if schedule.dialect == "alexeyab" and gpus > 1 else [1]
+    forms = [1, gpus] if schedule.arithmetic.gpu_sync_interval(schedule) > 0 and gpus > 1 else [1]
     return [Hypothesis(GPU_COUNT, changed, sync_gpus=sync, changes=(("gpus", gpus),), confirmed=confirmed)
             for sync in forms]
 
@@ -497,12 +499,8 @@ def _power(fit: _Fit) -> list[Hypothesis]:
 
 
 def setting_name(schedule: Schedule, kind: str) -> str:
-    darknet = schedule.framework == "darknet"
-    if kind == BASE_LR:
-        return "learning_rate" if darknet else "base_lr"
-    if kind == HORIZON:
-        return "max_batches" if darknet else "max_iter"
+    """The config key of a hypothesis' setting, in the schedule's framework (``Arithmetic.setting_key``)."""
+    parameter = {BASE_LR: "base_lr", HORIZON: "horizon", POWER: "power"}.get(kind)
     if kind == STEPS:
-        policy = schedule.policy.kind
-        return {"steps": "steps", "multistep": "stepvalue", "step": "step" if darknet else "stepsize"}.get(policy, kind)
-    return kind
+        parameter = {"steps": "steps", "multistep": "stepvalues", "step": "step"}.get(schedule.policy.kind)
+    return kind if parameter is None else schedule.arithmetic.setting_key(schedule, parameter)

@@ -442,13 +442,12 @@ def _stopped_early(segment: Segment, schedule: Schedule) -> Finding | None:
     if segment.done or schedule.horizon <= 0:
         return None
     last = segment.last_iteration
-    if schedule.framework == "darknet":
-        complete = last >= schedule.horizon
-    else:  # Caffe logs iteration N when N % display == 0; the last update is max_iter - 1
-        complete = last + (segment.step or 1) > schedule.last_update
+    # the log shows an iteration every ``step`` (Caffe's display; darknet's GPU count): complete when the
+    # next one shown would be past the last update (darknet: max_batches; Caffe: max_iter - 1)
+    complete = last + (segment.step or 1) > schedule.last_update
     if complete and not segment.stopped:
         return None
-    goal = "max_batches" if schedule.framework == "darknet" else "max_iter"
+    goal = schedule.arithmetic.setting_key(schedule, "horizon")
     share = last / schedule.horizon
     said = (f"the log ends at iteration {last}, before {goal}={schedule.horizon} ({share:.0%} done): "
             + ("Caffe was asked to stop" if segment.stopped else "the run stopped or the log is cut"))

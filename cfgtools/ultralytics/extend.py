@@ -20,12 +20,28 @@ lr is ``u - g(x) v``: linear in the unknowns, so two conditions fix them:
 ``g`` rises with ``x``, so every epoch-to-epoch ratio after the resume is at most
 1 when ``target <= L0``. With ``optimizer=auto`` ultralytics 8.0-8.3 ignore
 ``lr0``: the plan then also names the optimizer auto chose.
+
+:func:`neutral_plan` gives the plan as the neutral
+:class:`~cfgtools.schedule.extend.Plan` ``cfgtools extend`` prints and writes:
+its schedule is the edited run's (``cfgtools.ultralytics.rate``, iterations
+``ni``), evaluated with ``resume=(start_epoch * nb, Resume(...))``.
+
+Where a resume reads its settings from: YOLOv5 ``--resume`` replaces every
+option with the run's ``opt.yaml`` (the one two folders above ``last.pt``; v7.0
+train.py ``main``: ``opt_yaml = last.parent.parent / 'opt.yaml'``, the
+checkpoint's ``opt`` only when that file is missing) and, up to v6.1, opens the
+hyp file it names; ultralytics 8.x ``resume=True`` rebuilds the arguments from
+``last.pt``'s ``train_args`` (8.3.0 engine/trainer.py ``check_resume``), so an
+edited args.yaml changes nothing there.
 """
 
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
+from cfgtools.schedule.evaluate import rate_at
+from cfgtools.schedule.extend import TOLERANCE, Change, Plan
+from cfgtools.ultralytics.rate import schedule_for_run
 from cfgtools.ultralytics.schedule import (
     Resume,
     ScheduleError,
@@ -142,3 +158,62 @@ def _largest_ratio(lr_before: float, lrs) -> float:
     """The largest ratio of an epoch's lr to the previous epoch's, from the resume on."""
     previous = [lr_before, *[float(v) for v in lrs[:-1]]]
     return max(float(current) / before for current, before in zip(lrs, previous))
+
+
+#: the neutral parameter each planned setting stands for (``Change.name``)
+_NEUTRAL_NAMES = {"epochs": "horizon", "lr0": "base_lr", "lrf": "lrf", "optimizer": "optimizer"}
+
+
+def neutral_plan(plan: ExtensionPlan, previous: TrainingConfig, rules: VersionRules, batches_per_epoch: int,
+                 restored_lr: tuple[float, ...] | None = None, source: str = "") -> Plan:
+    """A feasible ``plan`` for resuming ``previous`` as a neutral Plan (iterations ``ni``, the weights' lr).
+
+    ``first_update`` is the first iteration of the first epoch the new factor
+    sets (``start + 1`` where the scheduler steps at the end of an epoch: the
+    resumed epoch still trains at the restored lr, which is then the
+    ``reference_lr``; ``start`` where it steps at the start: the reference is
+    the lr of epoch ``start - 1``); ``end_iteration`` is the new run's last
+    iteration. Every rate is evaluated with the neutral arithmetic, as
+    ``cfgtools extend`` and ``cfgtools schedule`` print them.
+    """
+    if not plan.feasible:
+        raise ValueError(f"nothing to plan: {plan.reason}")
+    nb, start = batches_per_epoch, plan.start_epoch
+    edited = previous.model_copy(update=plan.edits)
+    schedule = schedule_for_run(edited, rules, nb, source)
+    resume = (start * nb, Resume(start_epoch=start, previous=previous, lr=restored_lr))
+    steps_at_end = rules.scheduler_steps_at == "end"
+    first_epoch = start + 1 if steps_at_end else start
+    first_update = first_epoch * nb
+    reference = plan.lr_resumed if steps_at_end else plan.lr_before
+    after = rate_at(schedule, first_update, resume)
+    end_lr = rate_at(schedule, schedule.last_update, resume)
+    changes = tuple(Change(_NEUTRAL_NAMES.get(key, key), key, getattr(previous, key), value)
+                    for key, value in plan.edits.items())
+    notes = []
+    if steps_at_end:
+        notes.append(f"epoch {start} trains at the lr the checkpoint restores ({rules.name} steps its scheduler at "
+                     f"the end of an epoch): epoch {first_epoch} is the first the new factor sets")
+    if "optimizer" in plan.edits:
+        notes.append(f"optimizer=auto ignores lr0: the plan names the optimizer auto chose, "
+                     f"{plan.edits['optimizer']}, so that lr0 is used")
+    written = ", ".join(f"{key}={value!r}" for key, value in plan.edits.items())
+    if rules.family == "ultralytics":
+        notes.append(f"ultralytics resumes with the train_args stored in last.pt, not args.yaml: resume=True "
+                     f"needs {written} in last.pt's train_args too")
+    else:
+        notes.append("YOLOv5 --resume reads the run's opt.yaml, two folders above last.pt (last.pt's opt only "
+                     "when it is missing): the plan must be written to that file")
+    return Plan(
+        schedule=schedule, strategy="new lr0 and lrf for the new epoch count", changes=changes,
+        resume_iteration=start * nb, first_update=first_update, resume=resume, before_lr=plan.lr_before,
+        reference_lr=reference, after_lr=after, end_iteration=schedule.last_update, end_lr=end_lr, last_lr=end_lr,
+        target_lr=plan.target,
+        exact=_close(after, reference) and _close(end_lr, plan.target),
+        notes=tuple(notes),
+    )
+
+
+def _close(value: float, wanted: float) -> bool:
+    """Within the planner's relative TOLERANCE (exactly, for 0)."""
+    return value == wanted if wanted == 0 else abs(value / wanted - 1) <= TOLERANCE

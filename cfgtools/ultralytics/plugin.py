@@ -18,26 +18,47 @@ The schedule (``cfgtools.ultralytics.rate``) is per iteration: it needs the
 batches per epoch, from ``RunOptions.images`` (``ceil(images / batch)`` per GPU,
 ``RunOptions.gpus`` being the DDP world size) or ``RunOptions.batches_per_epoch``.
 A checkpoint (``last.pt``) stores an epoch, so :meth:`Ultralytics.checkpoint`
-counts in epochs (``Checkpoint.unit == "epoch"``).
+counts in epochs (``Checkpoint.unit == "epoch"``), and so does the end of a run
+(``horizon_unit``: ``ExtensionRequest.new_end`` is the new ``epochs``).
+
+Extending a run (``cfgtools extend``): :meth:`Ultralytics.plan_epochs` is the
+epoch planner of ``cfgtools.ultralytics.extend`` (new ``lr0``/``lrf``),
+:meth:`Ultralytics.plan_extension` gives it as the protocol's neutral plan, and
+:meth:`Ultralytics.edit_files` writes it, into the hyp file a v5.0/v6.1
+opt.yaml names where ``lr0``/``lrf`` live there. ultralytics resumes with the
+``train_args`` stored in ``last.pt``, not args.yaml: the plan's notes give the
+values to write there too.
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from cfgtools.errors import InputError
-from cfgtools.plugin import Checkpoint, CommentSyntax, Description, Framework, LoadedConfig, Recognition, RunOptions
+from cfgtools.plugin import (
+    Checkpoint,
+    CommentSyntax,
+    Description,
+    ExtensionRequest,
+    Framework,
+    LoadedConfig,
+    Recognition,
+    RunOptions,
+)
 from cfgtools.positions import Span
-from cfgtools.recipe import Expression, Recipe
+from cfgtools.recipe import Expression, HeaderKey, Recipe
+from cfgtools.schedule.extend import ExtendRefused, Plan
 from cfgtools.schedule.model import Schedule, ScheduleError
 from cfgtools.sources import UTF8_BOM, SourceText
 from cfgtools.ultralytics.checkpoint import CheckpointInfo, read_checkpoint
-from cfgtools.ultralytics.extend import ExtensionPlan, plan_extension
+from cfgtools.ultralytics.extend import ExtensionPlan, neutral_plan, plan_extension
 from cfgtools.ultralytics.rate import run_of, schedule_for_run
+from cfgtools.ultralytics.recipe import HEADER_KEYS as RECIPE_HEADER_KEYS
+from cfgtools.ultralytics.recipe import build_recipe
 from cfgtools.ultralytics.schedule import ScheduleError as RunError
-from cfgtools.ultralytics.schedule import TrainingConfig, batches_per_epoch
+from cfgtools.ultralytics.schedule import TrainingConfig, batches_per_epoch, choose_optimizer
 from cfgtools.ultralytics.settings import (
     SCHEDULE_KEYS,
     SettingsFile,
@@ -83,6 +104,7 @@ class Ultralytics(Framework):
     suffixes = (".yaml", ".yml")
     views = ("yolo_settings", "yolo_training")
     setting_names = {"base_lr": "lr0", "horizon": "epochs", "policy": "cos_lr"}
+    horizon_unit = "epoch"
 
     def __init__(self) -> None:
         # the last document parsed: dialect_for and read see the same source one after the other
@@ -153,13 +175,15 @@ class Ultralytics(Framework):
 
     # -- the run ------------------------------------------------------------------------------------------------------
 
-    def hyperparameters_file(self, loaded: LoadedConfig) -> SettingsFile | None:
+    def hyperparameters_file(self, loaded: LoadedConfig, replaced: Mapping[str, str] = {}) -> SettingsFile | None:
         """The hyp file a YOLOv5 v5.0/v6.1 opt.yaml names (its ``hyp`` is a path there; None for other files).
 
         train.py opens the path from its checkout; an opt.yaml lives in
         ``runs/train/exp/``, so the path is tried as written (absolute, or from the
         current directory), from the opt.yaml's folder and from up to three folders
-        above it. :class:`ScheduleError` when it is not found or not readable.
+        above it. ``replaced`` (path -> text) gives the text of a file about to be
+        rewritten (``edit_files``) in place of the one on disk.
+        :class:`ScheduleError` when it is not found or not readable.
         """
         settings: SettingsFile = loaded.model
         written = settings.values.get("hyp")
@@ -169,6 +193,9 @@ class Ultralytics(Framework):
         for candidate in candidates:
             if candidate.suffix in (".yaml", ".yml") and candidate.is_file():
                 try:
+                    if str(candidate) in replaced:
+                        return settings_from_document(parse_yaml(replaced[str(candidate)], str(candidate)),
+                                                      version=settings.rules.name, kind="yolov5-hyp")
                     return read_settings(candidate, version=settings.rules.name, kind="yolov5-hyp")
                 except InputError as exc:
                     raise ScheduleError(f"the hyp file it names is unreadable: {exc.format()}", loaded.path,
@@ -192,11 +219,12 @@ class Ultralytics(Framework):
         """The places tried for the hyp file a v5.0/v6.1 opt.yaml names (the found one and those before it)."""
         return tuple(str(candidate.resolve()) for candidate in self._hyperparameters_candidates(loaded))
 
-    def training(self, loaded: LoadedConfig, options: RunOptions) -> TrainingConfig:
+    def training(self, loaded: LoadedConfig, options: RunOptions, replaced: Mapping[str, str] = {}) -> TrainingConfig:
         """The run's settings: the file's, with the training images and classes of ``options`` (for
-        ``optimizer=auto``); :class:`ScheduleError` when the file does not say enough to train."""
+        ``optimizer=auto``); :class:`ScheduleError` when the file does not say enough to train. ``replaced``:
+        see :meth:`hyperparameters_file`."""
         settings: SettingsFile = loaded.model
-        hyp = self.hyperparameters_file(loaded)
+        hyp = self.hyperparameters_file(loaded, replaced)
         try:
             return training_config(settings, hyp, images=options.images, classes=options.classes)
         except RunError as exc:
@@ -236,15 +264,19 @@ class Ultralytics(Framework):
             raise ScheduleError(str(exc), loaded.path) from None
 
     def schedule(self, loaded: LoadedConfig, options: RunOptions) -> Schedule:
-        config = self.training(loaded, options)
-        nb = self.batches(loaded, options, config)
+        return self.edited_schedule(loaded, {}, options)
+
+    def edited_schedule(self, edited: LoadedConfig, texts: Mapping[str, str], options: RunOptions) -> Schedule:
+        """The schedule, reading a v5.0/v6.1 opt.yaml's hyp file from ``texts`` when it is one of them."""
+        config = self.training(edited, options, texts)
+        nb = self.batches(edited, options, config)
         if nb is None:
             raise ScheduleError("the ultralytics schedule is per iteration: give the training images (--images N; "
-                                "the batch size comes from the file) or --batches-per-epoch NB", loaded.path)
+                                "the batch size comes from the file) or --batches-per-epoch NB", edited.path)
         try:
-            return schedule_for_run(config, loaded.model.rules, nb, loaded.path)
+            return schedule_for_run(config, edited.model.rules, nb, edited.path)
         except RunError as exc:
-            raise ScheduleError(str(exc), loaded.path) from None
+            raise ScheduleError(str(exc), edited.path) from None
 
     def checkpoint(self, path: str, loaded: LoadedConfig) -> Checkpoint:
         """The epochs a ``last.pt`` has completed (``unit`` epoch), with its :class:`CheckpointInfo` as the state.
@@ -370,20 +402,38 @@ class Ultralytics(Framework):
     # -- conversion ---------------------------------------------------------------------------------------------------
 
     def recipe(self, loaded: LoadedConfig, options: RunOptions) -> Recipe:
-        """Refused, saying why: the neutral recipe (``cfgtools.recipe``) has one lr per optimizer step for one
-        parameter group, and an ultralytics run has three groups with their own warm-up starts, a momentum
-        warm-up and an ``accumulate`` that ramps during the warm-up (see ``cfgtools schedule``)."""
+        """The run's recipe (``cfgtools.ultralytics.recipe``): its optimizer with the version's three parameter
+        groups and the schedule's per-iteration hook. Needs the batches per epoch like the schedule, and for
+        ``optimizer=auto`` the training images and classes; :class:`ScheduleError` otherwise."""
         settings: SettingsFile = loaded.model
-        bias_lr = _training_values(settings).get("warmup_bias_lr")
-        start = "0.0 with optimizer=auto" if settings.values.get("optimizer") == "auto" else \
-            "warmup_bias_lr" + (f"={_shown(bias_lr)}" if bias_lr is not None else "")
-        raise InputError(
-            "cfgtools cannot convert a YOLOv5/ultralytics run yet: a converted recipe has one lr per optimizer step "
-            f"for one parameter group, and this run's {settings.rules.name} groups (biases, weights with decay, "
-            f"BatchNorm weights) warm up from different lrs (the biases from {start}, the others from 0), its "
-            "momentum warms up from warmup_momentum, and it steps the optimizer every accumulate iterations, a "
-            "number that ramps from 1 to nbs/batch during the warm-up; `cfgtools schedule FILE --images N` prints "
-            "every group's lr and momentum", loaded.path, *self._position(loaded, None))
+        schedule = self.schedule(loaded, options)
+        hyp = self.hyperparameters_file(loaded)
+        values = {**(hyp.values if hyp is not None else {}), **_training_values(settings)}
+        invalid = set(settings.invalid) | (set(hyp.invalid) if hyp is not None else set())
+        if {"weight_decay", "hyp.weight_decay"} & invalid or not isinstance(values.get("weight_decay"), (int, float)):
+            raise ScheduleError("weight_decay is missing or unusable (see the findings)", loaded.path,
+                                *self._position(loaded, "weight_decay"))
+        config = run_of(schedule).config
+        shown = {**values, "batch": config.batch, "epochs": config.epochs, "nbs": config.nbs,
+                 "cos_lr": config.cos_lr, "optimizer": config.optimizer}
+        header = tuple(HeaderKey(key, _shown(shown[key]), self._origin(loaded, hyp, key))
+                       for key in RECIPE_HEADER_KEYS if key in shown)
+        try:
+            return build_recipe(schedule, float(values["weight_decay"]), header,
+                                self.schedule_notes(schedule, options), loaded.path)
+        except RunError as exc:
+            raise ScheduleError(str(exc), loaded.path, *self._position(loaded, exc.key)) from None
+
+    def _origin(self, loaded: LoadedConfig, hyp: SettingsFile | None, key: str) -> str:
+        """Where a setting of the recipe comes from: "file line N", the hyp file's line, or "default"."""
+        for name in ("batch", "batch_size", "total_batch_size") if key == "batch" else (key,):
+            span = self.setting_span(loaded, name)
+            if span is not None:
+                return f"file line {span.line}"
+        if hyp is not None and key in hyp.present:
+            entry = hyp.document.find(key)
+            return f"hyp file line {entry.key_span.line}" if entry is not None else "hyp file"
+        return "default"
 
     def express(self, schedule: Schedule) -> Expression:
         """None: cfgtools writes no YOLOv5/ultralytics settings (their schedule is ``lr0`` times a factor per
@@ -395,8 +445,8 @@ class Ultralytics(Framework):
 
     # -- extending a run ----------------------------------------------------------------------------------------------
 
-    def plan_extension(self, loaded: LoadedConfig, new_epochs: int, options: RunOptions,
-                       resume: Checkpoint | int, target: float | None = None) -> ExtensionPlan:
+    def plan_epochs(self, loaded: LoadedConfig, new_epochs: int, options: RunOptions,
+                    resume: Checkpoint | int, target: float | None = None) -> ExtensionPlan:
         """The ``lr0``/``lrf`` edits that let the run of ``loaded`` resume with ``new_epochs`` epochs smoothly.
 
         ``loaded`` holds the settings the run was trained with (its opt.yaml or
@@ -409,59 +459,131 @@ class Ultralytics(Framework):
         finished checkpoint, a version that refuses the resume).
         """
         config = self.training(loaded, options)
-        nb = self.batches(loaded, options, config)
-        if nb is None:
-            raise ScheduleError("planning an extension needs the batches per epoch: give the training images "
-                                "(--images N) or --batches-per-epoch NB", loaded.path)
-        restored = None
-        if isinstance(resume, Checkpoint):
-            info: CheckpointInfo = resume.state
-            if info.finished:
-                raise ScheduleError(f"{resume.described}: a finished run cannot be resumed, only trained again "
-                                    "from its weights (a new run, with its own warm-up)", loaded.path)
-            start = resume.iteration
-            lrs = [group.lr for group in info.param_groups]
-            if lrs and all(lr is not None for lr in lrs):
-                restored = tuple(lrs)  # the schedule refuses a count that is not the optimizer's
-        else:
-            start = resume
+        nb = self._planning_batches(loaded, options, config)
+        start, restored = self._resume_point(loaded, resume)
         try:
             return plan_extension(config, loaded.model.rules, nb, start, new_epochs, target, restored)
         except RunError as exc:
             raise ScheduleError(str(exc), loaded.path) from None
 
-    def extension_edits(self, loaded: LoadedConfig, plan: ExtensionPlan) -> dict[str, str]:
-        """The files to rewrite for ``plan`` and their new texts, changed only at the planned values.
+    def _planning_batches(self, loaded: LoadedConfig, options: RunOptions, config: TrainingConfig) -> int:
+        nb = self.batches(loaded, options, config)
+        if nb is None:
+            raise ScheduleError("planning an extension needs the batches per epoch: give the training images "
+                                "(--images N) or --batches-per-epoch NB", loaded.path)
+        return nb
 
-        Where each value goes: ``epochs`` in the opt.yaml or args.yaml; ``lr0`` and
-        ``lrf`` beside it, under ``hyp:`` in a v6.2+ opt.yaml, or in the hyp file a
-        v5.0/v6.1 opt.yaml names; ``optimizer`` (when it was ``auto``) in the
-        args.yaml. A value the file does not write is added as a new top-level
-        line. ultralytics resumes with the ``train_args`` stored in ``last.pt``, not
-        its args.yaml: the same values must be written there. ValueError for a plan
-        that is not feasible.
+    def _resume_point(self, loaded: LoadedConfig, resume: Checkpoint | int) -> tuple[int, tuple[float, ...] | None]:
+        """The start epoch, and the weights' lr of every group the checkpoint restores (None: not stored)."""
+        if isinstance(resume, int):
+            return resume, None
+        info = resume.state
+        if not isinstance(info, CheckpointInfo):  # the epochs done, given as a number
+            return resume.iteration, None
+        if info.finished:
+            raise ScheduleError(f"{resume.described}: a finished run cannot be resumed, only trained again "
+                                "from its weights (a new run, with its own warm-up)", loaded.path)
+        lrs = [group.lr for group in info.param_groups]
+        # the schedule refuses a count of groups that is not the optimizer's
+        return resume.iteration, tuple(lrs) if lrs and all(lr is not None for lr in lrs) else None
+
+    def plan_extension(self, loaded: LoadedConfig, checkpoint: Checkpoint, request: ExtensionRequest) -> list[Plan]:
+        """The one plan of :meth:`plan_epochs` as a neutral :class:`~cfgtools.schedule.extend.Plan`.
+
+        ``request.new_end`` is the new epoch count (:attr:`horizon_unit`); the
+        batches per epoch come from ``request.images`` (with the file's batch and
+        ``request.gpus``) or ``request.batches_per_epoch``; ``end_lr`` or
+        ``end_fraction`` (of the lr the optimizer uses: ``lr0``, or what
+        ``optimizer=auto`` chose) set the target. A checkpoint whose stored
+        settings (``opt``, ``train_args``) differ from the file's schedule
+        settings is refused: the plan must start from the run that wrote it.
+        Options that have no meaning here (``--clear``: training again from
+        last.pt's weights is a new run; ``--start-lr``, ``--rewind-to``) and
+        ``--keep``/``--change`` that exclude lr0 or lrf are refused. Raises
+        ``ExtendRefused`` (one line) when no lr0/lrf edit works.
         """
+        refused = _unsupported(request)
+        if refused:
+            raise ExtendRefused(refused, loaded.path)
+        options = request.options
+        config = self.training(loaded, options)
+        nb = self._planning_batches(loaded, options, config)
+        self._check_stored_settings(loaded, checkpoint, options, config)
+        rules = loaded.model.rules
+        target = request.end_lr
+        if request.end_fraction is not None:
+            target = request.end_fraction * choose_optimizer(config, rules).lr
+        plan = self.plan_epochs(loaded, request.new_end, options, checkpoint, target)
         if not plan.feasible:
-            raise ValueError(f"nothing to write: {plan.reason}")
+            raise ExtendRefused(f"no lr0/lrf edit resumes at epoch {plan.start_epoch} with {plan.epochs} epochs "
+                                f"smoothly: {plan.reason}", loaded.path)
+        _, restored = self._resume_point(loaded, checkpoint)
+        return [neutral_plan(plan, config, rules, nb, restored, loaded.path)]
+
+    def _check_stored_settings(self, loaded: LoadedConfig, checkpoint: Checkpoint, options: RunOptions,
+                               config: TrainingConfig) -> None:
+        info = checkpoint.state
+        if not isinstance(info, CheckpointInfo) or not info.settings:
+            return
+        try:
+            stored = self.checkpoint_training(loaded, info, options)
+        except ScheduleError:
+            return  # the stored settings say too little to compare: the file stands for them
+        differing = [f"{name}={getattr(stored, name)!r}" for name in ("epochs", "lr0", "lrf", "cos_lr")
+                     if getattr(stored, name) != getattr(config, name)]
+        if differing:
+            raise ExtendRefused(f"{checkpoint.described} was trained with {', '.join(differing)}, not this file's "
+                                "values: give the settings the checkpoint was trained with", loaded.path)
+
+    def edit_files(self, loaded: LoadedConfig, changes: Mapping[str, Any]) -> dict[str, str]:
+        """The files to rewrite for ``changes`` (``epochs``, ``lr0``, ``lrf``, ``optimizer``...) and their new texts,
+        changed only at those values.
+
+        Where each value goes: beside the others in the opt.yaml or args.yaml; a
+        hyperparameter (``lr0``, ``lrf``, ``momentum``...) of a YOLOv5 opt.yaml
+        under its ``hyp:`` (v6.2+), or in the hyp file a v5.0/v6.1 opt.yaml names.
+        A value the file does not write is added as a new top-level line.
+        ultralytics resumes with the ``train_args`` stored in ``last.pt``, not its
+        args.yaml (8.3.0 trainer.py ``check_resume``): the same values must be
+        written there too. InputError when a value cannot be written so.
+        """
         settings: SettingsFile = loaded.model
-        files: dict[str, YamlDocument] = {loaded.path: settings.document}
-        where: dict[str, tuple[str, tuple[str, ...]]] = {}
-        for key in plan.edits:
-            where[key] = (loaded.path, (key,))
-        if settings.kind == "yolov5-opt":
-            hyp = self.hyperparameters_file(loaded)
-            for key in ("lr0", "lrf"):
-                if hyp is None:
-                    where[key] = (loaded.path, ("hyp", key))
-                else:
-                    files[hyp.path] = hyp.document
-                    where[key] = (hyp.path, (key,))
+        documents: dict[str, YamlDocument] = {loaded.path: settings.document}
+        hyp = self.hyperparameters_file(loaded) if settings.kind == "yolov5-opt" else None
+        if hyp is not None:
+            documents[hyp.path] = hyp.document
         texts: dict[str, str] = {}
-        for key, value in plan.edits.items():
-            path, names = where[key]
-            document = parse_yaml(texts[path], path) if path in texts else files[path]
-            texts[path] = set_scalar(document, names, value)
+        for key, value in changes.items():
+            path, names = loaded.path, (key,)
+            if settings.kind == "yolov5-opt" and key in SCHEDULE_KEYS:
+                path, names = (hyp.path, (key,)) if hyp is not None else (loaded.path, ("hyp", key))
+            document = parse_yaml(texts[path], path) if path in texts else documents[path]
+            try:
+                texts[path] = set_scalar(document, names, value)
+            except ValueError as exc:
+                raise InputError(f"cannot set {'.'.join(names)}: {exc}", path) from None
         return texts
+
+    def edit_text(self, loaded: LoadedConfig, changes: Mapping[str, Any]) -> str:
+        """:meth:`edit_files` when every change goes to this file; InputError when one goes to its hyp file."""
+        texts = self.edit_files(loaded, changes)
+        others = sorted(set(texts) - {loaded.path})
+        if others:
+            raise InputError(f"the change also edits {others[0]}: its hyp file", loaded.path)
+        return texts.get(loaded.path, loaded.source.text)
+
+
+def _unsupported(request: ExtensionRequest) -> str | None:
+    """Why a request asks what an lr0/lrf plan cannot do (None: it does not)."""
+    if request.clear:
+        return ("--clear: training again from last.pt's weights is a new run (epoch 0, a fresh optimizer, the "
+                "warm-up from the start), with nothing to continue: plan it as a new run")
+    if request.start_lr is not None or request.rewind_to is not None:
+        return "--start-lr and --rewind-to do not apply to YOLOv5/ultralytics plans: the lr continues the checkpoint's"
+    planned = {"lr0", "lrf"}
+    if planned & set(request.keep) or (request.change is not None and not planned <= set(request.change)):
+        return "the only plan changes lr0 and lrf (and epochs): --keep or --change leaves none"
+    return None
 
 
 def _flat(values: dict[str, Any]) -> dict[str, Any]:

@@ -31,12 +31,15 @@ from typing import Any
 
 import numpy as np
 
-from cfgtools.schedule.model import Arithmetic, FrameworkDefined, Schedule
+from cfgtools.schedule.model import Arithmetic, FrameworkDefined, HookSource, Schedule
+from cfgtools.ultralytics.hook_source import hook_source
 from cfgtools.ultralytics.schedule import Resume, TrainingConfig, YoloSchedule
 from cfgtools.ultralytics.versions import VersionRules, get_version
 
 #: the name of the FrameworkDefined policy
 POLICY_NAME = "ultralytics"
+#: the settings that set a neutral parameter of the schedule
+_SETTING_KEYS = {"horizon": "epochs", "base_lr": "lr0"}
 
 
 def weights_group(run: YoloSchedule) -> int:
@@ -128,6 +131,14 @@ class UltralyticsArithmetic(Arithmetic):
         columns["accumulate"] = rows.accumulate[at]
         columns["step"] = rows.step[at].astype(np.int64)
         return columns
+
+    def setting_key(self, schedule: Schedule, parameter: str) -> str:
+        """``horizon`` is set by ``epochs`` (times the batches per epoch), ``base_lr`` by ``lr0``."""
+        return _SETTING_KEYS.get(parameter, parameter)
+
+    def hook_source(self, schedule: Schedule) -> HookSource:
+        """``framework_hook(ni)``: every group's lr and momentum and the step flag (``hook_source``)."""
+        return hook_source(run_of(schedule))
 
     def period_ends(self, schedule: Schedule, period: str) -> Any:
         if period != "epoch":

@@ -367,6 +367,17 @@ class YoloSchedule:
         return self.optimizer.groups
 
     @property
+    def warmup_start_lr(self) -> tuple[float, ...]:
+        """Each group's lr at iteration 0 of the warm-up (the biases' ``warmup_bias_lr``, the others 0)."""
+        return tuple(float(lr) for lr in self._warmup_start_lr)
+
+    @property
+    def step_stretches(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Where the optimizer steps: the first iteration of each stretch of constant ``accumulate``, that
+        ``accumulate``, and the first iteration of the stretch that steps (see ``_step_runs``)."""
+        return self._runs
+
+    @property
     def warmup_in_run(self) -> bool:
         """Some iteration of this run warms up."""
         return self.warmup_on and self.nw >= self.first_iteration

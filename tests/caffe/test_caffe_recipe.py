@@ -67,7 +67,7 @@ def test_a_file_caffe_refuses_is_one_located_error(tmp_path):
     with pytest.raises(InputError) as error:
         _recipe(tmp_path, 'base_lr: 0.1\nlr_policy: "fixed"\n  warmup_iter: 5\n')
     assert (error.value.line, error.value.column) == (3, 3)
-    assert error.value.message == "Caffe refuses the file: SolverParameter has no field 'warmup_iter'"
+    assert error.value.message == "BVLC Caffe refuses the file: SolverParameter has no field 'warmup_iter'"
 
 
 # ---------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""schemas/caffe.proto against the committed caffe_pb2 and the reference table."""
+"""schemas/caffe.proto and schemas/caffe_ssd.proto against the committed modules, the reference table and each other."""
 
 from __future__ import annotations
 
@@ -12,10 +12,17 @@ from pathlib import Path
 
 import pytest
 
-from cfgtools.caffe import caffe_pb2
+from cfgtools.caffe import caffe_pb2, caffe_ssd_pb2
+from cfgtools.caffe.schema import fork_fields, forks_with_field, solver_fields
 
 REPO = Path(__file__).resolve().parents[2]
-GENERATED = REPO / "cfgtools" / "caffe" / "caffe_pb2.py"
+#: schema -> the module generated from it
+GENERATED = {
+    "caffe.proto": REPO / "cfgtools" / "caffe" / "caffe_pb2.py",
+    "caffe_ssd.proto": REPO / "cfgtools" / "caffe" / "caffe_ssd_pb2.py",
+}
+REGENERATE = ("python -m grpc_tools.protoc -Ischemas --python_out=cfgtools/caffe schemas/caffe.proto "
+              "schemas/caffe_ssd.proto")
 
 
 def _serialized_descriptor(module_path: Path) -> bytes:
@@ -31,25 +38,24 @@ def _serialized_descriptor(module_path: Path) -> bytes:
     raise AssertionError(f"no AddSerializedFile call in {module_path.name}")
 
 
-def test_committed_module_matches_schema(tmp_path: Path) -> None:
+def test_committed_modules_match_schemas(tmp_path: Path) -> None:
     pytest.importorskip("grpc_tools", reason="grpcio-tools (test extra) is not installed")
-    subprocess.run(
-        [sys.executable, "-m", "grpc_tools.protoc", "-Ischemas", f"--python_out={tmp_path}", "schemas/caffe.proto"],
-        cwd=REPO,
-        check=True,
-    )
-    fresh = _serialized_descriptor(tmp_path / "caffe_pb2.py")
-    committed = _serialized_descriptor(GENERATED)
-    assert committed == fresh, (
-        "cfgtools/caffe/caffe_pb2.py is stale; regenerate it with: "
-        "python -m grpc_tools.protoc -Ischemas --python_out=cfgtools/caffe schemas/caffe.proto"
-    )
+    # exactly the documented command, into a scratch folder
+    arguments = REGENERATE.split()[1:]
+    arguments[arguments.index("--python_out=cfgtools/caffe")] = f"--python_out={tmp_path}"
+    subprocess.run([sys.executable, *arguments], cwd=REPO, check=True)
+    for schema, committed in GENERATED.items():
+        fresh = _serialized_descriptor(tmp_path / committed.name)
+        assert _serialized_descriptor(committed) == fresh, (
+            f"cfgtools/caffe/{committed.name} is stale against schemas/{schema}; regenerate both with: {REGENERATE}"
+        )
 
 
-def test_schema_header_documents_regeneration() -> None:
-    command = "python -m grpc_tools.protoc -Ischemas --python_out=cfgtools/caffe schemas/caffe.proto"
-    assert command in (REPO / "schemas" / "caffe.proto").read_text()
-    assert command in (REPO / "cfgtools" / "caffe" / "__init__.py").read_text()
+def test_schema_headers_document_regeneration() -> None:
+    for schema in GENERATED:
+        assert REGENERATE in (REPO / "schemas" / schema).read_text(), schema
+    assert REGENERATE in (REPO / "cfgtools" / "caffe" / "__init__.py").read_text()
+    assert REGENERATE in (REPO / "README.md").read_text()
 
 
 def test_solver_parameter_uses_every_number_1_to_42() -> None:
@@ -143,3 +149,41 @@ def test_key_defaults_without_the_table() -> None:
     state = caffe_pb2.SolverState.DESCRIPTOR.fields_by_name
     assert [state[n].number for n in ("iter", "learned_net", "history", "current_step")] == [1, 2, 3, 4]
     assert state["current_step"].has_default_value
+
+
+# -- the SSD fork's schema (weiliu89/caffe, branch ssd, src/caffe/proto/caffe.proto)
+
+
+def _numbers(message) -> dict[str, int]:
+    return {f.name: f.number for f in message.DESCRIPTOR.fields}
+
+
+def test_ssd_solver_parameter_is_bvlc_with_its_own_fields_41_to_44() -> None:
+    bvlc, ssd = _numbers(caffe_pb2.SolverParameter), _numbers(caffe_ssd_pb2.SolverParameter)
+    assert {k: v for k, v in bvlc.items() if v <= 40} == {k: v for k, v in ssd.items() if v <= 40}
+    assert {k: v for k, v in ssd.items() if v > 40} == {
+        "eval_type": 41, "ap_version": 42, "plateau_winsize": 43, "show_per_class_result": 44,
+    }
+    fields = caffe_ssd_pb2.SolverParameter.DESCRIPTOR.fields_by_name
+    assert fields["eval_type"].default_value == "classification"
+    assert fields["ap_version"].default_value == "Integral"
+    assert fields["show_per_class_result"].default_value is False
+    assert fields["plateau_winsize"].is_repeated and fields["plateau_winsize"].type == fields["stepvalue"].type
+
+
+def test_ssd_solver_state_adds_minimum_loss_and_iter_last_event() -> None:
+    state = caffe_ssd_pb2.SolverState.DESCRIPTOR.fields_by_name
+    assert _numbers(caffe_ssd_pb2.SolverState) == {**_numbers(caffe_pb2.SolverState),
+                                                   "minimum_loss": 5, "iter_last_event": 6}
+    assert state["minimum_loss"].default_value == pytest.approx(1e38, rel=1e-7)
+    assert state["iter_last_event"].default_value == 0
+
+
+def test_fork_fields_come_from_the_schemas() -> None:
+    assert fork_fields() == {
+        "ap_version": ("ssd",), "eval_type": ("ssd",), "plateau_winsize": ("ssd",),
+        "show_per_class_result": ("ssd",), "layer_wise_reduce": ("bvlc",), "weights": ("bvlc",),
+    }
+    assert forks_with_field("base_lr") == ("bvlc", "ssd")
+    assert forks_with_field("warmup_iter") == ()
+    assert "eval_type" in solver_fields("ssd") and "eval_type" not in solver_fields("bvlc")

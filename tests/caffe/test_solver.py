@@ -335,3 +335,50 @@ def test_a_byte_that_is_not_utf8_in_a_string_is_located_and_a_comment_is_read_pa
     assert "a string value holds byte 0xe9" in caught.value.format()
     solver = read_solver(decoded(b'base_lr: 0.01  # caf\xe9\nlr_policy: "fixed"\n'))
     assert solver.base_lr == pytest.approx(0.01)
+# -- the SSD fork (--caffe-fork ssd): its own schema
+
+
+def ssd_fixture(name: str) -> CaffeSolver:
+    return read_solver(read_source(FIXTURES / name), "ssd")
+
+
+@pytest.mark.parametrize("name", ["ssd_pascal_solver.prototxt", "ssd_score_coco_solver.prototxt",
+                                  "ssd_pascal_resnet_solver.prototxt", "ssd_plateau.prototxt"])
+def test_ssd_solvers_read_as_ssd_have_no_unknown_field(name):
+    solver = ssd_fixture(name)
+    assert solver.dialect == "ssd" and solver.unknown_fields == []
+
+
+def test_ssd_fields_are_read_with_values_and_positions():
+    solver = ssd_fixture("ssd_plateau.prototxt")
+    assert solver.value("eval_type") == "detection" and solver.value("ap_version") == "11point"
+    assert solver.value("show_per_class_result") is True
+    assert solver.value("plateau_winsize") == [10000, 20000, 20000]
+    assert [s.line for s in solver.field("plateau_winsize").spans] == [8, 9, 10]
+    assert solver.field("eval_type").span == Span(15, 12, 15, 23)
+
+
+def test_ssd_defaults_are_the_forks():
+    solver = read_solver(SourceText("s.prototxt", 'base_lr: 0.1\nlr_policy: "fixed"\n', False), "ssd")
+    assert solver.value("eval_type") == "classification" and not solver.is_set("eval_type")
+    assert solver.value("ap_version") == "Integral"
+    assert "layer_wise_reduce" not in solver.fields and "weights" not in solver.fields
+
+
+def test_the_same_file_read_as_bvlc_lists_the_ssd_fields_as_unknown():
+    solver = fixture("ssd_pascal_solver.prototxt")
+    assert solver.dialect == "bvlc"
+    assert [(u.name, u.span.line) for u in solver.unknown_fields] == [("eval_type", 27), ("ap_version", 28)]
+    assert solver.value("stepvalue") == [80000, 100000, 120000]  # the rest is read
+
+
+def test_bvlc_weights_field_is_unknown_to_ssd():
+    solver = read_solver(SourceText("s.prototxt", 'base_lr: 0.1\nweights: "a.caffemodel"\n', False), "ssd")
+    assert [u.name for u in solver.unknown_fields] == ["weights"]
+
+
+def test_ssd_errors_name_caffe_solver_parameter_as_the_fork_does():
+    with pytest.raises(InputError) as raised:
+        read_solver(SourceText("s.prototxt", "solver_mode: TPU\n", False), "ssd")
+    assert '"caffe.SolverParameter.SolverMode"' in raised.value.format()
+    assert "caffe.ssd" not in raised.value.format()

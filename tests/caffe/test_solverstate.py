@@ -153,3 +153,23 @@ def test_devices_and_fifos_are_refused(tmp_path: Path) -> None:
     os.mkfifo(fifo)
     with pytest.raises(InputError, match="is a FIFO"):
         read_solverstate(fifo)
+
+
+def test_ssd_fields_minimum_loss_and_iter_last_event():
+    # SSD's SolverState: minimum_loss = 5 (float, wire type 5: tag 0x2d) and iter_last_event = 6 (varint: 0x30)
+    data = (b"\x08" + varint(3000) + b"\x12\x03m.c" + HISTORY + b"\x20\x02"
+            + b"\x2d" + struct.pack("<f", 1.25) + b"\x30" + varint(2500))
+    info = parse_solverstate(data)
+    assert (info.iter, info.current_step, info.history_blobs) == (3000, 2, 1)
+    assert info.minimum_loss == 1.25  # exact in float32
+    assert info.iter_last_event == 2500
+
+
+def test_bvlc_snapshot_has_no_ssd_fields():
+    info = parse_solverstate(b"\x08\x64\x20\x00")
+    assert info.minimum_loss is None and info.iter_last_event is None
+
+
+def test_minimum_loss_with_the_wrong_wire_type_is_refused():
+    with pytest.raises(InputError, match="field 5 has wire type 0"):
+        parse_solverstate(b"\x08\x01\x28\x01")  # 0x28 = field 5 as a varint

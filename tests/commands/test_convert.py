@@ -77,6 +77,31 @@ def test_same_framework_is_refused(capsys):
     assert main(["convert", str(CONVERT / "ca_step.prototxt"), "--to", "caffe"]) == 1
 
 
+@pytest.mark.parametrize("name", ["ssd_pascal_solver.prototxt", "ssd_score_coco_solver.prototxt",
+                                  "ssd_pascal_resnet_solver.prototxt"])
+def test_ssd_example_solvers_convert_under_the_ssd_fork(capsys, name):
+    path = str(FIXTURES / "caffe" / name)
+    assert main(["convert", path, "--to", "torch", "--caffe-fork", "ssd"]) == 0
+    emitted = capsys.readouterr().out
+    compile(emitted, name, "exec")
+    assert f"# Source: {name} [Caffe (SSD)]\n" in emitted
+    # read as BVLC Caffe, the SSD fields make the file unreadable for Caffe: refused with the field's position
+    assert main(["convert", path, "--to", "torch"]) == 2
+    assert capsys.readouterr().err.strip().endswith(
+        ":1: BVLC Caffe refuses the file: SolverParameter has no field 'eval_type'")
+
+
+def test_bvlc_solvers_name_their_fork_in_the_header(capsys):
+    assert main(["convert", str(CONVERT / "ca_step.prototxt"), "--to", "torch"]) == 0
+    assert "# Source: ca_step.prototxt [Caffe (BVLC)]\n" in capsys.readouterr().out
+
+
+def test_plateau_is_not_converted_and_says_why(capsys):
+    assert main(["convert", str(FIXTURES / "caffe" / "ssd_plateau.prototxt"), "--to", "torch",
+                 "--caffe-fork", "ssd"]) == 2
+    assert "can only be computed from a training log" in capsys.readouterr().err
+
+
 def test_to_choices_come_from_the_registry(capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["convert", str(CONVERT / "ca_step.prototxt"), "--to", "keras"])
@@ -122,10 +147,12 @@ def test_a_framework_without_a_recipe_is_refused_in_one_line(tmp_path, monkeypat
     assert "cannot express in toy: cfgtools cannot write a toy config" in err
 
 
-def test_ultralytics_files_are_refused_in_one_line(capsys):
+def test_ultralytics_files_need_the_run_size_in_one_line(capsys):
     ultralytics = FIXTURES / "ultralytics"
     assert main(["convert", str(ultralytics / "opt_v7.yaml"), "--to", "torch"]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "cannot convert a YOLOv5/ultralytics run yet" in err
+    assert err.count("\n") == 1 and "give the training images (--images N" in err
+    assert main(["convert", str(ultralytics / "opt_v7.yaml"), "--to", "torch", "--images", "1000"]) == 0
+    assert "def make_optimizer(model):" in capsys.readouterr().out
     assert main(["convert", str(CONVERT / "ca_step.prototxt"), "--to", "ultralytics"]) == 1
     assert "cfgtools writes no YOLOv5/ultralytics settings" in capsys.readouterr().err

@@ -25,7 +25,9 @@ from cfgtools.plugin import Checkpoint, ExtensionRequest, RunOptions
 from cfgtools.schedule.evaluate import rate_at
 from cfgtools.schedule.extend import ExtendRefused
 from cfgtools.sources import SourceText
+from tests.conftest import FIXTURES
 from tests.schedule.test_extend import CAFFE, DARKNET, REFUSALS, TOL, check_plan
+from tests.ultralytics.checkpoint_files import write_checkpoint
 
 HEAD = "[net]\nbatch=64\nsubdivisions=16\nwidth=416\nheight=416\nchannels=3\n"
 
@@ -335,6 +337,178 @@ def test_unreadable_configs_are_one_line(tmp_path, capsys, data):
     assert main(["extend", str(path), "--from", "10", "--to", "20"]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"{path}:") and err.count("\n") == 1
+
+
+# ----------------------------------------------------------------------------- YOLOv5 / ultralytics (issue 14)
+#
+# After the warm-up every group trains at lr0 * lf(x), linear lf(x) = (1 - x/E)(1 - lrf) + lrf. YOLOv5 steps its
+# scheduler at the end of an epoch: epoch e trains at lr0 lf(e - 1), and a resume after epoch s - 1 trains epoch s
+# at the lr last.pt restores (lr0 lf_old(s - 1)); ultralytics 8.3 steps at the start: epoch e trains at lr0 lf(e).
+# With u = lr0 and v = lr0 (1 - lrf) the lr is u - v x/E: two linear conditions (continuity, end) give u and v.
+
+HYP = {"lr0": 0.01, "lrf": 0.01, "momentum": 0.937, "weight_decay": 0.0005, "warmup_epochs": 3.0,
+       "warmup_momentum": 0.8, "warmup_bias_lr": 0.1}
+
+
+def linear_factor(x, epochs: int, lrf: float):
+    return (1 - np.asarray(x) / epochs) * (1 - lrf) + lrf
+
+
+def yolov5_opt(epochs: int) -> str:
+    """A YOLOv5 v6.2+ opt.yaml (hyperparameters nested under hyp), 16 images a batch."""
+    return ("# runs/train/exp/opt.yaml\nweights: yolov5s.pt\n"
+            f"epochs: {epochs}\nbatch_size: 16\nhyp:\n" + "".join(f"  {k}: {v}\n" for k, v in HYP.items()) + "seed: 0\n")
+
+
+def yolov5_last_pt(path: Path, epochs_done: int, epochs: int) -> float:
+    """A last.pt after ``epochs_done`` epochs of a run of ``yolov5_opt(epochs)``; returns the lr it restores."""
+    restored = 0.01 * float(linear_factor(epochs_done - 1, epochs, 0.01))  # stepped after epoch epochs_done - 1
+    groups = [{"lr": restored, "initial_lr": 0.01, "momentum": 0.937}] * 3
+    opt = {"weights": "yolov5s.pt", "epochs": epochs, "batch_size": 16, "hyp": dict(HYP), "seed": 0}
+    write_checkpoint(path, {"epoch": epochs_done - 1, "opt": opt, "optimizer": {"param_groups": groups}})
+    return restored
+
+
+def weights_lr_per_epoch(capsys, path: Path, first: int, last: int, *options: str) -> np.ndarray:
+    """The weights group's lr (results.csv's lr/pg1: ``lr_pg1``) of epochs first..last, by ``cfgtools schedule``."""
+    assert main(["schedule", str(path), "--per", "epoch", "--from", str(first), "--to", str(last), "--format", "csv",
+                 *options]) == 0
+    header, *rows = [line.split(",") for line in capsys.readouterr().out.splitlines()]
+    assert [int(row[header.index("epoch")]) for row in rows] == list(range(first, last + 1))
+    return np.asarray([float(row[header.index("lr_pg1")]) for row in rows])
+
+
+def test_yolov5_300_to_600_epochs_from_last_pt_is_continuous(tmp_path, capsys):
+    opt = tmp_path / "opt.yaml"
+    opt.write_text(yolov5_opt(300))
+    restored = yolov5_last_pt(tmp_path / "last.pt", 300, 300)  # epoch 299 done: epoch 300 trains at it
+    assert main(["extend", str(opt), "--from", "last.pt", "--epochs", "600", "--images", "12000", "-o", "new.yaml"]) == 0
+    summary = capsys.readouterr().out
+    new = tmp_path / "new.yaml"
+    # epoch 301 trains at u - v 300/600 = restored, epoch 599 (the last) at u - v 598/600 = 0.01 * 0.01
+    v = (restored - 1e-4) / ((598 - 300) / 600)
+    u = restored + v * 300 / 600
+    run = load(new).view("yolo_training")
+    assert (run.epochs, run.lr0, run.lrf) == (600, pytest.approx(u, rel=1e-9), pytest.approx(1 - v / u, rel=1e-9))
+    removed, added = changed_lines(opt.read_text(), new.read_text())
+    assert [key_of(line) for line in removed] == [key_of(line) for line in added] == ["epochs", "lr0", "lrf"]
+    # as cfgtools schedule evaluates the written file: epochs 301..599 of the resumed run train as in a fresh one
+    lrs = weights_lr_per_epoch(capsys, new, 301, 599, "--images", "12000")
+    assert abs(lrs[0] / restored - 1) <= 1e-6
+    assert np.all(np.diff(lrs) <= 0) and lrs[0] <= restored * (1 + 1e-12)
+    assert abs(lrs[-1] / 1e-4 - 1) <= 1e-6
+    # the summary: the jump of the bare epoch edit, 0.01 lf_600(300) against the restored lr
+    naive = 0.01 * float(linear_factor(300, 600, 0.01))
+    assert f"x{naive / restored:.3g}" in summary and f"x{naive / restored:.3g}" == "x38"
+    assert "new end epochs=600 (was 300)" in summary and "(continuous)" in summary
+    assert "at the new end                      epoch 599  0.0001       target 0.0001" in summary
+    assert "YOLOv5 --resume reads the run's opt.yaml" in summary
+    # UL009 on the written file finds no jump; on the bare epoch edit it does (x30 against epoch 299)
+    lint = ["lint", "--select", "UL009", "--resume-from", "last.pt", "--images", "12000"]
+    assert main([*lint, "new.yaml"]) == 0
+    assert "UL009" not in capsys.readouterr().out
+    (tmp_path / "bare.yaml").write_text(opt.read_text().replace("epochs: 300", "epochs: 600"))
+    assert main([*lint, "bare.yaml"]) == 1
+    assert "UL009 [warning] resuming at epoch 300" in capsys.readouterr().out
+
+
+def test_a_v5_opt_yaml_gets_its_hyp_file_edited(tmp_path, capsys):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "runs" / "train" / "exp").mkdir(parents=True)
+    hyp = tmp_path / "data" / "hyp.scratch.yaml"  # the opt.yaml names it as data/hyp.scratch.yaml
+    hyp.write_text((FIXTURES / "ultralytics" / "hyp_v5.yaml").read_text())  # lr0 0.01, lrf 0.2
+    opt = tmp_path / "runs" / "train" / "exp" / "opt.yaml"
+    opt.write_text((FIXTURES / "ultralytics" / "opt_v5.yaml").read_text())  # v5.0, 120 epochs, linear_lr
+    texts = {path: path.read_text() for path in (hyp, opt)}
+    arguments = ["extend", "runs/train/exp/opt.yaml", "--from", "100", "--epochs", "200", "--batches-per-epoch", "100"]
+    assert main(arguments) == 0
+    captured = capsys.readouterr()
+    # the diff of both files, nothing written
+    assert "--- a/runs/train/exp/opt.yaml\n" in captured.out and "--- a/data/hyp.scratch.yaml\n" in captured.out
+    assert {path: path.read_text() for path in (hyp, opt)} == texts
+    # -o writes one file: refused, one line, nothing written
+    assert main([*arguments, "-o", "new.yaml"]) == 2
+    captured = capsys.readouterr()
+    assert "the plan changes 2 files" in captured.err and captured.err.count("\n") == 1 and captured.out == ""
+    assert not (tmp_path / "new.yaml").exists()
+    assert main([*arguments, "--in-place"]) == 0
+    assert "wrote runs/train/exp/opt.yaml\nwrote data/hyp.scratch.yaml\n" in capsys.readouterr().out
+    # v5.0 linear: lf(x) = (1 - x/(E - 1))(1 - lrf) + lrf; epoch 100 trains at the restored 0.01 lf_120(99), epoch
+    # 101 continues it with lf_200(100), epoch 199 ends at lf_200(198) on 0.01 * 0.2
+    restored = 0.01 * float(linear_factor(99, 119, 0.2))
+    v = (restored - 0.002) / ((198 - 100) / 199)
+    u = restored + v * 100 / 199
+    assert "lr0: 0.01" not in hyp.read_text() and "epochs: 200\n" in opt.read_text()
+    run = load(opt).view("yolo_training")
+    assert (run.epochs, run.lr0, run.lrf) == (200, pytest.approx(u, rel=1e-9), pytest.approx(1 - v / u, rel=1e-9))
+    lrs = weights_lr_per_epoch(capsys, opt, 101, 199, "--batches-per-epoch", "100")
+    assert abs(lrs[0] / restored - 1) <= 1e-6 and np.all(np.diff(lrs) <= 0) and abs(lrs[-1] / 0.002 - 1) <= 1e-6
+
+
+def test_an_ultralytics_args_yaml_names_the_optimizer_and_the_train_args_to_edit(tmp_path, capsys):
+    args = tmp_path / "args.yaml"
+    args.write_text("task: detect\nmode: train\nepochs: 300\nbatch: 16\noptimizer: auto\n")
+    write_checkpoint(tmp_path / "last.pt", {"epoch": 299, "train_args": {"task": "detect", "epochs": 300, "batch": 16,
+                                                                         "optimizer": "auto"}})
+    assert main(["extend", str(args), "--from", "last.pt", "--epochs", "600", "--images", "120000", "--in-place"]) == 0
+    summary = capsys.readouterr().out
+    # auto: ceil(120000 / 64) * 300 iterations > 10000 pick SGD at lr 0.01, lr0 ignored. 8.3 steps at the start of
+    # an epoch: epoch 300 trains at lr0' lf'(300) = 0.01 lf(299), the lr of epoch 299; epoch 599 at lr0' lf'(599)
+    before = 0.01 * float(linear_factor(299, 300, 0.01))
+    v = (before - 1e-4) / ((599 - 300) / 600)
+    u = before + v * 300 / 600
+    run = load(args).view("yolo_training")
+    assert (run.epochs, run.optimizer) == (600, "SGD")
+    assert (run.lr0, run.lrf) == (pytest.approx(u, rel=1e-9), pytest.approx(1 - v / u, rel=1e-9))
+    note = re.search(r"resume=True needs epochs=600, lr0=([0-9.e-]+), lrf=([0-9.e-]+), optimizer='SGD' "
+                     r"in last.pt's train_args", summary)
+    assert note and (float(note[1]), float(note[2])) == (run.lr0, run.lrf)
+    lrs = weights_lr_per_epoch(capsys, args, 300, 599, "--images", "120000")
+    assert abs(lrs[0] / before - 1) <= 1e-6 and np.all(np.diff(lrs) <= 0) and abs(lrs[-1] / 1e-4 - 1) <= 1e-6
+
+
+@pytest.mark.parametrize("arguments,message", [
+    (["--from", "last.pt", "--to", "600", "--images", "12000"], "counts its end in epochs: use --epochs E, not --to"),
+    (["--from", "best.pt", "--epochs", "600", "--images", "12000"], "a finished run cannot be resumed"),
+    (["--from", "last.pt", "--epochs", "600"], "give the training images (--images N"),
+    (["--from", "last.pt", "--epochs", "600.5", "--images", "12000"], "a whole number of epochs"),
+    (["--from", "last.pt", "--epochs", "302", "--images", "12000"], "no epoch after the resume"),
+    (["--from", "last.pt", "--epochs", "600", "--images", "12000", "--clear"], "is a new run"),
+])
+def test_ultralytics_refusals_are_one_line_exit_2_and_write_nothing(tmp_path, capsys, arguments, message):
+    opt = tmp_path / "opt.yaml"
+    opt.write_text(yolov5_opt(300))
+    yolov5_last_pt(tmp_path / "last.pt", 300, 300)
+    write_checkpoint(tmp_path / "best.pt", {"epoch": -1, "optimizer": None, "opt": {}})
+    before = {path.name: path.read_bytes() for path in tmp_path.iterdir()}
+    assert main(["extend", str(opt), *arguments, "-o", "new.yaml"]) == 2
+    captured = capsys.readouterr()
+    assert message in captured.err and captured.err.count("\n") == 1 and captured.out == ""
+    assert {path.name: path.read_bytes() for path in tmp_path.iterdir()} == before
+
+
+def test_the_readmes_yolov5_example_is_what_the_command_prints(tmp_path, capsys):
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    command = "cfgtools extend runs/train/exp/opt.yaml --from runs/train/exp/weights/last.pt --epochs 600 --images 12000"
+    example = re.search(rf"```\n\$ {re.escape(command)}\n(.*?)```", readme, re.DOTALL)
+    assert example is not None
+    run = tmp_path / "runs" / "train" / "exp"
+    (run / "weights").mkdir(parents=True)
+    (run / "opt.yaml").write_text(yolov5_opt(300).replace("# runs/train/exp/opt.yaml\nweights: yolov5s.pt\n",
+                                                          "weights: yolov5s.pt\ndata: data/widgets.yaml\n")
+                                  .replace("batch_size: 16\n", "batch_size: 16\nimgsz: 640\n")
+                                  .replace("seed: 0\n", "cos_lr: false\nseed: 0\n"))
+    yolov5_last_pt(run / "weights" / "last.pt", 300, 300)
+    assert main(command.split()[1:]) == 0
+    captured = capsys.readouterr()
+    assert captured.out + captured.err == example.group(1)
+
+
+def test_a_checkpoint_of_other_settings_is_refused(tmp_path, capsys):
+    (tmp_path / "opt.yaml").write_text(yolov5_opt(600))  # already edited: not the run that wrote last.pt
+    yolov5_last_pt(tmp_path / "last.pt", 300, 300)
+    assert main(["extend", "opt.yaml", "--from", "last.pt", "--epochs", "600", "--images", "12000"]) == 2
+    assert "was trained with epochs=300, not this file's values" in capsys.readouterr().err
 
 
 # ----------------------------------------------------------------------------- property: text, plug-in, reader

@@ -41,13 +41,35 @@ def bad_cfg(tmp_path):
     return path
 
 
-def test_inline_comment_scenario_reports_dn003_and_dn006(tmp_path, capsys):
+def test_inline_comment_after_the_policy_is_one_finding(tmp_path, capsys):
+    # issue 10: one mistake, one diagnostic: DN006 (an unknown policy) with the fix that keeps the comment
     cfg = tmp_path / "a.cfg"
-    cfg.write_text("[net]\nwidth=416\nheight=416\nchannels=3\npolicy=steps # x\nsteps=100,200\nscales=.1,.1\n")
-    assert main(["lint", str(cfg), "--select", "DN"]) == 1
+    cfg.write_text("[net]\nwidth=416\nheight=416\nchannels=3\npolicy=steps # x\nsteps=100,200\nscales=.1,.1\n"
+                   "\n[convolutional]\nfilters=16\n")
+    assert main(["lint", str(cfg), "--select", "DN001,DN002,DN003,DN004,DN005,DN006,DN011"]) == 1
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith(str(cfg))]
+    assert len(lines) == 1 and lines[0].startswith(f"{cfg}:5:8: DN006 ") and "'steps#x'" in lines[0]
+
+
+def test_dialect_all_names_the_forks_of_each_finding(tmp_path, capsys):
+    cfg = tmp_path / "a.cfg"
+    cfg.write_text("[net]\nwidth=416\nheight=416\nchannels=3\nmax_epochs=10\n\n[convolutional]\nfilters=16\n")
+    assert main(["lint", str(cfg), "--select", "DN001", "--dialect", "all"]) == 1
     out = capsys.readouterr().out
-    assert f"{cfg}:5:14: DN003 " in out and "'steps#x'" in out
-    assert f"{cfg}:5:8: DN006 " in out and "did you mean 'steps'?" in out
+    # the C forks ignore the key (a warning each, worded per fork); hank-ai stops on it
+    assert f"{cfg}:5:1: DN001 [warning] [AlexeyAB] unknown [net] key 'max_epochs': darknet (AlexeyAB) never reads it" in out
+    assert f"{cfg}:5:1: DN001 [warning] [pjreddie] unknown [net] key 'max_epochs': darknet (pjreddie) never reads it" in out
+    assert (f"{cfg}:5:1: DN001 [error] [hank-ai] unknown [net] key 'max_epochs': hank-ai stops with \"config line #5 from "
+            "section [net] is unused or invalid: max_epochs=10\"") in out
+
+
+def test_caffe_fork_from_the_project_table(tmp_path, capsys):
+    (tmp_path / "pyproject.toml").write_text('[tool.cfgtools]\ncaffe-fork = "ssd"\nselect = ["CF001"]\n')
+    solver = tmp_path / "solver.prototxt"
+    solver.write_text('base_lr: 0.01\nlr_policy: "fixed"\nmax_iter: 10\neval_type: "detection"\n')
+    assert main(["lint", str(solver)]) == 0
+    assert main(["lint", str(solver), "--caffe-fork", "bvlc"]) == 1
+    assert "eval_type is a field of SSD Caffe" in capsys.readouterr().out
 
 
 def test_exit_codes(tmp_path, capsys, good_cfg, bad_cfg):
@@ -74,7 +96,7 @@ def test_unreadable_file_does_not_stop_the_others(tmp_path, capsys, bad_cfg):
     assert main(["lint", str(binary), str(bad_cfg), "--select", "DN"]) == 2
     captured = capsys.readouterr()
     assert "binary file" in captured.err
-    assert "DN003" in captured.out
+    assert "DN006" in captured.out  # the comment after the policy: one finding (issue 10)
 
 
 def test_named_files_that_are_not_configs_are_not_checked_and_said_so(tmp_path, capsys, good_cfg):
@@ -109,7 +131,8 @@ def test_skip_unrecognised_passes_over_non_configs_silently(tmp_path, capsys, ba
     out, err = capsys.readouterr()
     assert err == f"{tmp_path / 'gone.cfg'}:1:1: no such file\n"
     assert "bad.cfg:10:8: DN006 [error]" in out
-    assert out.splitlines()[-1] == "Found 2 problems (1 error, 1 warning, 0 info); 1 file was not checked (see above)."
+    # one mistake, one finding: DN006 for the policy with a comment glued to it (the DN003 of it is DN006's)
+    assert out.splitlines()[-1] == "Found 1 problem (1 error, 0 warnings, 0 info); 1 file was not checked (see above)."
 
 
 def test_a_directory_walk_passes_over_non_configs_and_binaries(tmp_path, capsys):
@@ -147,7 +170,7 @@ def test_output_file_and_formats(tmp_path, capsys, bad_cfg):
     assert json.loads(out.read_text())["version"] == "2.1.0"
     assert main(["lint", str(bad_cfg), "--select", "DN", "--format", "json"]) == 1
     data = json.loads(capsys.readouterr().out)
-    assert {d["code"] for d in data} == {"DN003", "DN006"}
+    assert {d["code"] for d in data} == {"DN006"}  # one finding for one mistake (issue 10)
     assert main(["lint", str(bad_cfg), "--select", "DN", "--format", "github"]) == 1
     assert capsys.readouterr().out.startswith("::")
 

@@ -42,7 +42,7 @@ def test_diff_prints_what_fix_would_change_and_exits_1(tmp_path, capsys):
     assert removed == ["-max_batches = 5e5   # half a million\r", "-policy=steps # decay\r", "-steps=400000,450000,\r"]
     assert added == ["+# half a million\r", "+max_batches = 500000\r", "+# decay\r", "+policy=steps\r",
                      "+steps=400000,450000\r"]
-    assert "Would fix 4 problems (DN003 x2, DN004 x1, DN008 x1)." in captured.err
+    assert "Would fix 4 problems (DN003 x1, DN004 x1, DN006 x1, DN008 x1)." in captured.err
     assert path.read_bytes() == BAD.encode()  # --diff writes nothing
 
 

@@ -93,7 +93,7 @@ def test_googlenet_with_its_solver_file(capsys):
     code, out, _ = run(capsys, GOOGLENET, "--config", FIXTURES / "googlenet_finetune.solver.prototxt",
                        "--fail-on", "error")
     assert code == 0
-    assert "all 48 logged rates agree with googlenet_finetune.solver.prototxt at 6 significant digits" in out
+    assert "all 48 logged rates agree with googlenet_finetune.solver.prototxt read as bvlc at 6 significant digits" in out
 
 
 # -- darknet: with and without the cfg ------------------------------------------------------------

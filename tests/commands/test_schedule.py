@@ -137,6 +137,32 @@ def test_numbers_out_of_range_are_usage_errors(capsys, option):
     assert info.value.code == 2 and "Traceback" not in capsys.readouterr().err
 
 
+def test_plateau_has_no_schedule_before_training(capsys):
+    # SSD Caffe's plateau follows the training loss: a one-line note with the position, exit 2 (as plot)
+    assert main(["schedule", str(CF / "ssd_plateau.prototxt"), "--caffe-fork", "ssd"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith(f"{CF / 'ssd_plateau.prototxt'}:6:12: lr_policy plateau (SSD Caffe) ")
+    assert "can only be computed from a training log" in captured.err and len(captured.err.splitlines()) == 1
+
+
+def test_ssd_multistep_rows(capsys):
+    # ssd_pascal.py: base_lr .001, gamma .1, stepvalues 80000/100000/120000: lr(i) = .001 * .1^(#stepvalues <= i)
+    assert main(["schedule", str(CF / "ssd_pascal_solver.prototxt"), "--caffe-fork", "ssd",
+                 "--at", "0,79999,80000,100000,119999"]) == 0
+    out = dict(rows(capsys.readouterr().out))
+    expected = {i: f32(float(f32(0.001)) * float(f32(0.1)) ** n)
+                for i, n in {0: 0, 79999: 0, 80000: 1, 100000: 2, 119999: 2}.items()}
+    assert {i: f32(float(text)) for i, text in out.items()} == expected
+
+
+def test_dialect_all_is_refused_outside_lint(capsys):
+    with pytest.raises(SystemExit) as raised:
+        main(["schedule", str(DN / "policy_step.cfg"), "--dialect", "all"])
+    assert raised.value.code == 2
+    assert "'all' is only for cfgtools lint" in capsys.readouterr().err
+
+
 # -- ultralytics: one column per group -------------------------------------------------------------------------------
 
 UL = FIX / "ultralytics"

@@ -119,6 +119,27 @@ def test_text_from_the_file_cannot_break_or_forge_lines(capsys, tmp_path):
     assert "  policy             st\\xc3eps\\u2028x" in out and "[x\\x1b[2Jy] x1" in out
 
 
+def test_ssd_solver_under_each_caffe_fork(capsys, fixtures_dir):
+    path = str(fixtures_dir / "caffe" / "ssd_plateau.prototxt")
+    assert main(["show", "--format", "json", "--caffe-fork", "ssd", path]) == 0
+    captured = capsys.readouterr()
+    data = json.loads(captured.out)
+    data = data[0] if isinstance(data, list) else data
+    assert data["fork"] == "ssd" and data["unknown_fields"] == []
+    assert data["fields"]["plateau_winsize"]["value"] == [10000, 20000, 20000]
+    assert data["fields"]["eval_type"] == {"value": "detection", "source": "file", "position": {"line": 15, "column": 12}}
+    assert captured.err == ""
+    # read as BVLC: the three SSD fields are unknown, each one warning line naming the fork that refuses it
+    assert main(["show", path]) == 0
+    captured = capsys.readouterr()
+    assert "read as BVLC Caffe reads it" in captured.out
+    assert [line.split(": warning: ")[1] for line in captured.err.splitlines()] == [
+        f"unknown field {name!r}: BVLC Caffe refuses this file (the rest is shown)"
+        for name in ("plateau_winsize", "plateau_winsize", "plateau_winsize", "eval_type", "ap_version",
+                     "show_per_class_result")
+    ]
+
+
 def test_ultralytics_files(capsys, fixtures_dir, tmp_path):
     args = fixtures_dir / "ultralytics" / "args_8.3.yaml"
     assert main(["show", str(args)]) == 0

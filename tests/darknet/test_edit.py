@@ -6,6 +6,7 @@ import pytest
 
 from cfgtools.darknet.document import read_cfg
 from cfgtools.darknet.edit import edit_net
+from cfgtools.darknet.hankai import read_hankai_cfg
 from cfgtools.darknet.net import read_net
 from cfgtools.errors import InputError
 
@@ -65,6 +66,15 @@ def test_floats_read_back_as_the_same_c_float():
 def test_pjreddie_keeps_the_carriage_return_out_of_the_edit():
     text = "[net]\nlearning_rate=0.01\r\npolicy=poly\n"  # one CRLF line after an LF header
     assert edited(text, {"learning_rate": 0.02}, "pjreddie") == "[net]\nlearning_rate=0.02\r\npolicy=poly\n"
+
+
+def test_hankai_reads_the_edit_back_with_its_own_reader():
+    # hank-ai's reader ends a value at '#': the comment stays after the new value, and the edit reads back
+    new = edit_net(read_hankai_cfg(CFG, "a.cfg"), {"learning_rate": 0.02, "max_batches": 6000})
+    assert changed_lines(CFG, new) == [("  learning_rate = 0.01   # base rate\r", "  learning_rate = 0.02   # base rate\r"),
+                                       ("max_batches=392480\r", "max_batches=6000\r")]
+    net = read_net(read_hankai_cfg(new, "a.cfg"))
+    assert net.learning_rate.value == pytest.approx(0.02, rel=1e-7) and net.max_batches.value == 6000
 
 
 def test_no_net_section_first_is_refused():

@@ -25,8 +25,7 @@ def _run(text: str = BAD, path: str = "models/yolo.cfg", **settings) -> LintRun:
 def test_text_lines_are_sorted_and_summarised():
     out = render_text(_run())
     lines = out.splitlines()
-    assert lines[0].startswith("models/yolo.cfg:5:8: DN006 ")
-    assert lines[2].startswith("models/yolo.cfg:5:14: DN003 ")
+    assert lines[0].startswith("models/yolo.cfg:5:8: DN006 ")  # with DN003's fix: one finding (issue 10)
     assert any(line.startswith("    help: ") for line in lines)
     assert lines[-1].startswith("Found ") and "error" in lines[-1] and "warning" in lines[-1] and "info)." in lines[-1]
     assert "\033[" not in out
@@ -34,10 +33,10 @@ def test_text_lines_are_sorted_and_summarised():
 
 def test_text_summary_counts_each_severity():
     out = render_text(_run())
-    # DN006 is an error, DN003 on a policy a warning; lines with info findings are counted as info
-    assert out.splitlines()[-1] == "Found 2 problems (1 error, 1 warning, 0 info)."
+    # DN006 is an error (the comment after the policy is its finding alone); info findings are counted as info
+    assert out.splitlines()[-1] == "Found 1 problem (1 error, 0 warnings, 0 info)."
     info = render_text(_run(BAD.replace("width=416", "width=416 # px")))
-    assert info.splitlines()[-1] == "Found 3 problems (1 error, 1 warning, 1 info)."
+    assert info.splitlines()[-1] == "Found 2 problems (1 error, 0 warnings, 1 info)."
 
 
 def test_clean_file_says_all_checks_passed():

@@ -101,7 +101,11 @@ def test_example_has_the_problem_and_use_instead_does_not(code):
 #: what each rule reads beyond severity, selection of its own code and the dialect every file is read in
 #: (LintSettings field names); cross-checked against the source below
 READS = {
+    "DN003": {"select", "extend_select", "ignore"},
+    "DN004": {"select", "extend_select", "ignore"},
     "DN011": {"select", "extend_select", "ignore"},
+    "YL007": {"select", "extend_select", "ignore"},
+    "YL008": {"select", "extend_select", "ignore"},
     "LR001": {"goal", "epochs", "images", "gpus"},
     "LR003": {"lr_floor_fraction", "lr_floor_share", "goal", "epochs", "images", "gpus"},
     "LR004": {"rise_factor", "goal", "epochs", "images", "gpus"},

@@ -44,7 +44,7 @@ def pj_schedule():
     "log, config, dialect",
     [("ab_detector.log", "ab_detector.cfg", "alexeyab"), ("pj_detector.log", "pj_detector.cfg", "pjreddie"),
      ("ab_classifier.log", "ab_classifier.cfg", "alexeyab"), ("hank_detector.log", "hank_detector.cfg", "alexeyab"),
-     ("caffe_multistep.log", "caffe_multistep.solver.prototxt", "alexeyab")],
+     ("caffe_multistep.log", "caffe_multistep.solver.prototxt", "bvlc")],
 )
 def test_clean_logs_give_no_finding(log, config, dialect):
     report = analyse_log(open_log(FIXTURES / log, FORMATS), load_schedule(FIXTURES / config, dialect))

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from cfgtools.ultralytics.extend import plan_extension
+from cfgtools.ultralytics.extend import neutral_plan, plan_extension
 from cfgtools.ultralytics.schedule import Resume, ScheduleError, TrainingConfig, YoloSchedule
 from cfgtools.ultralytics.versions import VERSIONS, get_version
 
@@ -101,3 +101,31 @@ def test_what_cannot_be_planned():
         plan_extension(RUN, version, NB, 0, 600)
     with pytest.raises(ScheduleError, match="refuses"):
         plan_extension(RUN, get_version("ultralytics-latest"), NB, 300, 300)
+
+
+@pytest.mark.parametrize("version,first_epoch", [("yolov5-7.0", 301), ("ultralytics-8.3", 300)])
+def test_the_neutral_plan_measures_the_weights_lr_where_the_new_factor_starts(version, first_epoch):
+    rules = get_version(version)
+    plan = neutral_plan(plan_extension(RUN, rules, NB, 300, 600), RUN, rules, NB, source="opt.yaml")
+    # the resume after 300 epochs of NB iterations; the first epoch the new lf sets: 301 when the scheduler steps
+    # at the end of an epoch (epoch 300 trains at the restored lf(299)), 300 when it steps at the start
+    assert (plan.resume_iteration, plan.first_update, plan.end_iteration) == (300 * NB, first_epoch * NB, 600 * NB - 1)
+    assert plan.resume[0] == 300 * NB and plan.resume[1].start_epoch == 300
+    before = 0.01 * linear(298 if first_epoch == 301 else 299, 300)
+    reference = 0.01 * linear(299, 300)  # restored (7.0), or the lr of epoch 299 (8.3)
+    assert plan.before_lr == pytest.approx(before, rel=1e-12)
+    assert plan.reference_lr == pytest.approx(reference, rel=1e-12)
+    assert plan.after_lr == pytest.approx(reference, rel=1e-9) and plan.exact
+    assert plan.end_lr == plan.last_lr == pytest.approx(1e-4, rel=1e-9) and plan.target_lr == pytest.approx(1e-4)
+    assert [(c.name, c.key, c.old) for c in plan.changes] == [("horizon", "epochs", 300), ("base_lr", "lr0", 0.01),
+                                                              ("lrf", "lrf", 0.01)]
+    # the schedule is the edited run's, read as ``cfgtools schedule`` reads it
+    assert plan.schedule.horizon == 600 * NB and plan.schedule.source == "opt.yaml"
+    family_note = "train_args" if rules.family == "ultralytics" else "YOLOv5 --resume reads the run's opt.yaml"
+    assert any(family_note in note for note in plan.notes)
+
+
+def test_an_infeasible_plan_has_no_neutral_form():
+    rules = get_version("yolov5-7.0")
+    with pytest.raises(ValueError, match="nothing to plan"):
+        neutral_plan(plan_extension(RUN, rules, NB, 300, 302), RUN, rules, NB)

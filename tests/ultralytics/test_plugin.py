@@ -11,11 +11,13 @@ import pytest
 from cfgtools import frameworks
 from cfgtools.errors import InputError
 from cfgtools.loading import load, load_text
-from cfgtools.plugin import Checkpoint, Recognition, RunOptions
+from cfgtools.plugin import Checkpoint, ExtensionRequest, Recognition, RunOptions
 from cfgtools.positions import Span
+from cfgtools.schedule.extend import ExtendRefused
 from cfgtools.schedule.model import ScheduleError
 from cfgtools.sources import SourceText
 from cfgtools.ultralytics.plugin import ULTRALYTICS, top_level_keys
+from cfgtools.ultralytics.rate import run_of
 from cfgtools.ultralytics.schedule import Resume, YoloSchedule
 from cfgtools.ultralytics.versions import get_version
 from tests.conftest import FIXTURES
@@ -277,12 +279,12 @@ def test_plan_and_edit_300_to_600_of_a_yolov5_opt_yaml(tmp_path):
     path.write_text("# a run of 300 epochs\n" + opt_text(300))
     loaded = load(path)
     checkpoint = loaded.checkpoint(str(write_checkpoint(tmp_path / "last.pt", {"epoch": 299, "opt": {}})))
-    plan = ULTRALYTICS.plan_extension(loaded, 600, RunOptions(images=12_000), checkpoint)
+    plan = ULTRALYTICS.plan_epochs(loaded, 600, RunOptions(images=12_000), checkpoint)
     # continuous at epoch 301 with the restored lr0 lf(299), 0.0001 at epoch 599 (see test_extend.py)
     restored = 0.01 * lf(299, 300)
     v = (restored - 1e-4) / (298 / 600)
     assert plan.edits["lr0"] == pytest.approx(restored + 0.5 * v, rel=1e-12)
-    texts = ULTRALYTICS.extension_edits(loaded, plan)
+    texts = ULTRALYTICS.edit_files(loaded, plan.edits)
     assert list(texts) == [str(path)]
     edited = texts[str(path)]
     # only the three values changed, comments and order kept
@@ -308,8 +310,8 @@ def test_a_v5_opt_yaml_edits_its_hyp_file_too(tmp_path):
     opt = tmp_path / "opt.yaml"
     opt.write_text((HERE / "opt_v5.yaml").read_text())  # 120 epochs, linear_lr
     loaded = load(opt)
-    plan = ULTRALYTICS.plan_extension(loaded, 200, RunOptions(batches_per_epoch=100), 100)
-    texts = ULTRALYTICS.extension_edits(loaded, plan)
+    plan = ULTRALYTICS.plan_epochs(loaded, 200, RunOptions(batches_per_epoch=100), 100)
+    texts = ULTRALYTICS.edit_files(loaded, plan.edits)
     assert sorted(texts) == sorted([str(opt), str(hyp)])
     assert "epochs: 200\n" in texts[str(opt)]
     assert f"lr0: {plan.edits['lr0']!r}\n" in texts[str(hyp)] and f"lrf: {plan.edits['lrf']!r}\n" in texts[str(hyp)]
@@ -319,9 +321,9 @@ def test_an_args_yaml_with_auto_names_the_optimizer_and_a_missing_key_is_added(t
     path = tmp_path / "args.yaml"
     path.write_text("task: detect\nepochs: 300\nbatch: 16\nsave_dir: runs/detect/train\n")  # no lr0, lrf
     loaded = load(path)
-    plan = ULTRALYTICS.plan_extension(loaded, 600, RunOptions(images=120_000), 300)
+    plan = ULTRALYTICS.plan_epochs(loaded, 600, RunOptions(images=120_000), 300)
     assert plan.edits["optimizer"] == "SGD"
-    edited = ULTRALYTICS.extension_edits(loaded, plan)[str(path)]
+    edited = ULTRALYTICS.edit_files(loaded, plan.edits)[str(path)]
     assert edited.startswith("task: detect\nepochs: 600\nbatch: 16\nsave_dir: runs/detect/train\n")
     added = edited.splitlines()[4:]
     assert added == [f"lr0: {plan.edits['lr0']!r}", f"lrf: {plan.edits['lrf']!r}", "optimizer: SGD"]
@@ -330,17 +332,72 @@ def test_an_args_yaml_with_auto_names_the_optimizer_and_a_missing_key_is_added(t
 def test_what_cannot_be_planned(tmp_path):
     loaded = load(HERE / "opt_v7.yaml")
     with pytest.raises(ScheduleError, match="batches per epoch"):
-        ULTRALYTICS.plan_extension(loaded, 600, RunOptions(), 300)
+        ULTRALYTICS.plan_epochs(loaded, 600, RunOptions(), 300)
     finished = Checkpoint(0, load(HERE / "opt_v7.yaml").checkpoint(
         str(write_checkpoint(tmp_path / "best.pt", {"epoch": -1}))).state, "best.pt (finished)", unit="epoch")
     with pytest.raises(ScheduleError, match="finished run cannot be resumed"):
-        ULTRALYTICS.plan_extension(loaded, 600, RunOptions(batches_per_epoch=10), finished)
+        ULTRALYTICS.plan_epochs(loaded, 600, RunOptions(batches_per_epoch=10), finished)
     with pytest.raises(ScheduleError, match="hyp file holds hyperparameters only"):
-        ULTRALYTICS.plan_extension(load(HERE / "hyp_scratch.yaml"), 600, RunOptions(batches_per_epoch=10), 300)
-    plan = ULTRALYTICS.plan_extension(loaded, 600, RunOptions(batches_per_epoch=10), 300, target=1.0)
+        ULTRALYTICS.plan_epochs(load(HERE / "hyp_scratch.yaml"), 600, RunOptions(batches_per_epoch=10), 300)
+    plan = ULTRALYTICS.plan_epochs(loaded, 600, RunOptions(batches_per_epoch=10), 300, target=1.0)
     assert not plan.feasible
-    with pytest.raises(ValueError, match="nothing to write"):
-        ULTRALYTICS.extension_edits(loaded, plan)
+
+
+def test_the_protocol_plan_is_the_epoch_plan_in_neutral_terms(tmp_path):
+    path = tmp_path / "opt.yaml"
+    path.write_text(opt_text(300))
+    loaded = load(path)
+    assert ULTRALYTICS.horizon_unit == "epoch"
+    request = ExtensionRequest(new_end=600, images=12_000)  # 750 batches per epoch
+    (plan,) = ULTRALYTICS.plan_extension(loaded, Checkpoint(300, None, "300 epochs done", unit="epoch"), request)
+    restored = 0.01 * lf(299, 300)
+    v = (restored - 1e-4) / (298 / 600)
+    assert {c.key: c.new for c in plan.changes} == {"epochs": 600, "lr0": pytest.approx(restored + 0.5 * v),
+                                                    "lrf": pytest.approx(1 - v / (restored + 0.5 * v))}
+    assert plan.first_update == 301 * 750 and plan.after_lr == pytest.approx(restored, rel=1e-9)
+    # edit_files and edited_schedule read the edit back as the planned schedule, nothing written
+    texts = ULTRALYTICS.edit_files(loaded, {c.key: c.new for c in plan.changes})
+    assert list(texts) == [str(path)] and path.read_text() == opt_text(300)
+    edited = load_text(texts[str(path)], str(path))
+    assert ULTRALYTICS.edited_schedule(edited, texts, request.options) == plan.schedule
+    # --end-fraction of the lr the optimizer uses: 0.001 * 0.01
+    (lower,) = ULTRALYTICS.plan_extension(loaded, Checkpoint(300, unit="epoch"),
+                                          ExtensionRequest(new_end=600, images=12_000, end_fraction=0.001))
+    assert lower.target_lr == pytest.approx(1e-5) and lower.end_lr == pytest.approx(1e-5, rel=1e-9)
+
+
+@pytest.mark.parametrize("request_options,message", [
+    ({"clear": True}, "is a new run"),
+    ({"start_lr": 0.001}, "do not apply"),
+    ({"rewind_to": 100}, "do not apply"),
+    ({"keep": ("lr0",)}, "the only plan changes lr0 and lrf"),
+    ({"change": ("lr0",)}, "the only plan changes lr0 and lrf"),
+    ({"end_lr": 0.5}, "the lr would rise"),
+])
+def test_requests_an_epoch_plan_cannot_meet_are_refused(request_options, message):
+    loaded = load_text(opt_text(300), "opt.yaml")
+    request = ExtensionRequest(new_end=600, batches_per_epoch=100, **request_options)
+    with pytest.raises(ExtendRefused, match=message):
+        ULTRALYTICS.plan_extension(loaded, Checkpoint(300, unit="epoch"), request)
+
+
+def test_a_v5_hyp_file_is_read_from_the_edited_texts(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data").mkdir()
+    hyp = tmp_path / "data" / "hyp.scratch.yaml"
+    hyp.write_text((HERE / "hyp_v5.yaml").read_text())
+    (tmp_path / "opt.yaml").write_text((HERE / "opt_v5.yaml").read_text())
+    loaded = load("opt.yaml")
+    texts = ULTRALYTICS.edit_files(loaded, {"epochs": 200, "lr0": 0.004, "momentum": 0.9})
+    assert sorted(texts) == ["data/hyp.scratch.yaml", "opt.yaml"]
+    assert "momentum: 0.9\n" in texts["data/hyp.scratch.yaml"] and "lr0: 0.004\n" in texts["data/hyp.scratch.yaml"]
+    options = RunOptions(batches_per_epoch=100)
+    edited = load_text(texts["opt.yaml"], "opt.yaml")
+    assert run_of(ULTRALYTICS.edited_schedule(edited, texts, options)).config.lr0 == 0.004
+    assert run_of(ULTRALYTICS.edited_schedule(edited, {}, options)).config.lr0 == 0.01  # the hyp file on disk
+    with pytest.raises(InputError, match="also edits data/hyp.scratch.yaml"):
+        ULTRALYTICS.edit_text(loaded, {"lr0": 0.004})
+    assert ULTRALYTICS.edit_text(loaded, {"epochs": 200}) == texts["opt.yaml"]
 
 
 def test_registered():
@@ -352,16 +409,17 @@ def test_registered():
 # -- conversion --------------------------------------------------------------------------------------------------------
 
 
-def test_convert_is_refused_saying_what_a_recipe_cannot_hold():
+def test_recipe_needs_the_run_size_and_express_offers_nothing():
     loaded = load(HERE / "opt_v7.yaml")
-    with pytest.raises(InputError) as info:
-        ULTRALYTICS.recipe(loaded, RunOptions(images=1000))
-    message = info.value.format()
-    assert message.startswith(f"{HERE / 'opt_v7.yaml'}:1:1: cfgtools cannot convert a YOLOv5/ultralytics run yet")
-    assert "the biases from warmup_bias_lr=0.1, the others from 0" in message and "accumulate" in message
+    with pytest.raises(ScheduleError, match="--images N"):
+        ULTRALYTICS.recipe(loaded, RunOptions())
+    # 1000 images, batch 32: nb = ceil(1000 / 32) = 32; the groups as smart_optimizer orders them
+    recipe = ULTRALYTICS.recipe(loaded, RunOptions(images=1000))
+    assert recipe.horizon == 300 * 32 and recipe.variant == "yolov5-7.0"
+    assert [group.holds for group in recipe.parameter_groups] == ["biases", "weights_with_decay", "norm_weights"]
     auto = load(HERE / "args_8.3.yaml")
-    with pytest.raises(InputError, match="the biases from 0.0 with optimizer=auto"):
-        ULTRALYTICS.recipe(auto, RunOptions())
+    with pytest.raises(ScheduleError, match="--classes"):
+        ULTRALYTICS.recipe(auto, RunOptions(images=1000))
     darknet = load(FIXTURES / "darknet" / "policy_step.cfg").schedule(RunOptions())
     expression = ULTRALYTICS.express(darknet)
     assert expression.candidates == () and "has no epochs" in expression.notes[0]

@@ -27,6 +27,9 @@ def test_the_neutral_schedule_of_a_run():
     dumped = json.loads(schedule.model_dump_json())
     assert dumped["policy"]["kind"] == "framework" and dumped["policy"]["parameters"]["config"]["lr0"] == 0.01
     assert dumped["policy"]["parameters"]["batches_per_epoch"] == 50
+    # the settings behind the neutral parameters (what extend names in its summary and edits)
+    assert [ARITHMETIC.setting_key(schedule, name) for name in ("horizon", "base_lr", "power")] == \
+        ["epochs", "lr0", "power"]
 
 
 def test_rates_are_the_weights_group():

@@ -98,6 +98,21 @@ def column_span(line: int, start: int, end: int) -> Span:
     return Span(line=line, column=start, end_line=line, end_column=end)
 
 
+def unused_line(option: Option, section_name: str) -> str:
+    """hank-ai's ``find_unused_lines`` error for a line it never looked up (src-lib/darknet_cfg.cpp)."""
+    return (f'hank-ai stops with "config line #{option.line} from section [{section_name}] is unused or invalid: '
+            f'{option.line_text.strip()}"')
+
+
+def has_inner_blank(text: str) -> bool:
+    """Whether a blank stands between two characters of ``text`` that it glues together (not after a comma)."""
+    core = text.split("#", 1)[0].strip(" \t\r")
+    for index, char in enumerate(core):
+        if char in " \t" and core[index - 1] not in " \t," and core[index + 1:].lstrip(" \t")[:1] not in ("", ","):
+            return True
+    return False
+
+
 def setting_fix(ctx: LintContext, description: str, changes: dict, replacement: str | None = None,
                 span: Span | None = None) -> Fix:
     """A fix that sets config keys as the framework's plug-in edits its files (a key not written is added).

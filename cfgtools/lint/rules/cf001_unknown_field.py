@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from cfgtools.caffe import fork_name
+from cfgtools.caffe.schema import forks_with_field
 from cfgtools.lint.core import Applicability, Diagnostic, Fix, Severity
 from cfgtools.lint.rule import Rule
-from cfgtools.caffe import FORK_FIELDS
 from cfgtools.lint.rules._helpers import did_you_mean
 from cfgtools.positions import Span
 from cfgtools.values import quoted
@@ -19,8 +20,10 @@ class UnknownSolverField(Rule):
     (src/caffe/util/upgrade_proto.cpp) parses the solver with protobuf's text format
     (`ReadProtoFromTextFile`, src/caffe/util/io.cpp), which stops at an unknown field
     name (`Message type "caffe.SolverParameter" has no field named ...`) before
-    training starts. Fields of forks (`plateau_winsize` of the SSD fork) are unknown
-    to BVLC Caffe.
+    training starts. Each fork has its own schema: the SSD fork's `eval_type`,
+    `ap_version`, `plateau_winsize` and `show_per_class_result` are unknown to BVLC
+    Caffe, and BVLC's `layer_wise_reduce` and `weights` are unknown to the SSD fork;
+    the message then names the fork that has the field.
 
     ## Example
     ```prototxt
@@ -48,15 +51,21 @@ class UnknownSolverField(Rule):
     fix_safety = Applicability.UNSAFE
 
     def check(self) -> Iterator[Diagnostic]:
-        for unknown in self.ctx.solver.unknown_fields:
+        solver = self.ctx.solver
+        fork = fork_name(solver.dialect)
+        for unknown in solver.unknown_fields:
             name, span = unknown.name, unknown.span
             message = (
-                f"{quoted(name)} is not a SolverParameter field: Caffe stops with 'Message type "
+                f"{quoted(name)} is not a SolverParameter field of {fork}: it stops with 'Message type "
                 f"\"caffe.SolverParameter\" has no field named \"{name}\"' before training"
             )
-            if name in FORK_FIELDS:
-                message += f" ({name} exists only in {FORK_FIELDS[name]})"
-                yield self.diagnostic(span, message, Fix(f"remove {name}, or train with {FORK_FIELDS[name]}"))
+            owners = forks_with_field(name) if name.isascii() else ()
+            if owners:
+                names = " and ".join(fork_name(owner) for owner in owners)
+                flags = " or ".join(f"--caffe-fork {owner}" for owner in owners)
+                message += f" ({name} is a field of {names} only)"
+                yield self.diagnostic(span, message, Fix(f"remove {name}, or lint with {flags} if you train with "
+                                                         f"{names}"))
                 continue
             hint = did_you_mean(name, self.ctx.solver.fields, cutoff=0.7)
             fix = None

@@ -31,6 +31,11 @@ _NEEDS: dict[str, dict[str, tuple[str, Severity | None, str]]] = {
             Severity.ERROR, "10000",
         ),
     },
+    # SSD fork (--caffe-fork ssd): rate = base_lr * gamma^k, k advancing on loss plateaus
+    "plateau": {
+        "gamma": ("the rate is base_lr until the first plateau and exactly 0 from then on", None, "0.1"),
+        "plateau_winsize": ("the step never advances: the rate stays base_lr", None, "10000"),
+    },
     "poly": {
         "power": ("(1 - iter/max_iter)^0 is 1: the rate stays base_lr", None, "1.0"),
         "max_iter": (
@@ -81,8 +86,8 @@ class MissingPolicyField(Rule):
             return
         span = policy_span(solver)
         for name, (effect, severity, example) in needs.items():
-            if solver.is_set(name):
-                continue
+            if name not in solver.fields or solver.is_set(name):
+                continue  # plateau_winsize: a field of the SSD fork only (BVLC reports the policy, CF004)
             yield self.diagnostic(
                 span,
                 f"lr_policy \"{policy}\" uses {name}, which is not set: Caffe uses 0, so {effect}",

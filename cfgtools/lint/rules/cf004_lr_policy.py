@@ -4,7 +4,7 @@ from typing import Iterator
 
 from cfgtools.lint.core import Diagnostic, Fix, Severity
 from cfgtools.lint.rule import Rule
-from cfgtools.caffe import POLICIES
+from cfgtools.caffe import DIALECTS, POLICIES, fork_name
 from cfgtools.lint.rules._caffe import policy_span
 from cfgtools.lint.rules._helpers import did_you_mean
 from cfgtools.values import quoted
@@ -19,7 +19,7 @@ class LrPolicy(Rule):
     `SGDSolver::GetLearningRate` (src/caffe/solvers/sgd_solver.cpp) stops with
     `Unknown learning rate policy` at the first training iteration (after the test
     at iteration 0 has run). Names are exact and case-sensitive; `plateau` exists
-    only in the SSD fork.
+    only in the SSD fork (`--caffe-fork ssd`).
 
     ## Example
     ```prototxt
@@ -46,26 +46,32 @@ class LrPolicy(Rule):
         solver = self.ctx.solver
         policy = solver.lr_policy
         span = policy_span(solver)
+        fork = fork_name(solver.dialect)
+        known = POLICIES[solver.dialect]
         if not solver.is_set("lr_policy"):
             yield self.diagnostic(
                 span,
-                "lr_policy is not set: Caffe uses \"\" and aborts with 'Unknown learning rate policy: ' at the "
+                f"lr_policy is not set: {fork} uses \"\" and aborts with 'Unknown learning rate policy: ' at the "
                 "first training iteration",
                 Fix('add lr_policy: "fixed" (or the schedule you mean)'),
             )
             return
-        if policy in POLICIES:
+        if policy in known:
             return
-        message = f"unknown lr_policy {quoted(policy)}: Caffe aborts with 'Unknown learning rate policy: {policy}' at the first training iteration"
-        if policy == "plateau":
-            message += " (plateau exists only in the SSD fork)"
-            yield self.diagnostic(span, message, Fix("use the SSD fork, or multistep with stepvalues"))
+        message = (f"unknown lr_policy {quoted(policy)}: {fork} aborts with 'Unknown learning rate policy: {policy}' at "
+                   "the first training iteration")
+        owners = [other for other in DIALECTS if policy in POLICIES[other]]
+        if owners:
+            names = " and ".join(fork_name(owner) for owner in owners)
+            message += f" ({policy} exists only in {names})"
+            yield self.diagnostic(span, message, Fix(f"lint with --caffe-fork {owners[0]} if you train with "
+                                                     f"{names}, or use multistep with stepvalues"))
             return
-        hint = did_you_mean(policy, POLICIES, cutoff=0.5)
+        hint = did_you_mean(policy, known, cutoff=0.5)
         fix = None
         if hint:
             message += f"; did you mean {hint!r}?"
             fix = Fix(f'write lr_policy: "{hint}"')
         else:
-            message += f"; Caffe knows {', '.join(POLICIES)}"
+            message += f"; {fork} knows {', '.join(known)}"
         yield self.diagnostic(span, message, fix)

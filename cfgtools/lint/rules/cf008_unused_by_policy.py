@@ -9,10 +9,11 @@ from cfgtools.lint.rules._caffe import span_of
 
 #: field -> policies whose rate uses it
 _USED_BY = {
-    "gamma": ("step", "exp", "inv", "multistep", "sigmoid"),
+    "gamma": ("step", "exp", "inv", "multistep", "sigmoid", "plateau"),
     "power": ("inv", "poly"),
     "stepsize": ("step", "sigmoid"),
     "stepvalue": ("multistep",),
+    "plateau_winsize": ("plateau",),  # SSD fork only
 }
 
 
@@ -25,7 +26,8 @@ class SolverFieldUnusedByPolicy(Rule):
     `SGDSolver::GetLearningRate` (src/caffe/solvers/sgd_solver.cpp) reads each field
     only for some policies: `fixed` ignores gamma, power and stepsize; `stepvalue` is
     read only by `multistep`, `stepsize` only by `step` and `sigmoid`, `power` only
-    by `inv` and `poly`. Such a field looks like it shapes the schedule but does not.
+    by `inv` and `poly`; the SSD fork's `plateau_winsize` only by its `plateau`. Such a
+    field looks like it shapes the schedule but does not.
 
     ## Example
     ```prototxt
@@ -51,10 +53,10 @@ class SolverFieldUnusedByPolicy(Rule):
     def check(self) -> Iterator[Diagnostic]:
         solver = self.ctx.solver
         policy = solver.lr_policy
-        if policy not in POLICIES:
+        if policy not in POLICIES[solver.dialect]:
             return
         for name, users in _USED_BY.items():
-            if policy in users or not solver.is_set(name):
+            if policy in users or name not in solver.fields or not solver.is_set(name):
                 continue
             field = solver.field(name)
             yield self.diagnostic(

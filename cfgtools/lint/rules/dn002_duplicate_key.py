@@ -16,7 +16,8 @@ class DuplicateKey(Rule):
     uses the first line and ignores the rest: a later line that was meant to
     override an earlier one has no effect. A line without `=` counts as the first
     one too: darknet then uses the default. Duplicates with the same value are
-    harmless and reported as info.
+    harmless and reported as info. hank-ai stops on any key given twice in a section
+    (src-lib/darknet_cfg.cpp: "duplicate key ... at lines #a and #b"): an error there.
 
     ## Example
     ```cfg
@@ -39,9 +40,12 @@ class DuplicateKey(Rule):
     name = "duplicate-key"
     severity = Severity.WARNING
     needs = ("document",)
-    summary = "key given twice in a section: the first wins, later ones are ignored"
+    summary = "key given twice in a section: the first wins in the C forks, hank-ai stops"
 
     def check(self) -> Iterator[Diagnostic]:
+        if self.ctx.document.dialect == "hankai":
+            yield from self._hankai()
+            return
         for section in self.ctx.document.sections:
             first: dict[str, object] = {}
             for option in section.options:
@@ -76,3 +80,10 @@ class DuplicateKey(Rule):
                     Fix(f"delete this line, or write the value you want at line {kept.line}"),
                     severity=severity,
                 )
+
+    def _hankai(self) -> Iterator[Diagnostic]:
+        for problem in self.ctx.document.problems:
+            if problem.kind == "duplicate-key":
+                yield self.diagnostic(problem.span, problem.message,
+                                      Fix(f"delete this line, or write the value you want at line {problem.line}"),
+                                      severity=Severity.ERROR)

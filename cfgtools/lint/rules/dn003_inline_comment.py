@@ -3,7 +3,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from cfgtools.darknet import cnum
+from cfgtools.darknet import cnum, fork_name
 from cfgtools.lint.core import Applicability, Diagnostic, Fix, Severity
 from cfgtools.lint.rule import Rule
 from cfgtools.lint.rules._helpers import column_span, comment_moved_above, comment_start
@@ -25,7 +25,10 @@ class InlineComment(Rule):
     and darknet trains with a constant rate. A number still reads as the number
     (`atoi`/`atof` stop at `#`), and lists depend on the fork: AlexeyAB stops
     counting `steps`/`mask`/`anchors` items at `#`, pjreddie counts every comma, so
-    `steps=10,15 # a,b` has 2 steps in one fork and 3 in the other.
+    `steps=10,15 # a,b` has 2 steps in one fork and 3 in the other. hank-ai's reader
+    ends a value at `#`, so there it is a comment and this rule says nothing (DN012
+    says what the C forks read instead). A `policy` made unknown by its comment is
+    DN006's finding, with the same fix, when DN006 runs.
 
     ## Example
     ```cfg
@@ -45,6 +48,10 @@ class InlineComment(Rule):
     option's indentation, and writes the value darknet would read without it
     (its blanks removed, as darknet removes them): the file then means what it
     says.
+
+    ## Options
+    - `--select`, `--extend-select`, `--ignore` (or `select`, `extend-select`,
+      `ignore` in `[tool.cfgtools]`): a `policy` made unknown by its comment is DN006's finding; this rule reports it only when DN006 does not run.
     """
 
     code = "DN003"
@@ -57,6 +64,9 @@ class InlineComment(Rule):
     def check(self) -> Iterator[Diagnostic]:
         document = self.ctx.document
         dialect = document.dialect
+        if dialect == "hankai":
+            return  # its regex ends a value at '#'
+        policy_to_dn006 = self.ctx.settings.is_enabled("DN006")
         for section in document.sections:
             for option in section.options:
                 value = option.value
@@ -74,9 +84,11 @@ class InlineComment(Rule):
                 )
                 key = option.key
                 severity = None
+                if section.is_network() and key == "policy" and policy_to_dn006:
+                    continue  # one finding for the mistake: DN006 (an unknown policy) has the same fix
                 if section.is_network() and key == "policy":
                     message = (
-                        f"darknet reads policy as {quoted(value)}, not {quoted(before)}: "
+                        f"darknet ({fork_name(dialect)}) reads policy as {quoted(value)}, not {quoted(before)}: "
                         "an unknown policy, so it trains with a constant rate"
                     )
                 elif before and _NUMBER_LIST.match(before) and "," in before + comment:

@@ -1,14 +1,27 @@
 from __future__ import annotations
 
 import math
+from decimal import Decimal, InvalidOperation
 from typing import Iterator
 
 from cfgtools.darknet import cnum
 from cfgtools.darknet.netkeys import INT_KEYS, INT_LIST_KEYS
 from cfgtools.lint.core import Applicability, Diagnostic, Fix, Severity
 from cfgtools.lint.rule import Rule
-from cfgtools.lint.rules._helpers import before_comment, intended_int
+from cfgtools.lint.rules._helpers import before_comment, has_inner_blank, intended_int
 from cfgtools.values import quoted
+
+
+def _plain_number(text: str) -> str | None:
+    """``text`` as a number hank-ai reads (no exponent, no sign +): ``5e5`` -> ``500000``, ``1e-3`` -> ``0.001``."""
+    try:
+        number = Decimal(text.strip())
+    except InvalidOperation:
+        return None
+    if not number.is_finite():
+        return None
+    plain = format(number.normalize(), "f")
+    return plain if cnum.hankai_numeric(plain) else None
 
 
 class IntegerValue(Rule):
@@ -20,6 +33,11 @@ class IntegerValue(Rule):
     and `parse_net_options` in src/parser.c for the `steps` items), which stops at the
     first character that is not a digit: `max_batches=5e5` is 5, `burn_in=1e3` is 1,
     `batch=64.0` is 64, `0x40` is 0 and text is 0.
+
+    hank-ai reads a `[net]` number only when the value is made of `-.0123456789`
+    (`CfgSection::find_int`/`find_float`, src-lib/darknet_cfg.cpp): `5e5`, `1e-3`,
+    `+5` or `6 4` make it stop (`key "K" on line #N should be numeric`), for float
+    keys too; an integer written with a fraction is truncated with a note.
 
     ## Example
     ```cfg
@@ -39,19 +57,27 @@ class IntegerValue(Rule):
 
     ## Fix safety
     Safe when the text names one whole number (`5e5`, `1000.0`, `6,000`):
-    `--fix` writes it as digits, which is what the author evidently meant. A
+    `--fix` writes it as digits, which is what the author evidently meant. Under
+    hank-ai the same holds for a number it refuses (`1e-3` becomes `0.001`). A
     value with a fraction (`burn_in=3.7`) or text gets a hint only.
+
+    ## Options
+    - `--select`, `--extend-select`, `--ignore` (or `select`, `extend-select`,
+      `ignore` in `[tool.cfgtools]`): under hank-ai a number with a blank inside is DN015's finding; this rule reports it only when DN015 does not run.
     """
 
     code = "DN004"
     name = "integer-value"
     severity = Severity.WARNING
     needs = ("document", "net")
-    summary = "integer key written as a float/exponent/text: atoi reads something else"
+    summary = "number written in a form the fork misreads (atoi of 5e5) or refuses (hank-ai)"
     fix_safety = Applicability.SAFE
 
     def check(self) -> Iterator[Diagnostic]:
         document = self.ctx.document
+        if document.dialect == "hankai":
+            yield from self._hankai()
+            return
         net = document.net
         int_keys = INT_KEYS[document.dialect]
         for option in net.options:
@@ -78,6 +104,29 @@ class IntegerValue(Rule):
                     good = ",".join(str(v) for v in intended)
                     fix = Fix(f"write {option.key}={good}", good, before_comment(option))
                 yield self.diagnostic(option.value_span, message, fix)
+
+    def _hankai(self) -> Iterator[Diagnostic]:
+        net = self.ctx.net
+        blanks_to_dn015 = self.ctx.settings.is_enabled("DN015")
+        for key, message in net.fatal_keys:
+            if key in ("policy", "steps"):
+                continue  # DN006, DN011
+            option = self.ctx.document.net.lookup(key)
+            text = option.value if option is not None else ""
+            if blanks_to_dn015 and has_inner_blank(text):
+                continue  # DN015 says what each fork reads
+            span = (before_comment(option) or option.key_span) if option is not None else self.ctx.document.net.span
+            intended = _plain_number(text)
+            if intended is not None and key in INT_KEYS["hankai"]:
+                whole = intended_int(text)
+                intended = str(whole) if whole is not None else None
+            fix = Fix(f"write {key}={intended}", intended, span) if intended is not None else \
+                Fix(f"write {key} with digits, '.' and '-' only")
+            yield self.diagnostic(span, message, fix, severity=Severity.ERROR)
+        for key, message in net.notes:
+            option = self.ctx.document.net.lookup(key)
+            yield self.diagnostic(option.value_span or option.key_span, message,
+                                  Fix(f"write a whole number for {key}"))
 
     def _item(self, option, key: str, text: str, _unused) -> Diagnostic | None:
         if not text or cnum.looks_like_int(text):

@@ -5,6 +5,7 @@ from typing import Iterator
 from cfgtools.darknet.netkeys import NET_KEYS
 from cfgtools.lint.core import Diagnostic, Fix, Severity
 from cfgtools.lint.rule import Rule
+from cfgtools.lint.rules._helpers import unused_line
 from cfgtools.values import quoted
 
 #: Which policies (or condition) make darknet read a key.
@@ -17,6 +18,7 @@ _READ_BY = {
     "sgdr_cycle": "policy=sgdr",
     "sgdr_mult": "policy=sgdr",
     "learning_rate_min": "policy=sgdr",
+    "seq_scales": "policy=steps or sgdr",
     "B1": "adam=1",
     "B2": "adam=1",
     "eps": "adam=1",
@@ -33,6 +35,11 @@ class UnusedByPolicy(Rule):
     `sgdr`), `gamma` only for `exp` and `sigmoid`, and `B1`/`B2`/`eps` only with
     `adam=1`; `sgdr_cycle`, `sgdr_mult` and `learning_rate_min` shape only the
     `sgdr` rate. Such a key looks like it shapes the schedule but has no effect.
+    hank-ai looks these keys up only for their policy too (`parse_net_section`,
+    src-lib/darknet_cfg.cpp, also `seq_scales` for steps/sgdr) and stops on a line it
+    never looked up ("config line #N from section [net] is unused or invalid"): an
+    error there (`sgdr_cycle`, `sgdr_mult` and `learning_rate_min` are always looked
+    up, so they only have no effect).
 
     ## Example
     ```cfg
@@ -56,7 +63,7 @@ class UnusedByPolicy(Rule):
     name = "unused-by-policy"
     severity = Severity.WARNING
     needs = ("document", "net")
-    summary = "a [net] key the selected policy never reads"
+    summary = "a [net] key the selected policy never reads (hank-ai stops on it)"
 
     def check(self) -> Iterator[Diagnostic]:
         net = self.ctx.net
@@ -69,6 +76,9 @@ class UnusedByPolicy(Rule):
             policy_text = f"policy {quoted(net.policy.value)}, which darknet runs as constant"
         else:
             policy_text = f"policy={policy}" + (" (the default)" if not net.policy.from_file else "")
+        if document.dialect == "hankai":
+            yield from self._hankai(policy_text)
+            return
         for setting in net.settings():
             if setting.read or not setting.from_file or setting.key not in known or setting.key not in _READ_BY:
                 continue
@@ -84,3 +94,28 @@ class UnusedByPolicy(Rule):
                 f"and this file uses {context}",
                 Fix(f"delete the {setting.key} line, or change the policy if {setting.key} was meant to apply"),
             )
+
+    def _hankai(self, policy_text: str) -> Iterator[Diagnostic]:
+        net, section = self.ctx.net, self.ctx.document.net
+        settings = {s.key: s for s in net.settings()}
+        for option in section.options:
+            key = option.key
+            if not option.stored or section.lookup(key) is not option or key not in NET_KEYS["hankai"]:
+                continue
+            why = _READ_BY.get(key, "its policy")
+            context = f"adam={net.adam.value}" if key in ("B1", "B2", "eps") else policy_text
+            if key not in net.lookups:
+                yield self.diagnostic(
+                    option.key_span,
+                    f"{unused_line(option, section.name)}: hank-ai reads {key} only with {why}, and this file uses "
+                    f"{context}",
+                    Fix(f"delete the {key} line, or change the policy if {key} was meant to apply"),
+                    severity=Severity.ERROR,
+                )
+            elif key in _READ_BY and key in settings and not settings[key].read:
+                yield self.diagnostic(
+                    option.key_span,
+                    f"{key}={option.value} has no effect: hank-ai reads it but uses {key} only with {why}, and this "
+                    f"file uses {context}",
+                    Fix(f"delete the {key} line, or change the policy if {key} was meant to apply"),
+                )

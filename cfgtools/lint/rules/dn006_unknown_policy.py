@@ -6,7 +6,7 @@ from cfgtools.darknet.net import POLICIES
 from cfgtools.lint.core import Applicability, Diagnostic, Fix, Severity
 from cfgtools.lint.rule import Rule
 from cfgtools.darknet import fork_name
-from cfgtools.lint.rules._helpers import did_you_mean
+from cfgtools.lint.rules._helpers import comment_moved_above, comment_start, did_you_mean
 from cfgtools.values import quoted
 
 
@@ -18,7 +18,10 @@ class UnknownPolicy(Rule):
     `get_policy` (src/parser.c) compares the name with `strcmp` (exact,
     case-sensitive), prints `Couldn't find policy X, going with constant` and uses
     `constant`: the whole schedule is ignored. `sig`, `STEPS` and `step s` are all
-    unknown, and pjreddie has no `sgdr`.
+    unknown, and pjreddie has no `sgdr`. hank-ai stops instead
+    (`get_learning_rate_policy_from_name`, src-lib/darknet_enums.cpp: "learning rate
+    policy "X" is not supported"). In the C forks a comment after the name
+    (`policy=steps # note`) is part of it.
 
     ## Example
     ```cfg
@@ -36,14 +39,16 @@ class UnknownPolicy(Rule):
     ## Fix safety
     Unsafe: the policy it writes is a guess from the spelling, and it changes the
     schedule darknet trains with (from constant to that policy). Only
-    `--unsafe-fixes` applies it.
+    `--unsafe-fixes` applies it. A known policy followed by a comment
+    (`policy=steps # note`) gets DN003's safe fix instead: the comment moves to a
+    line of its own above and the name is left alone.
     """
 
     code = "DN006"
     name = "unknown-policy"
     severity = Severity.ERROR
     needs = ("net",)
-    summary = "unknown policy name: darknet falls back to constant"
+    summary = "unknown policy name: the C forks fall back to constant, hank-ai stops"
     fix_safety = Applicability.UNSAFE
 
     def check(self) -> Iterator[Diagnostic]:
@@ -54,13 +59,27 @@ class UnknownPolicy(Rule):
         dialect = net.dialect
         known = POLICIES[dialect]
         span = net.policy.span or net.policy.key_span
-        message = (
-            f"unknown policy {quoted(value)}: darknet ({fork_name(dialect)}) prints \"Couldn't find policy "
-            f"{value}, going with constant\" and trains with the constant rate {net.learning_rate.value:g}"
-        )
+        if dialect == "hankai":
+            message = f'unknown policy {quoted(value)}: hank-ai stops with "learning rate policy "{value}" is not supported"'
+        else:
+            message = (
+                f"unknown policy {quoted(value)}: darknet ({fork_name(dialect)}) prints \"Couldn't find policy "
+                f"{value}, going with constant\" and trains with the constant rate {net.learning_rate.value:g}"
+            )
         base = value.split("#", 1)[0].rstrip("\r")
+        option = self.ctx.document.net.lookup("policy")
+        start = comment_start(option) if option is not None and "#" in value else None
+        if start is not None and base in known:  # the C forks read the comment as part of the name (DN003)
+            comment = option.line_text[start - 1:].rstrip("\r").rstrip()
+            message += (f" (the comment {quoted(comment)} is part of the name: there are no inline comments in the C forks; "
+                        f"hank-ai ends the value at '#' and reads {quoted(base)})")
+            # DN003's fix, and as safe: the file then says what it meant and the C forks read the policy
+            fix = Fix(f"move {quoted(comment)} to its own line above and write policy={base}", base, span,
+                      edits=comment_moved_above(option, start, base), applicability=Applicability.SAFE)
+            yield self.diagnostic(span, message, fix)
+            return
         if base == "sgdr" and dialect == "pjreddie":
-            message += "; sgdr exists only in AlexeyAB's darknet"
+            message += "; sgdr exists only in AlexeyAB's and hank-ai's darknet"
             yield self.diagnostic(span, message, Fix("use AlexeyAB's darknet, or a policy pjreddie has (steps, poly)"))
             return
         if base in known:
@@ -78,5 +97,5 @@ class UnknownPolicy(Rule):
             message += f"; did you mean {hint!r}?"
             fix = Fix(f"write policy={hint}", hint, span)
         else:
-            message += f"; darknet knows {', '.join(known)}"
+            message += f"; darknet ({fork_name(dialect)}) knows {', '.join(known)}"
         yield self.diagnostic(span, message, fix)

@@ -18,7 +18,9 @@ class EmptyListItem(Rule):
     darknet counts commas to size a list and reads each item with `atoi`/`atof`, so
     `1,,2` has a 0 in the middle and `10,15,` has a third item 0. In
     `steps`/`scales` that is a step at 0 with scale 0: the rate becomes 0 as soon as
-    the last real step fires (or, with fewer scales, darknet crashes).
+    the last real step fires (or, with fewer scales, darknet crashes). hank-ai reads a
+    list as the runs of digits between any other characters, so it sees no empty item
+    and this rule says nothing there (DN012 says what the C forks read).
 
     ## Example
     ```cfg
@@ -47,6 +49,8 @@ class EmptyListItem(Rule):
     fix_safety = Applicability.SAFE
 
     def check(self) -> Iterator[Diagnostic]:
+        if self.ctx.document.dialect == "hankai":
+            return
         for section in self.ctx.document.sections:
             for option in section.options:
                 if not option.stored or option.value is None or "," not in option.value:

@@ -2,16 +2,27 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from cfgtools.darknet.cnum import atoi
+from cfgtools.darknet import cnum, fork_name
+from cfgtools.darknet.layers import hankai_layer_problems
+from cfgtools.darknet.netkeys import NET_KEYS
 from cfgtools.lint.core import Diagnostic, Fix, Severity
 from cfgtools.lint.rule import Rule
+from cfgtools.lint.rules._helpers import unused_line
 
 _FIXES = {
     "bom": "save the file as UTF-8 without a byte-order mark",
     "option-before-section": "put the line under a [section] (the [net] section comes first)",
     "no-sections": "start the file with a [net] section",
     "first-section-not-net": "make [net] (or [network]) the first section",
+    "unsupported-section": "write a section name hank-ai knows, exactly ([net], [convolutional], ...)",
+    "empty-network": "add the network's layers after [net]",
+    "layer-not-recognized": "delete the section (hank-ai builds no layer from it)",
+    "bad-number": "write a number std::stof can read, e.g. 0.5",
+    "duplicate-key": "keep one line of the key",
 }
+#: what reports a hank-ai fatal error when it is enabled (else DN011 does): its problem kinds and [net] keys
+_DELEGATED_KINDS = {"duplicate-key": "DN002"}
+_DELEGATED_KEYS = {"policy": "DN006"}
 
 
 class DarknetRefuses(Rule):
@@ -21,10 +32,20 @@ class DarknetRefuses(Rule):
     ## Why is this bad?
     These stop `read_cfg`/`parse_network_cfg`/`parse_net_options` (src/parser.c)
     before training starts: a UTF-8 BOM or a `key=value` before any section
-    (segfault), no sections, a first section that is not `[net]`, `policy=steps`
-    without `steps` or `scales`, `step=0` with `policy=step` and `subdivisions=0`
-    (division by zero), and a `[net]` with neither `width`/`height`/`channels` nor
-    `inputs` ("No input parameters supplied").
+    (segfault), no sections, a first section that is not exactly `[net]` or
+    `[network]` (`[NET]` in every fork), `policy=steps` without `steps` or
+    `scales`, `step=0` with `policy=step` and `subdivisions=0` (division by zero),
+    and a `[net]` with neither `width`/`height`/`channels` nor `inputs` ("No input
+    parameters supplied").
+
+    hank-ai's reader (`Darknet::CfgFile`, src-lib/darknet_cfg.cpp) aborts (exit
+    134) on more, each reported in its own words: a section name it does not know
+    (`[ net ]`, `[reorg]`), no layer after `[net]`, a number `std::stof` cannot
+    read, and in layer sections a value that should be a number and a line the
+    layer never reads. Its other fatal errors are reported by the rule about that
+    key: DN001, DN005 and DN013 (a `[net]` line it never reads), DN002 (a key given
+    twice), DN004 (a `[net]` number it cannot read), DN006 (an unknown policy);
+    this rule reports them when that rule does not run.
 
     ## Example
     ```cfg
@@ -51,6 +72,8 @@ class DarknetRefuses(Rule):
     - `--select`, `--extend-select`, `--ignore` (or `select`, `extend-select`,
       `ignore` in `[tool.cfgtools]`): a `scales` list shorter than `steps` (a
       segfault) is DN007's finding; this rule reports it only when DN007 does not run.
+      The same holds for the hank-ai errors that DN001, DN002, DN004, DN005, DN006
+      and DN013 report.
     """
 
     code = "DN011"
@@ -61,7 +84,9 @@ class DarknetRefuses(Rule):
 
     def check(self) -> Iterator[Diagnostic]:
         document = self.ctx.document
-        problems = list(document.fatal_problems)
+        settings = self.ctx.settings
+        problems = [p for p in document.fatal_problems
+                    if p.kind not in _DELEGATED_KINDS or not settings.is_enabled(_DELEGATED_KINDS[p.kind])]
         # darknet stops at the first of these; report the root cause once, not every line after it
         if any(p.kind == "bom" for p in problems):
             problems = [p for p in problems if p.kind == "bom"]
@@ -76,8 +101,12 @@ class DarknetRefuses(Rule):
         net = self.ctx.net
         if net is None:
             return
+        if document.dialect == "hankai":
+            yield from self._hankai(net)
         delegate_scales = self.ctx.settings.is_enabled("DN007")
         for message in net.fatal:
+            if document.dialect == "hankai" and message in dict(net.fatal_keys).values():
+                continue  # reported by _hankai
             if message.startswith("scales has"):
                 if delegate_scales:
                     continue
@@ -91,15 +120,48 @@ class DarknetRefuses(Rule):
             yield self.diagnostic(span or document.net.span, message)
         if not (net.width.value and net.height.value and net.channels.value):
             inputs = document.net.lookup("inputs")
-            if inputs is None or inputs.value is None or not _nonzero_int(inputs.value):
+            if inputs is None or inputs.value is None or not _nonzero(inputs.value, document.dialect):
+                said = ('"no input parameters supplied"' if document.dialect == "hankai"
+                        else "'No input parameters supplied'")
                 yield self.diagnostic(
                     document.net.span,
-                    "[net] sets neither width, height and channels nor inputs: darknet stops with "
-                    "'No input parameters supplied'",
+                    f"[net] sets neither width, height and channels nor inputs: darknet "
+                    f"({fork_name(document.dialect)}) stops with {said}",
                     Fix("set width=, height= and channels= (e.g. 416, 416, 3)"),
                 )
 
+    def _hankai(self, net) -> Iterator[Diagnostic]:
+        """hank-ai's fatal errors that no more specific enabled rule reports."""
+        settings = self.ctx.settings
+        document = self.ctx.document
+        settings_by_key = {s.key: s for s in net.settings()}
+        for key, message in net.fatal_keys:
+            owner = _DELEGATED_KEYS.get(key, "DN004" if key not in ("steps",) else "DN011")
+            if owner != "DN011" and settings.is_enabled(owner):
+                continue
+            setting = settings_by_key.get(key)
+            span = (setting.span or setting.key_span) if setting is not None and setting.from_file else None
+            yield self.diagnostic(span or document.net.span, message)
+        lowered = {k.lower() for k in NET_KEYS["hankai"]}
+        for option in document.net.options:
+            if not option.stored or document.net.lookup(option.key) is not option or option.key in net.lookups:
+                continue
+            owner = "DN005" if option.key in NET_KEYS["hankai"] else "DN013" if option.key.lower() in lowered \
+                else "DN001"
+            if settings.is_enabled(owner):
+                continue
+            yield self.diagnostic(option.key_span, unused_line(option, document.net.name),
+                                  Fix("delete the line: hank-ai stops on a key it does not read"))
+        for layer in self.ctx.layers or []:
+            for option, message in hankai_layer_problems(layer):
+                what = "unused or invalid" in message
+                yield self.diagnostic(option.key_span if what else (option.value_span or option.key_span), message,
+                                      Fix("delete the line, or fix the key" if what
+                                          else f"write a plain number for {option.key} (digits, '.', '-')"))
 
-def _nonzero_int(text: str) -> bool:
-    return atoi(text) != 0
+
+def _nonzero(text: str, dialect: str) -> bool:
+    if dialect == "hankai":
+        return bool(cnum.stof(text)) if cnum.hankai_numeric(text) else False
+    return cnum.atoi(text) != 0
 

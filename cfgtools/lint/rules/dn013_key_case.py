@@ -5,6 +5,7 @@ from typing import Iterator
 from cfgtools.darknet.netkeys import NET_KEYS
 from cfgtools.lint.core import Applicability, Diagnostic, Fix, Severity
 from cfgtools.lint.rule import Rule
+from cfgtools.lint.rules._helpers import unused_line
 from cfgtools.values import quoted
 
 
@@ -15,7 +16,8 @@ class NetKeyCase(Rule):
     ## Why is this bad?
     darknet compares keys with `strcmp` (`option_find`, src/option_list.c):
     `Learning_Rate` is not `learning_rate`, so the line is ignored and the default
-    applies.
+    applies. hank-ai's keys are case-sensitive too, and it stops on the line it never
+    looked up ("config line #N from section [net] is unused or invalid").
 
     ## Example
     ```cfg
@@ -40,7 +42,7 @@ class NetKeyCase(Rule):
     name = "net-key-case"
     severity = Severity.WARNING
     needs = ("document", "net")
-    summary = "[net] key in the wrong letter case: darknet ignores it"
+    summary = "[net] key in the wrong letter case: the C forks ignore it, hank-ai stops"
     fix_safety = Applicability.SAFE
 
     def check(self) -> Iterator[Diagnostic]:
@@ -54,6 +56,14 @@ class NetKeyCase(Rule):
                 continue
             right = by_lower[key.lower()]
             used = net.lookup(right)
+            if document.dialect == "hankai":
+                yield self.diagnostic(
+                    option.key_span,
+                    f"{quoted(key)} is not {right!r}: keys are case-sensitive, so {unused_line(option, net.name)}",
+                    Fix(f"write the key as {right!r}", right, option.key_span),
+                    severity=Severity.ERROR,
+                )
+                continue
             if used is not None and used.value is not None:
                 then = f"darknet reads {right}={used.value} from line {used.line} instead"
             else:

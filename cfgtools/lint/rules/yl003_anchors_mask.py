@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
+from cfgtools.darknet import fork_name
 from cfgtools.darknet.document import Option
 from cfgtools.lint.core import Applicability, Diagnostic, Fix, Severity
 from cfgtools.lint.rule import Rule
@@ -21,6 +22,11 @@ def glued_numbers(option: Option) -> list[re.Match]:
         return []
     return list(_GLUED.finditer(option.line_text, span.column - 1, span.end_column - 1))
 
+#: forks whose [yolo]/[Gaussian_yolo] parser copies every anchor into the layer's calloc'd 2*num biases:
+#: pjreddie's parse_yolo (src/parser.c) and hank-ai's parse_yolo_section / parse_gaussian_yolo_section
+#: (src-lib/darknet_cfg.cpp; [region] stops at num*2 in every fork)
+_OVERFLOWING_FORKS = ("pjreddie", "hankai")
+
 
 class AnchorsMask(Rule):
     """## What it does
@@ -32,10 +38,12 @@ class AnchorsMask(Rule):
     and `mask` picks this layer's anchors by index. darknet (`parse_yolo`,
     src/parser.c) reads `2*num` anchor numbers: missing ones stay 0 (boxes of size
     0, silently), extra ones are ignored by AlexeyAB and overflow the array in
-    pjreddie. Mask values are not checked at all: an index of `num` or more reads
-    past the anchors. A count that is off because two numbers are written with
-    only blanks between them (`61,45    61,45`) is reported as that: darknet's
-    `strip` removes every blank of the line first, so it reads `61,4561,45`.
+    pjreddie and in hank-ai (`parse_yolo_section`, src-lib/darknet_cfg.cpp, copies
+    them all; its `[region]` ignores them). Mask values are not checked at all:
+    an index of `num` or more reads past the anchors. A count that is off because
+    two numbers are written with only blanks between them (`61,45    61,45`) is
+    reported as that: darknet's `strip` removes every blank of the line first, so
+    it reads `61,4561,45`.
 
     ## Example
     ```cfg
@@ -67,6 +75,7 @@ class AnchorsMask(Rule):
     fix_safety = Applicability.UNSAFE
 
     def check(self) -> Iterator[Diagnostic]:
+        dialect = self.ctx.document.dialect
         for layer in self.ctx.layers:
             if layer.kind not in DETECTION_KINDS:
                 continue
@@ -82,13 +91,13 @@ class AnchorsMask(Rule):
                     message = (f"{where(layer)} has {count} anchor numbers but num={num} needs {2 * num}: "
                                f"darknet leaves the missing {2 * num - count} at 0 (zero-size anchors)")
                     severity = None
-                elif self.ctx.document.dialect == "pjreddie" and layer.kind != "region":
+                elif dialect in _OVERFLOWING_FORKS and layer.kind != "region":
                     message = (f"{where(layer)} has {count} anchor numbers but num={num} needs {2 * num}: "
-                               "pjreddie writes them all into a 2*num array (memory overflow)")
+                               f"{fork_name(dialect)} writes them all into a 2*num array (memory overflow)")
                     severity = None
                 else:
                     message = (f"{where(layer)} has {count} anchor numbers but num={num} needs {2 * num}: "
-                               f"darknet ignores the last {count - 2 * num}")
+                               f"darknet ({fork_name(dialect)}) ignores the last {count - 2 * num}")
                     severity = Severity.WARNING
                 pairs = count // 2
                 yield self.diagnostic(

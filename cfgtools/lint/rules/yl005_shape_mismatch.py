@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from cfgtools.darknet import fork_name
 from cfgtools.lint.core import Diagnostic, Fix, Severity
 from cfgtools.lint.rule import Rule
 from cfgtools.lint.rules.yl_common import where
@@ -38,8 +39,9 @@ class ShapeMismatch(Rule):
     `params.w == net.layers[index].out_w && params.h == net.layers[index].out_h`
     and stops (its Makefile build; a build with `NDEBUG`, such as CMake's Release,
     skips the assert, prints the two shapes and adds by flat index, mixing unrelated
-    positions). pjreddie samples by an integer stride that must be the same for
-    width and height (else an assert stops it).
+    positions); hank-ai (src-lib/) adds by flat index silently. pjreddie samples by
+    an integer stride that must be the same for width and height (else an assert
+    stops it).
 
     ## Example
     ```cfg
@@ -68,6 +70,7 @@ class ShapeMismatch(Rule):
     def check(self) -> Iterator[Diagnostic]:
         net = self.ctx.network
         dialect = net.dialect
+        fork = fork_name(dialect)  # hank-ai's parse_route_section and shortcut layer are AlexeyAB's (src-lib/)
         rows = net.layers
         for row in rows:
             layer = row.layer
@@ -77,8 +80,8 @@ class ShapeMismatch(Rule):
                 for index in valid[1:]:
                     other = rows[index].output
                     if other[:2] != first[:2]:
-                        effect = ("AlexeyAB makes the route 0x0x0 and the next layer stops"
-                                  if dialect == "alexeyab" else "pjreddie concatenates them anyway (garbage)")
+                        effect = (f"{fork} makes the route 0x0x0 and the next layer stops"
+                                  if dialect != "pjreddie" else "pjreddie concatenates them anyway (garbage)")
                         yield self.diagnostic(
                             layer.span("layers"),
                             f"{where(layer)} joins layer {valid[0]} ({_fmt(first)}) and layer {index} "
@@ -99,15 +102,26 @@ class ShapeMismatch(Rule):
                             effect = "pjreddie's size ratio differs between width and height: an assert stops it"
                         else:
                             effect = "pjreddie samples with a truncated integer stride (misaligned, silently)"
-                    else:
+                        severity = None
+                    elif dialect == "alexeyab":
                         shapes = (*row.input, *rows[index].output)
                         printed = "({:4d} x{:4d} x{:4d}) + ({:4d} x{:4d} x{:4d})".format(*shapes)
                         effect = (f"AlexeyAB stops: parse_shortcut asserts \"{_ASSERTION}\" (a build with NDEBUG, "
                                   f"such as CMake's Release, skips the assert, prints \"{printed}\" and adds them "
                                   "by flat index, mixing unrelated positions)")
+                        severity = None
+                    elif _pj_exact(sw, sh, w, h):
+                        # hank-ai's make_shortcut_layer (src-lib/shortcut_layer.cpp) prints nothing
+                        effect = (f"{fork} adds them by flat index (it does not resample, unlike pjreddie), "
+                                  "mixing unrelated positions")
+                        severity = Severity.WARNING
+                    else:
+                        effect = f"{fork} adds them by flat index, mixing unrelated positions, silently"
+                        severity = None
                     yield self.diagnostic(
                         layer.span("from"),
                         f"{where(layer)} adds layer {index} ({_fmt(rows[index].output)}) to its input "
                         f"({_fmt(row.input)}): the width/height differ; {effect}",
                         Fix("add layers of the same width and height"),
+                        severity=severity,
                     )

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from cfgtools.darknet import other_dialects
-from cfgtools.darknet.layers import LAYER_KEYS, known_keys
+from cfgtools.darknet import fork_name, other_dialects
+from cfgtools.darknet.layers import LAYER_KEYS, known_keys, layer_keys
 from cfgtools.lint.core import Applicability, Diagnostic, Fix, Severity
 from cfgtools.lint.rule import Rule
-from cfgtools.lint.rules._helpers import did_you_mean
+from cfgtools.lint.rules._helpers import did_you_mean, unused_line
 from cfgtools.lint.rules.yl_common import where
 from cfgtools.values import quoted
 
@@ -25,6 +25,8 @@ class UnusedField(Rule):
     such as `stopbackward` and `learning_rate`); anything else, typically a typo or a
     key of another layer type or fork, has no effect. darknet only prints "Unused
     field" (`option_unused`, src/option_list.c) while it loads the network.
+    hank-ai stops instead (`find_unused_lines`, src-lib/darknet_cfg.cpp: "config
+    line #N from section [X] is unused or invalid"), which DN011 reports.
 
     ## Example
     ```cfg
@@ -47,6 +49,10 @@ class UnusedField(Rule):
     Unsafe: the key it renames to is a guess from the spelling, and the renamed
     line changes the layer. Only `--unsafe-fixes` applies it, and not when that
     key is written already (the hint stays).
+
+    ## Options
+    - `--select`, `--extend-select`, `--ignore` (or `select`, `extend-select`,
+      `ignore` in `[tool.cfgtools]`): under hank-ai an unused line is DN011's finding; this rule reports it only when DN011 does not run.
     """
 
     code = "YL008"
@@ -59,7 +65,10 @@ class UnusedField(Rule):
     def check(self) -> Iterator[Diagnostic]:
         document = self.ctx.document
         dialect = document.dialect
-        others = " and ".join(other_dialects(dialect))
+        hankai = dialect == "hankai"
+        if hankai and self.ctx.settings.is_enabled("DN011"):
+            return  # hank-ai stops on the line (find_unused_lines): DN011 reports it, once
+        here = f"darknet ({fork_name(dialect)}) never reads it for this layer type"
         for layer in self.ctx.layers:
             if layer.kind is None:
                 continue  # YL007
@@ -68,23 +77,26 @@ class UnusedField(Rule):
                 if not key.strip("\r") or key.startswith(("#", ";")):
                     continue
                 guess = None
-                if key in known_keys(layer.kind):
-                    hint = f": only {others}'s darknet reads it in [{layer.kind}]"
+                readers = [fork_name(other) for other in other_dialects(dialect)
+                           if key in {k.name for k in layer_keys(layer.kind, other)}]
+                if readers:
+                    hint = f": only {' and '.join(readers)}'s darknet reads it in [{layer.kind}]"
                 else:
                     guess = did_you_mean(key, layer.reads)
-                    readers = [kind for kind in LAYER_KEYS if kind != layer.kind and key in known_keys(kind)]
+                    kinds = [kind for kind in LAYER_KEYS if kind != layer.kind and key in known_keys(kind)]
                     if guess:
                         hint = f"; did you mean {quoted(guess)}?"
-                    elif 0 < len(readers) <= MAX_READERS:  # a key of another layer type (uc_normalizer in [yolo])
-                        hint = f": it is a key of {' and '.join(f'[{kind}]' for kind in readers)}"
+                    elif 0 < len(kinds) <= MAX_READERS:  # a key of another layer type (uc_normalizer in [yolo])
+                        hint = f": it is a key of {' and '.join(f'[{kind}]' for kind in kinds)}"
                     else:
                         hint = ""
                 value = "(null)" if option.value is None else option.value
+                said = unused_line(option, layer.section.name) if hankai else here
                 yield self.diagnostic(
                     option.key_span,
-                    f"Unused field: '{key} = {value}' in {where(layer)}: {dialect}'s darknet never reads {quoted(key)} "
-                    f"for this layer type{hint}",
+                    f"Unused field: '{key} = {value}' in {where(layer)}: {said}{hint}",
                     Fix(f"write {quoted(guess)}", replacement=guess, span=option.key_span,
                         edits=() if layer.option(guess) is not None else None) if guess
                     else Fix("delete the line, or fix the key"),
+                    severity=Severity.ERROR if hankai else None,
                 )

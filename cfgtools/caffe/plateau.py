@@ -1,0 +1,76 @@
+"""The SSD fork's ``plateau`` lr_policy, computed from the smoothed training losses.
+
+``SGDSolver<Dtype>::GetLearningRate`` (weiliu89/caffe, branch ssd,
+src/caffe/solvers/sgd_solver.cpp), for ``lr_policy: "plateau"``, at each
+iteration ``iter_`` before its update::
+
+    if (smoothed_loss_ < minimum_loss_) { minimum_loss_ = smoothed_loss_; iter_last_event_ = iter_; }
+    if (current_step_ < plateau_winsize_size()) {
+      if (iter_ >= iter_last_event_ + plateau_winsize(current_step_)) {
+        current_step_++; iter_last_event_ = iter_;   // logs "Plateau Status: Iteration N, step = k"
+      }
+    }
+    rate = base_lr * pow(gamma, current_step_);       // pow(float, int): the double pow, as multistep
+
+``smoothed_loss_`` is the loss ``Solver::Step`` averages over the last
+``average_loss`` iterations (``UpdateSmoothedLoss``, src/caffe/solver.cpp; the
+window restarts at every ``Step`` call, i.e. after a resume); it is what the
+log prints as ``Iteration N, loss = L`` (6 significant digits). From scratch
+``minimum_loss_`` is FLT_MAX (``PreSolve``) and ``iter_last_event_`` is not
+initialised: the first finite loss sets both. A resume restores
+``current_step``, ``minimum_loss`` and ``iter_last_event`` from the
+.solverstate (``SolverState`` fields 4, 5 and 6).
+
+So the rates exist only once the losses do: :func:`plateau_rates` is the hook
+for whatever has them (a training log with ``display: 1``; with a larger
+display the log shows one smoothed loss in ``display`` and its ``Plateau
+Status`` lines give the steps instead).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Sequence
+
+from cfgtools.caffe.rate import double_pow_rate
+
+if TYPE_CHECKING:
+    import numpy as np
+
+#: std::numeric_limits<float>::max(), PreSolve's minimum_loss_
+FLT_MAX = 3.4028234663852886e38
+
+
+@dataclass(frozen=True)
+class PlateauState:
+    """What the solver carries between iterations (and a .solverstate restores)."""
+
+    current_step: int = 0
+    minimum_loss: float = FLT_MAX
+    #: None: never set (a run from scratch before its first finite loss)
+    iter_last_event: int | None = None
+
+
+def plateau_rates(base_lr: float, gamma: float, winsizes: Sequence[int], smoothed_losses: Sequence[float],
+                  start: int = 0, state: PlateauState = PlateauState()) -> tuple[np.ndarray, PlateauState]:
+    """The rate of iterations ``start, start + 1, ...``, one per smoothed loss, and the state after the last.
+
+    ``smoothed_losses[k]`` is ``smoothed_loss_`` at iteration ``start + k``
+    (a float32 value); ``state`` is the state before ``start`` (a fresh run,
+    or what a snapshot restores). The rates are float32, computed as SSD
+    Caffe's float instantiation does.
+    """
+    import numpy as np  # lazy: reading a solver never needs numpy
+
+    step, minimum, last_event = state.current_step, np.float32(state.minimum_loss), state.iter_last_event
+    steps = np.empty(len(smoothed_losses), dtype=np.int64)
+    for k, loss in enumerate(smoothed_losses):
+        iteration = start + k
+        loss = np.float32(loss)
+        if loss < minimum:  # false for NaN, as in C++
+            minimum, last_event = loss, iteration
+        if step < len(winsizes) and last_event is not None and iteration >= last_event + winsizes[step]:
+            step, last_event = step + 1, iteration
+        steps[k] = step
+    rates = double_pow_rate(base_lr, gamma, steps)
+    return rates, PlateauState(current_step=step, minimum_loss=float(minimum), iter_last_event=last_event)
