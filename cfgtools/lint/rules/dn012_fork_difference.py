@@ -13,6 +13,11 @@ from cfgtools.values import quoted
 _COMPARED = ("effective_policy", "max_batches", "learning_rate", "steps", "scales", "step", "gamma", "burn_in", "power")
 
 
+def _shown(value) -> str:
+    """A value as read: text from the file quoted with its own bytes, numbers and lists as Python writes them."""
+    return quoted(value) if isinstance(value, str) else repr(value)
+
+
 class ForkDifference(Rule):
     """## What it does
     Checks whether the other darknet fork reads or runs the file differently.
@@ -161,7 +166,7 @@ class ForkDifference(Rule):
             a_read = getattr(a, "read", True)
             b_read = getattr(b, "read", True)
             if (a_read or b_read) and a_value != b_value:
-                differences.append(f"{name}: {here} {quoted(a_value)}, {there} {quoted(b_value)}")
+                differences.append(f"{name}: {here} {_shown(a_value)}, {there} {_shown(b_value)}")
         if bool(net_here.fatal) != bool(net_there.fatal):
             stops = there if net_there.fatal else here
             differences.append(f"{stops} stops on this [net]")

@@ -94,7 +94,7 @@ class UnusedField(Rule):
                 said = unused_line(option, layer.section.name) if hankai else here
                 yield self.diagnostic(
                     option.key_span,
-                    f"Unused field: '{key} = {value}' in {where(layer)}: {said}{hint}",
+                    f"Unused field: {quoted(f'{key} = {value}')} in {where(layer)}: {said}{hint}",
                     Fix(f"write {quoted(guess)}", replacement=guess, span=option.key_span,
                         edits=() if layer.option(guess) is not None else None) if guess
                     else Fix("delete the line, or fix the key"),
