@@ -22,15 +22,20 @@ is recorded in :attr:`CfgDocument.problems` for the CLI and the linter.
 from __future__ import annotations
 
 import functools
+import hashlib
+import io
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
+import lark
 from lark import Lark
 from lark.exceptions import UnexpectedInput
 
 from cfgtools.errors import InputError
+from cfgtools.files import WriteRefused, atomic_write
 from cfgtools.positions import Span
-from cfgtools.resources import data_path
+from cfgtools.resources import data_path, owned_by_user_alone, user_cache_dir
 from cfgtools.sources import UTF8_BOM, SourceText
 
 Dialect = Literal["alexeyab", "pjreddie"]
@@ -170,16 +175,47 @@ class CfgDocument:
         return self.text.split("\n")
 
 
+#: how the grammar is compiled: LALR with Lark's contextual lexer (the grammar needs it: a value may look
+#: like a key); tokens carry their own line and column, and propagating them to tree nodes as well costs
+#: 40% of the parse time and is not needed
+PARSER_OPTIONS = {"parser": "lalr", "lexer": "contextual", "propagate_positions": False, "maybe_placeholders": False}
+
+
 @functools.lru_cache(maxsize=1)
 def _parser() -> Lark:
-    return Lark(
-        data_path("darknet.lark").read_text(encoding="utf-8"),
-        parser="lalr",
-        # tokens carry their own line and column; propagating them to tree
-        # nodes as well costs 40% of the parse time and is not needed
-        propagate_positions=False,
-        maybe_placeholders=False,
-    )
+    """The compiled grammar, from the user's cache when it was compiled before (a third of a lint's parse time).
+
+    The cache file is named by a hash of the grammar, the options and the Lark
+    version, so a new grammar or Lark compiles anew. It holds a pickle (Lark's
+    own ``save``/``load``), so it is read only from a folder and file that this
+    user alone can write (:func:`cfgtools.resources.user_cache_dir`); a file that
+    cannot be read or loaded is compiled again and replaced, atomically.
+    """
+    grammar = data_path("darknet.lark").read_text(encoding="utf-8")
+    cached = _grammar_cache_file(grammar)
+    if cached is not None and owned_by_user_alone(cached):
+        try:
+            with open(cached, "rb") as handle:
+                return Lark.load(handle)
+        except Exception:  # a truncated or foreign file: compile and replace it
+            pass
+    parser = Lark(grammar, **PARSER_OPTIONS)
+    if cached is not None:
+        buffer = io.BytesIO()
+        parser.save(buffer)
+        try:
+            atomic_write(str(cached), buffer.getvalue(), force=True)
+        except WriteRefused:  # a read-only cache: compile again next time
+            pass
+    return parser
+
+
+def _grammar_cache_file(grammar: str) -> Path | None:
+    folder = user_cache_dir()
+    if folder is None:
+        return None
+    key = hashlib.sha256(f"{grammar}\0{sorted(PARSER_OPTIONS.items())}\0{lark.__version__}".encode()).hexdigest()
+    return folder / f"darknet-grammar-{key[:24]}.lark"
 
 
 @functools.lru_cache(maxsize=4)
