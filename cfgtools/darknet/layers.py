@@ -10,7 +10,7 @@ layer (``onlyforward``, ``stopbackward``, ``learning_rate`` ...) and prints
 ``Unused field`` for anything else (``option_unused``).
 
 This module records, per layer type and fork, the keys darknet reads, their
-C types and defaults, and builds one pydantic model per type with the values
+C types and defaults, and builds one frozen dataclass per type with the values
 darknet uses (converted with :mod:`cfgtools.darknet.cnum`). A layer keeps its
 :class:`~cfgtools.darknet.document.Section`, so every value has a position.
 
@@ -20,10 +20,9 @@ a key is tagged with the fork that reads it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, make_dataclass
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, create_model
 
 from cfgtools.darknet import cnum
 from cfgtools.darknet.document import CfgDocument, Dialect, Option, Section
@@ -277,10 +276,13 @@ def known_keys(kind: str) -> frozenset[str]:
     return frozenset(k.name for k in LAYER_KEYS.get(kind, ()))
 
 
-class Layer(BaseModel):
-    """Base of every typed layer: the section, its darknet index and what darknet reads from it."""
+# Frozen dataclasses, not pydantic models: the values are darknet's own conversions (cnum), never validated
+# again, and building a pydantic model per layer type cost more at start-up than reading a cfg.
 
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+@dataclass(frozen=True, slots=True)
+class Layer:
+    """Base of every typed layer: the section, its darknet index and what darknet reads from it."""
 
     KIND: ClassVar[str | None] = None
 
@@ -346,14 +348,15 @@ def _model_for(kind: str) -> type[Layer]:
             annotation = _PY_TYPES[key.kind]
             if key.kind in ("int", "float") and key.default is None:
                 annotation = annotation | None
-            fields.setdefault(key.field, (annotation, None))
+            fields.setdefault(key.field, (key.field, annotation, field(default=None)))
         name = "".join(part.capitalize() for part in kind.split("_")) + "Layer"
-        model = create_model(name, __base__=Layer, **fields)
-        model.KIND = kind
+        model = make_dataclass(name, list(fields.values()), bases=(Layer,), frozen=True, slots=True,
+                               namespace={"KIND": kind, "__module__": __name__})
         _MODELS[kind] = model
     return model
 
 
+@dataclass(frozen=True, slots=True)
 class UnknownLayer(Layer):
     """A section darknet does not recognise: ``Type not recognized``, an empty layer (0x0x0)."""
 
@@ -433,5 +436,5 @@ __all__ = [
 
 
 def all_models() -> dict[str, type[Layer]]:
-    """The pydantic model of every layer type, by canonical type name."""
+    """The class of every layer type, by canonical type name."""
     return {kind: _model_for(kind) for kind in LAYER_KEYS}
