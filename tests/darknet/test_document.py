@@ -172,3 +172,17 @@ def test_a_grammar_cache_others_can_write_is_never_loaded(grammar_cache, monkeyp
     document._parser()
     grammar_cache.chmod(0o777)
     assert user_cache_dir() is None
+
+
+def test_lines_parsed_alone_give_the_nodes_of_the_whole_file():
+    text = "[net]\r\n  b atch = 6 4 \n# c\n\nkey\n=5\nx=\n  ; y\n[yolo]#x\nmask = 1 # c\n\r\n \t\n[a]=b\n=\n"
+    whole = {node.children[0].line: node for node in parse_tree(text).children if hasattr(node, "data")}
+    for line_no, line in enumerate(text.split("\n"), 1):
+        alone = document._line_node(line)
+        expected = whole.get(line_no)
+        if expected is None:
+            assert alone is None, line
+            continue
+        assert alone.data == expected.data
+        assert [(t.type, str(t), t.column) for t in alone.children] == \
+            [(t.type, str(t), t.column) for t in expected.children]
