@@ -20,6 +20,7 @@ a key is tagged with the fork that reads it.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, make_dataclass
 from typing import Any, ClassVar, Literal
 
@@ -253,6 +254,7 @@ LAYER_KEYS: dict[str, tuple[Key, ...]] = {
 }
 
 
+@functools.lru_cache(maxsize=None)  # a few hundred (kind, fork) pairs; asked for every layer of every file
 def layer_keys(kind: str, dialect: Dialect) -> tuple[Key, ...]:
     """The keys ``kind``'s parse function reads in ``dialect`` (first definition of a name wins)."""
     seen: set[str] = set()
@@ -265,6 +267,7 @@ def layer_keys(kind: str, dialect: Dialect) -> tuple[Key, ...]:
     return tuple(keys)
 
 
+@functools.lru_cache(maxsize=None)
 def read_keys(kind: str | None, dialect: Dialect) -> frozenset[str]:
     """Every key darknet looks up in a section of this type (its own keys and the common ones)."""
     own = {k.name for k in layer_keys(kind, dialect)} if kind else set()
