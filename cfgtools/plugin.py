@@ -286,6 +286,11 @@ class Framework(ABC):
         """The training settings whose values differ between two files of this framework."""
         return ()
 
+    def dependencies(self, loaded: LoadedConfig) -> tuple[str, ...]:
+        """Other files whose content (or absence) the findings on ``loaded`` depend on: the lint result
+        cache reuses a result only while each of them is as it was (a YOLOv5 opt.yaml's hyp file)."""
+        return ()
+
     def images_per_update(self, loaded: LoadedConfig, options: RunOptions) -> int | None:
         """Training images one update consumes (None: the config does not say)."""
         return None

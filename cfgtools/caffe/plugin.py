@@ -45,7 +45,12 @@ class Caffe(Framework):
     setting_names = {"base_lr": "base_lr", "horizon": "max_iter", "policy": "lr_policy"}
 
     def recognise(self, source: SourceText) -> Recognition:
-        """A solver is protobuf text whose first field is one a SolverParameter has (a net's is not)."""
+        """A solver is protobuf text whose first field is one a SolverParameter has (a net's is not).
+
+        A ``.yaml``/``.yml`` file is never one: ``momentum: 0.937`` also opens a YOLO hyperparameters file.
+        """
+        if source.path.lower().endswith((".yaml", ".yml")):
+            return Recognition.NO
         for raw in source.text.lstrip(UTF8_BOM).split("\n"):
             line = raw.strip(" \t\r")
             if line and line[0] not in "#;":

@@ -50,7 +50,7 @@ from cfgtools.lint.settings import SettingsError
 from cfgtools.loading import load, load_source
 from cfgtools.plugin import Checkpoint, ExtensionRequest, LoadedConfig, RunOptions
 from cfgtools.schedule.evaluate import iter_chunks, rate_at
-from cfgtools.schedule.extend import Plan, ZeroRateAtResume
+from cfgtools.schedule.extend import REWIND_SHARE, Plan, ZeroRateAtResume
 from cfgtools.schedule.model import Schedule, ScheduleError
 from cfgtools.schedule.textplot import Envelope, columns_for, render
 from cfgtools.sources import SourceText
@@ -125,7 +125,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         return _run(args)
     except ZeroRateAtResume as exc:
-        print(f"{exc.format()}: --start-lr X or --rewind-to ITER", file=sys.stderr)
+        furthest = "" if exc.rewind is None else \
+            f" (--rewind-to {exc.rewind} goes back as far as a resume may without a jump: {REWIND_SHARE:.0%} of training)"
+        print(f"{exc.format()}: --start-lr X or --rewind-to ITER{furthest}", file=sys.stderr)
     except (InputError, ScheduleError) as exc:  # the planner's refusals are InputErrors too
         print(exc.format(), file=sys.stderr)
     except (Refused, SettingsError, WriteRefused) as exc:

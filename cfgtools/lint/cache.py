@@ -3,7 +3,9 @@
 An entry is keyed by everything that can change a file's result: the
 cfgtools version, the settings, the file's path and bytes, and the other
 inputs of the run (the ``--previous`` config's bytes, the ``--resume-from``
-checkpoint's size, modification time and first bytes). Only clean results
+checkpoint's size, modification time and first bytes); an entry also lists
+the other files the result depends on (a YOLOv5 opt.yaml's hyp file) with
+their bytes' hash, and is used only while they are unchanged. Only clean results
 are kept (no read error, no internal error). A cache that is corrupt,
 unreadable or read-only is ignored with one warning: it never changes a
 result and never stops a run. Entries are written atomically.
@@ -27,7 +29,7 @@ from cfgtools.positions import Span
 #: the folder name when no cache-dir is set
 CACHE_DIR_NAME = ".cfgtools_cache"
 #: bumped when the entry format changes
-FORMAT = 2
+FORMAT = 3
 #: bytes of a checkpoint that go into the key, besides its size and modification time
 CHECKPOINT_HEAD = 64
 
@@ -142,15 +144,19 @@ class ResultCache:
             data = json.loads(raw)
             if data.get("format") != FORMAT or data.get("key") != key:
                 raise ValueError("another entry")
+            if any(_file_fingerprint(other, whole=True) != fingerprint
+                   for other, fingerprint in data["dependencies"].items()):
+                return None  # a file the result depends on has changed: lint again
             return data["kind"], [_decode(path, item) for item in data["diagnostics"]]
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             self._give_up(f"entry {entry} is corrupt ({exc})")
             return None
 
-    def put(self, key: str, kind: str | None, diagnostics: list[Diagnostic]) -> None:
+    def put(self, key: str, kind: str | None, diagnostics: list[Diagnostic], dependencies: tuple[str, ...] = ()) -> None:
         if not self.usable:
             return
-        data = {"format": FORMAT, "key": key, "kind": kind, "diagnostics": [_encode(d) for d in diagnostics]}
+        data = {"format": FORMAT, "key": key, "kind": kind, "diagnostics": [_encode(d) for d in diagnostics],
+                "dependencies": {other: _file_fingerprint(other, whole=True) for other in dependencies}}
         try:
             atomic_write(str(self._entry(key)), json.dumps(data, ensure_ascii=True), force=True)
         except WriteRefused as exc:

@@ -37,6 +37,8 @@ class FileResult:
     kind: str | None = None  #: None: not a config (skipped) or unreadable
     diagnostics: list[Diagnostic] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  #: one-line ``PATH:LINE:COL: message`` errors
+    #: other files the findings depend on (:meth:`cfgtools.plugin.Framework.dependencies`)
+    dependencies: tuple[str, ...] = ()
 
     @property
     def skipped(self) -> bool:
@@ -102,6 +104,7 @@ def lint_source(source: SourceText, settings: LintSettings) -> FileResult:
         result.errors.append(f"{path}:1:1: internal error reading the file: {type(exc).__name__}: {exc}")
         return result
     result.kind = loaded.kind
+    result.dependencies = framework.dependencies(loaded)
     ctx = LintContext(loaded, settings)
     suppressions = parse_suppressions(source.text, framework.comment_syntax(loaded.dialect))
     found: list[Diagnostic] = []
@@ -150,7 +153,7 @@ def lint_file(path: str, settings: LintSettings, cache: ResultCache | None = Non
         return FileResult(path=path, kind=kind, diagnostics=diagnostics)
     result = lint_source(source, settings)
     if not result.errors:  # only clean results: a read or internal error is reported again next time
-        cache.put(key, result.kind, result.diagnostics)
+        cache.put(key, result.kind, result.diagnostics, result.dependencies)
     return result
 
 

@@ -120,6 +120,9 @@ from cfgtools.schedule.model import Schedule
 TOLERANCE = 1e-6
 #: a rate at or below this fraction of the configured rate counts as "already 0"
 NEGLIGIBLE_FRACTION = 1e-6
+#: "a few percent of training": a resume may go back this share of the old run's updates (to the rate
+#: the old run had there) without counting as a jump (RS001 measures a restart from 0 against that rate)
+REWIND_SHARE = 0.05
 #: a plan whose configured rate exceeds the old one (or the resume rate) this many times is not offered:
 #: it would rely on the far tail of a curve (e.g. exp counts from iteration 0) and is absurd in a config
 MAX_BASE_FACTOR = 1000.0
@@ -145,10 +148,13 @@ class ZeroRateAtResume(ExtendRefused):
     """The old schedule is at (or negligibly above) 0 at the resume point: continuing it means training
     at 0, so a start rate or a rewind iteration is needed."""
 
-    def __init__(self, message: str, path: str | None, iteration: int, rate: float):
+    def __init__(self, message: str, path: str | None, iteration: int, rate: float,
+                 rewind: int | None = None):
         super().__init__(message, path)
         self.iteration = iteration
         self.rate = rate
+        #: the furthest rewind that does not jump (:func:`rewind_limit`), when the schedule decays
+        self.rewind = rewind
 
 
 @dataclass(frozen=True)
@@ -379,6 +385,20 @@ def rewind_iteration(schedule: Schedule, rate: float, stop: int | None = None) -
     return low
 
 
+def rewind_limit(schedule: Schedule, resume_at: int) -> tuple[int, float] | None:
+    """The update :data:`REWIND_SHARE` of training before the checkpoint (not before burn-in ends) and the
+    rate there: a resume of a decaying ``schedule`` at ``resume_at`` may start from any rate up to that one
+    without going back more than "a few percent" of its annealing. None when the schedule does not decay."""
+    if not decays(schedule):
+        return None
+    before = schedule.first_update + resume_at - 1
+    start = max(schedule.first_update, schedule.burn_in.iterations if schedule.burn_in is not None else 0)
+    iteration = max(start, before - math.ceil(REWIND_SHARE * schedule.horizon))
+    if iteration > before:
+        return None
+    return iteration, _rate(schedule, iteration)
+
+
 def decays(schedule: Schedule) -> bool:
     """Whether the rate never rises after burn-in, from the policy's parameters (what :func:`rewind_iteration`
     needs). SGDR restarts and random draws do not qualify; steps only when no scale is above 1."""
@@ -510,10 +530,11 @@ def _frame(old, resume_at, new_end, current_step, end_lr, end_fraction, start_lr
                 why = "the old schedule is at 0 there"
             else:
                 why = f"below {negligible:g} of the configured rate"
+            limit = rewind_limit(old, s)
             raise ZeroRateAtResume(
                 f"the old schedule's rate at the checkpoint (iteration {s}) is {reference:.6g} ({why}): continuing "
                 "it means training at 0; give a start rate, or an iteration to rewind to (its old rate is used)",
-                where, s, reference)
+                where, s, reference, limit[0] if limit is not None and limit[1] > negligible * peak else None)
 
     if end_lr is not None:
         target = float(end_lr)

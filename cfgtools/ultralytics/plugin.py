@@ -163,12 +163,9 @@ class Ultralytics(Framework):
         """
         settings: SettingsFile = loaded.model
         written = settings.values.get("hyp")
-        if settings.kind != "yolov5-opt" or not isinstance(written, str):
+        candidates = self._hyperparameters_candidates(loaded)
+        if not candidates:  # not an opt.yaml that names its hyp file
             return None
-        hyp_path = Path(written)
-        folder = Path(loaded.path).resolve().parent
-        candidates = [hyp_path] if hyp_path.is_absolute() else \
-            [hyp_path, *(base / hyp_path for base in [folder, *folder.parents][:_HYP_SEARCH_LEVELS + 1])]
         for candidate in candidates:
             if candidate.suffix in (".yaml", ".yml") and candidate.is_file():
                 try:
@@ -179,6 +176,21 @@ class Ultralytics(Framework):
         raise ScheduleError(f"hyp: {printable(written)} is the hyperparameters file of this {settings.rules.name} "
                             "run, and it is not found from here (run from the YOLOv5 checkout, or lint the hyp file)",
                             loaded.path, *self._position(loaded, "hyp"))
+
+    def _hyperparameters_candidates(self, loaded: LoadedConfig) -> list[Path]:
+        """Where train.py may find the hyp file a v5.0/v6.1 opt.yaml names, in the order tried."""
+        settings: SettingsFile = loaded.model
+        written = settings.values.get("hyp")
+        if settings.kind != "yolov5-opt" or not isinstance(written, str):
+            return []
+        hyp_path = Path(written)
+        folder = Path(loaded.path).resolve().parent
+        return [hyp_path] if hyp_path.is_absolute() else \
+            [hyp_path, *(base / hyp_path for base in [folder, *folder.parents][:_HYP_SEARCH_LEVELS + 1])]
+
+    def dependencies(self, loaded: LoadedConfig) -> tuple[str, ...]:
+        """The places tried for the hyp file a v5.0/v6.1 opt.yaml names (the found one and those before it)."""
+        return tuple(str(candidate.resolve()) for candidate in self._hyperparameters_candidates(loaded))
 
     def training(self, loaded: LoadedConfig, options: RunOptions) -> TrainingConfig:
         """The run's settings: the file's, with the training images and classes of ``options`` (for

@@ -91,6 +91,16 @@ def test_finished_poly_needs_a_start_and_then_decays_to_zero(tmp_path, capsys):
     assert main(["extend", str(old), "--from", "700000", "--to", "1000000"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "is 0 (poly's annealing is over" in err and "--start-lr X or --rewind-to ITER" in err
+    # 5% of the 700,000 updates back: as far as a resume goes without a jump, so RS001 accepts the plan
+    assert "--rewind-to 665000 goes back as far as a resume may" in err
+    assert main(["extend", str(old), "--from", "700000", "--to", "1000000", "--rewind-to", "665000",
+                 "-o", "near.cfg"]) == 0
+    capsys.readouterr()
+    near_start = 0.01 * (1 - 665_000 / 700_000) ** 4
+    near = rates(capsys, tmp_path / "near.cfg", 700_001, 1_000_000)
+    assert near[0] == pytest.approx(near_start, rel=TOL) and near[-1] == 0.0 and np.all(np.diff(near) <= 0)
+    assert main(["lint", "near.cfg", "--select", "RS001", "--resume-from", "700000", "--previous", str(old)]) == 0
+    capsys.readouterr()
     # the user's restart: learning_rate=0.02 and max_batches=1000000 start at 0.02 * (1 - 700001/1e6)^4
     start = 0.02 * (1 - 700_001 / 1_000_000) ** 4
     assert main(["extend", str(old), "--from", "700000", "--to", "1000000", "--start-lr", f"{start:.9g}",

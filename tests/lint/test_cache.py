@@ -73,3 +73,19 @@ def test_a_different_previous_config_is_a_different_entry(cache, tmp_path, capsy
     second = lint_json(capsys, "--resume-from", "300", "--previous", str(previous), str(new))
     assert [d["code"] for d in first[1]].count("RS001") == 1
     assert [d["code"] for d in second[1]].count("RS001") == 0
+
+
+def test_an_entry_is_stale_once_a_file_the_result_depends_on_changes(cache, tmp_path, monkeypatch, capsys):
+    # a YOLOv5 v5.0 opt.yaml names its hyp file: without it the schedule cannot be checked (UL008)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data").mkdir()
+    hyp = tmp_path / "data" / "hyp.scratch.yaml"
+    hyp.write_text((FIXTURES / "ultralytics" / "hyp_v5.yaml").read_text())
+    (tmp_path / "opt.yaml").write_text((FIXTURES / "ultralytics" / "opt_v5.yaml").read_text())
+    args = ("--images", "1000", "opt.yaml")
+    with_hyp = lint_json(capsys, *args)
+    assert "UL008" not in [d["code"] for d in with_hyp[1]]
+    hyp.rename(tmp_path / "data" / "elsewhere.yaml")
+    without_hyp = lint_json(capsys, *args)
+    assert without_hyp[:2] == lint_json(capsys, "--no-cache", *args)[:2]
+    assert [d["code"] for d in without_hyp[1]] == ["UL008"]

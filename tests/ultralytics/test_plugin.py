@@ -78,6 +78,13 @@ def test_a_darknet_cfg_and_a_caffe_solver_keep_their_frameworks():
     assert load(FIXTURES / "caffe" / "policy_step.prototxt").kind == "caffe"
 
 
+def test_a_hyp_file_that_opens_with_momentum_is_not_a_caffe_solver(tmp_path):
+    # `momentum: 0.937` is also a valid first line of a Caffe solver; the suffix tells them apart
+    hyp = tmp_path / "hyp.yaml"
+    hyp.write_text("momentum: 0.937\nlr0: 0.01\nlrf: 0.01\nweight_decay: 0.0005\n")
+    assert load(hyp).kind == "ultralytics"
+
+
 @pytest.mark.parametrize("name, requested, version", [
     ("hyp_scratch.yaml", None, "yolov5-7.0"),  # the YOLOv5 default
     ("opt_v5.yaml", None, "yolov5-5.0"),  # inferred: linear_lr, total_batch_size

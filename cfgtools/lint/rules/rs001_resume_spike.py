@@ -8,12 +8,7 @@ from cfgtools.lint.core import Applicability, Diagnostic, Fix, Severity
 from cfgtools.lint.numeric import ResumePoint, format_lr
 from cfgtools.lint.rule import Rule
 from cfgtools.lint.rules._helpers import setting_fix
-from cfgtools.schedule.evaluate import rate_at
-from cfgtools.schedule.extend import NEGLIGIBLE_FRACTION, decays, rewind_iteration
-
-#: "a few percent of training": a resume whose rate the old schedule last had further back than this share
-#: of its updates rewinds the annealing, and the jump is measured against the rate there
-REWIND_SHARE = 0.05
+from cfgtools.schedule.extend import NEGLIGIBLE_FRACTION, REWIND_SHARE, rewind_iteration, rewind_limit
 
 
 class ResumeSpike(Rule):
@@ -101,7 +96,7 @@ class ResumeSpike(Rule):
         if not (math.isfinite(old_lr) and math.isfinite(new_lr)):
             return  # LR002 reports rates that are not numbers
         negligible = old_lr <= NEGLIGIBLE_FRACTION * point.old.base_lr * point.old.gpus
-        baseline = self._baseline(point)
+        baseline = rewind_limit(point.old, point.iteration)
         if (not negligible and new_lr > old_lr * spike) or (baseline is not None and new_lr > baseline[1] * spike):
             yield self._rise(point, negligible, baseline)
         elif not negligible and new_lr * spike < old_lr:
@@ -120,11 +115,15 @@ class ResumeSpike(Rule):
             jump = f"the rate jumps x{new_lr / old_lr:.3g}, from {format_lr(old_lr)} (update {before}, previous config)"
         message = (f"resuming from {point.described}: {jump} to {format_lr(new_lr)} (update {after}, this config)"
                    f"{self._rewind(point, baseline)}; changed: {self._changed(point)}")
-        if negligible:  # nothing to stay continuous with: plan from the rate chosen, decaying to the end
+        if negligible:  # nothing to stay continuous with: plan from a rate at most a few percent back
+            if baseline is not None:
+                how = (f"{self._command(point, rewind_to=baseline[0])} plans a resume from the rate of update "
+                       f"{baseline[0]} ({REWIND_SHARE:.0%} of training back, {format_lr(baseline[1])}) down to the "
+                       "end rate")
+            else:
+                how = f"{self._command(point, start_lr=new_lr)} plans the resume from this rate down to the end rate"
             return self.diagnostic(self._span(point), message, Fix(
-                f"the old run ended at a rate of {format_lr(old_lr)}; {self._command(point, new_lr)} plans the "
-                "resume from the rate this config starts with (or --rewind-to ITER from an earlier one) "
-                "down to the end rate"))
+                f"the old run ended at a rate of {format_lr(old_lr)}; {how}"))
         return self.diagnostic(self._span(point), message, self._continuous(point))
 
     def _fall(self, point: ResumePoint) -> Diagnostic:
@@ -171,18 +170,6 @@ class ResumeSpike(Rule):
             return Fix(description, replacement)
         return setting_fix(self.ctx, description, changes, replacement)
 
-    def _baseline(self, point: ResumePoint) -> tuple[int, float] | None:
-        """The update a few percent of training before the checkpoint and the old rate there (decaying runs)."""
-        old = point.old
-        if not decays(old):
-            return None
-        before = old.first_update + point.iteration - 1
-        start = max(old.first_update, old.burn_in.iterations if old.burn_in is not None else 0)
-        iteration = max(start, before - math.ceil(REWIND_SHARE * old.horizon))
-        if iteration > before:
-            return None
-        return iteration, rate_at(old, iteration)
-
     def _rewind(self, point: ResumePoint, baseline: tuple[int, float] | None) -> str:
         """Which update of the old (decaying) run had the new rate: how far back the resume goes."""
         old, new_lr = point.old, point.new_lr
@@ -212,7 +199,7 @@ class ResumeSpike(Rule):
     def _span(self, point: ResumePoint):
         return self.ctx.setting_span(*point.changed, self.ctx.loaded.setting_name("base_lr"))
 
-    def _command(self, point: ResumePoint, start_lr: float | None = None) -> str:
+    def _command(self, point: ResumePoint, start_lr: float | None = None, rewind_to: int | None = None) -> str:
         """The ``cfgtools extend`` command line that plans this resume from the previous config."""
         settings, loaded = self.ctx.settings, self.ctx.loaded
         words = ["cfgtools", "extend", settings.previous or loaded.path, "--from", str(settings.resume_from),
@@ -225,4 +212,6 @@ class ResumeSpike(Rule):
             words += ["--dialect", loaded.dialect]
         if start_lr is not None:
             words += ["--start-lr", f"{start_lr:.6g}"]
+        if rewind_to is not None:
+            words += ["--rewind-to", str(rewind_to)]
         return "`" + shlex.join(words) + "`"
