@@ -19,6 +19,8 @@ FIXTURES = REPO_ROOT / "fixtures"
 # `cfgtools lint` keeps a result cache beside the nearest pyproject.toml: during the tests it lives in a
 # temporary folder instead of the checkout (tests of the cache point it elsewhere themselves)
 os.environ.setdefault("CFGTOOLS_CACHE_DIR", tempfile.mkdtemp(prefix="cfgtools-test-cache-"))
+# the compiled darknet grammar is kept in the user's cache folder: the tests keep theirs apart
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="cfgtools-test-user-cache-")
 
 
 def shared_dir() -> Path | None:

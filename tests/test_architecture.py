@@ -52,6 +52,8 @@ LAZY_OWN_IMPORTS = {
     ("cfgtools.caffe.rate", "cfgtools.caffe.pieces"): "it imports numpy, which show must not",
     ("cfgtools.plugin", "cfgtools.schedule.extend"): "it imports numpy, which show must not",
     ("cfgtools.darknet.plugin", "cfgtools.darknet.extension"): "it imports numpy, which show must not",
+    ("cfgtools.lint.context", "cfgtools.logs"): "only lint --log reads a training log",
+    ("cfgtools.lint.context", "cfgtools.trainlog.findings"): "only lint --log reads a training log",
 }
 
 

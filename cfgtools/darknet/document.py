@@ -22,15 +22,20 @@ is recorded in :attr:`CfgDocument.problems` for the CLI and the linter.
 from __future__ import annotations
 
 import functools
+import hashlib
+import io
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
-from lark import Lark
+import lark
+from lark import Lark, Tree
 from lark.exceptions import UnexpectedInput
 
 from cfgtools.errors import InputError
+from cfgtools.files import WriteRefused, atomic_write
 from cfgtools.positions import Span
-from cfgtools.resources import data_path
+from cfgtools.resources import data_path, owned_by_user_alone, user_cache_dir
 from cfgtools.sources import UTF8_BOM, SourceText
 
 Dialect = Literal["alexeyab", "pjreddie", "hankai"]
@@ -39,9 +44,13 @@ Dialect = Literal["alexeyab", "pjreddie", "hankai"]
 STRIPPED = {"alexeyab": " \t\n\r", "pjreddie": " \t\n"}
 
 
+#: ``str.translate`` tables deleting those characters
+_STRIP_TABLES = {dialect: str.maketrans("", "", chars) for dialect, chars in STRIPPED.items()}
+
+
 def darknet_strip(text: str, dialect: Dialect) -> str:
     """darknet's ``strip``: delete every blank anywhere in the text."""
-    return text.translate({ord(c): None for c in STRIPPED[dialect]})
+    return text.translate(_STRIP_TABLES[dialect])
 
 
 # The parse-tree layer uses plain frozen dataclasses: a large cfg has thousands of
@@ -177,23 +186,53 @@ class CfgDocument:
         return self.text.split("\n")
 
 
+#: how the grammar is compiled: LALR with Lark's contextual lexer (the grammar needs it: a value may look
+#: like a key); tokens carry their own line and column, and propagating them to tree nodes as well costs
+#: 40% of the parse time and is not needed
+PARSER_OPTIONS = {"parser": "lalr", "lexer": "contextual", "propagate_positions": False, "maybe_placeholders": False}
+
+
 @functools.lru_cache(maxsize=1)
 def _parser() -> Lark:
-    return Lark(
-        data_path("darknet.lark").read_text(encoding="utf-8"),
-        parser="lalr",
-        # tokens carry their own line and column; propagating them to tree
-        # nodes as well costs 40% of the parse time and is not needed
-        propagate_positions=False,
-        maybe_placeholders=False,
-    )
+    """The compiled grammar, from the user's cache when it was compiled before (a third of a lint's parse time).
+
+    The cache file is named by a hash of the grammar, the options and the Lark
+    version, so a new grammar or Lark compiles anew. It holds a pickle (Lark's
+    own ``save``/``load``), so it is read only from a folder and file that this
+    user alone can write (:func:`cfgtools.resources.user_cache_dir`); a file that
+    cannot be read or loaded is compiled again and replaced, atomically.
+    """
+    grammar = data_path("darknet.lark").read_text(encoding="utf-8")
+    cached = _grammar_cache_file(grammar)
+    if cached is not None and owned_by_user_alone(cached):
+        try:
+            with open(cached, "rb") as handle:
+                return Lark.load(handle)
+        except Exception:  # a truncated or foreign file: compile and replace it
+            pass
+    parser = Lark(grammar, **PARSER_OPTIONS)
+    if cached is not None:
+        buffer = io.BytesIO()
+        parser.save(buffer)
+        try:
+            atomic_write(str(cached), buffer.getvalue(), force=True)
+        except WriteRefused:  # a read-only cache: compile again next time
+            pass
+    return parser
 
 
-@functools.lru_cache(maxsize=4)
+def _grammar_cache_file(grammar: str) -> Path | None:
+    folder = user_cache_dir()
+    if folder is None:
+        return None
+    key = hashlib.sha256(f"{grammar}\0{sorted(PARSER_OPTIONS.items())}\0{lark.__version__}".encode()).hexdigest()
+    return folder / f"darknet-grammar-{key[:24]}.lark"
+
+
 def parse_tree(text: str):
-    """The raw Lark tree of ``text`` (lossless; no darknet rules applied).
+    """The raw Lark tree of a whole ``text`` (lossless; no darknet rules applied).
 
-    Cached: the linter reads a file once per darknet fork, from the same text.
+    :func:`read_cfg` reads the same nodes line by line (see :func:`_line_node`), for tools and tests.
     """
     try:
         return _parser().parse(text)
@@ -201,15 +240,32 @@ def parse_tree(text: str):
         raise InputError(f"cannot parse line: {exc.__class__.__name__}", None, exc.line, exc.column) from None
 
 
-def _trimmed_span(token, blanks: str = " \t\r") -> Span | None:
-    """The span of a single-line token without the blanks around it."""
+@functools.lru_cache(maxsize=8192)
+def _line_node(line: str) -> Tree | None:
+    """The node of one line (``header``, ``comment`` or ``option``; None when blank), its tokens on line 1.
+
+    No token of the grammar holds a ``\\n``, so a file parsed line by line gives the
+    nodes :func:`parse_tree` gives, line for line. Memoised: the lines a cfg repeats
+    (``batch_normalize=1``, ``activation=leaky``) are parsed once per run.
+    Raises ``UnexpectedInput``.
+    """
+    tree = _parser().parse(line)
+    return next((child for child in tree.children if isinstance(child, Tree)), None)
+
+
+def _trimmed_columns(token, blanks: str = " \t\r") -> tuple[int, int] | None:
+    """The first and past-the-end columns of a single-line token without the blanks around it."""
     text = str(token)
     stripped_left = text.lstrip(blanks)
     core = stripped_left.rstrip(blanks)
     if not core:
         return None
     start = token.column + (len(text) - len(stripped_left))
-    return Span(line=token.line, column=start, end_line=token.line, end_column=start + len(core))
+    return start, start + len(core)
+
+
+def _span(line: int, columns: tuple[int, int] | None) -> Span | None:
+    return Span(line=line, column=columns[0], end_line=line, end_column=columns[1]) if columns else None
 
 
 def read_cfg(source: SourceText | str, path: str = "<string>", dialect: Dialect = "alexeyab") -> CfgDocument:
@@ -218,7 +274,6 @@ def read_cfg(source: SourceText | str, path: str = "<string>", dialect: Dialect 
         source = SourceText(path=path, text=source, has_bom=source.startswith(UTF8_BOM))
     text = source.text
     lines = text.split("\n")
-    tree = parse_tree(text)
 
     sections: list[dict] = []
     orphans: list[Option] = []
@@ -232,20 +287,22 @@ def read_cfg(source: SourceText | str, path: str = "<string>", dialect: Dialect 
         else:
             orphans.append(option)
 
-    nodes = {child.children[0].line: child for child in tree.children if hasattr(child, "data")}
     for line_no, raw_line in enumerate(lines, 1):
+        try:
+            node = _line_node(raw_line)
+        except UnexpectedInput as exc:  # the grammar accepts any line; kept as a safety net
+            raise InputError(f"cannot parse line: {exc.__class__.__name__}", None, line_no, exc.column) from None
         # darknet dispatches on the first character of the stripped line.
         stripped_line = darknet_strip(raw_line, dialect)
-        node = nodes.get(line_no)
         if not stripped_line or stripped_line[0] in "#;":
             if node is not None and node.data == "comment":
                 token = node.children[0]
-                comments.append(Comment(text=str(token).rstrip("\r"), span=_trimmed_span(token)))
+                comments.append(Comment(text=str(token).rstrip("\r"), span=_span(line_no, _trimmed_columns(token))))
         elif stripped_line[0] == "[":
             token = node.children[0]
-            sections.append({"header": stripped_line, "span": _trimmed_span(token), "options": []})
+            sections.append({"header": stripped_line, "span": _span(line_no, _trimmed_columns(token)), "options": []})
         elif node is not None and node.data == "option":
-            add_option(_make_option(node, raw_line, stripped_line, line_no, dialect))
+            add_option(_make_option(raw_line, line_no, dialect))
         else:
             # pjreddie keeps "\r", so a CRLF blank line is an option named "\r" there.
             column = len(raw_line) - len(raw_line.lstrip(" \t")) + 1
@@ -274,7 +331,28 @@ def read_cfg(source: SourceText | str, path: str = "<string>", dialect: Dialect 
     )
 
 
-def _make_option(node, raw_line: str, stripped_line: str, line_no: int, dialect: Dialect) -> Option:
+def _make_option(raw_line: str, line_no: int, dialect: Dialect) -> Option:
+    key, value, key_columns, value_columns, equals_column = _option_layout(raw_line, dialect)
+    return Option(
+        key=key,
+        value=value,
+        stored=value is None or value != "",
+        line=line_no,
+        line_text=raw_line,
+        key_span=_span(line_no, key_columns),
+        value_span=_span(line_no, value_columns),
+        equals_column=equals_column,
+    )
+
+
+@functools.lru_cache(maxsize=8192)
+def _option_layout(raw_line: str, dialect: Dialect) -> tuple:
+    """An option line as ``dialect`` reads it, without its line number: key, value, key and value columns, ``=``.
+
+    Memoised like :func:`_line_node`: a repeated line is worked out once per fork.
+    """
+    node = _line_node(raw_line)
+    stripped_line = darknet_strip(raw_line, dialect)
     key_token = next((t for t in node.children if t.type == "KEY"), None)
     equals = next((t for t in node.children if t.type == "EQUALS"), None)
     value_token = next((t for t in node.children if t.type == "VALUE"), None)
@@ -282,23 +360,14 @@ def _make_option(node, raw_line: str, stripped_line: str, line_no: int, dialect:
         key, value = stripped_line, None
     else:
         key, _, value = stripped_line.partition("=")
-    key_span = _trimmed_span(key_token) if key_token is not None else None
-    if key_span is None:  # "=value": darknet stores an empty key
+    key_columns = _trimmed_columns(key_token) if key_token is not None else None
+    if key_columns is None:  # "=value": darknet stores an empty key
         column = equals.column if equals is not None else 1
-        key_span = Span(line=line_no, column=column, end_line=line_no, end_column=column)
-    value_span = _trimmed_span(value_token) if value_token is not None else None
+        key_columns = (column, column)
+    value_columns = _trimmed_columns(value_token) if value_token is not None else None
     if dialect == "pjreddie" and value_token is not None:
-        value_span = _trimmed_span(value_token, " \t") or value_span
-    return Option(
-        key=key,
-        value=value,
-        stored=value is None or value != "",
-        line=line_no,
-        line_text=raw_line,
-        key_span=key_span,
-        value_span=value_span,
-        equals_column=equals.column if equals is not None else None,
-    )
+        value_columns = _trimmed_columns(value_token, " \t") or value_columns
+    return key, value, key_columns, value_columns, equals.column if equals is not None else None
 
 
 def _reading_problems(

@@ -10,7 +10,7 @@ layer (``onlyforward``, ``stopbackward``, ``learning_rate`` ...) and prints
 ``Unused field`` for anything else (``option_unused``).
 
 This module records, per layer type and fork, the keys darknet reads, their
-C types and defaults, and builds one pydantic model per type with the values
+C types and defaults, and builds one frozen dataclass per type with the values
 darknet uses (converted with :mod:`cfgtools.darknet.cnum`). A layer keeps its
 :class:`~cfgtools.darknet.document.Section`, so every value has a position.
 
@@ -24,10 +24,10 @@ every key a layer does not read is fatal there (:func:`hankai_layer_problems`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+from dataclasses import dataclass, field, make_dataclass
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, create_model
 
 from cfgtools.darknet import cnum, in_alexeyab_family
 from cfgtools.darknet.document import CfgDocument, Dialect, Option, Section
@@ -269,6 +269,7 @@ LAYER_KEYS: dict[str, tuple[Key, ...]] = {
 }
 
 
+@functools.lru_cache(maxsize=None)  # a few hundred (kind, fork) pairs; asked for every layer of every file
 def layer_keys(kind: str, dialect: Dialect) -> tuple[Key, ...]:
     """The keys ``kind``'s parse function reads in ``dialect`` (first definition of a name wins)."""
     seen: set[str] = set()
@@ -283,6 +284,7 @@ def layer_keys(kind: str, dialect: Dialect) -> tuple[Key, ...]:
     return tuple(keys)
 
 
+@functools.lru_cache(maxsize=None)
 def read_keys(kind: str | None, dialect: Dialect) -> frozenset[str]:
     """Every key darknet looks up in a section of this type (its own keys and the common ones)."""
     own = {k.name for k in layer_keys(kind, dialect)} if kind else set()
@@ -294,10 +296,13 @@ def known_keys(kind: str) -> frozenset[str]:
     return frozenset(k.name for k in LAYER_KEYS.get(kind, ()))
 
 
-class Layer(BaseModel):
-    """Base of every typed layer: the section, its darknet index and what darknet reads from it."""
+# Frozen dataclasses, not pydantic models: the values are darknet's own conversions (cnum), never validated
+# again, and building a pydantic model per layer type cost more at start-up than reading a cfg.
 
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+@dataclass(frozen=True, slots=True)
+class Layer:
+    """Base of every typed layer: the section, its darknet index and what darknet reads from it."""
 
     KIND: ClassVar[str | None] = None
 
@@ -363,14 +368,15 @@ def _model_for(kind: str) -> type[Layer]:
             annotation = _PY_TYPES[key.kind]
             if key.kind in ("int", "float") and key.default is None:
                 annotation = annotation | None
-            fields.setdefault(key.field, (annotation, None))
+            fields.setdefault(key.field, (key.field, annotation, field(default=None)))
         name = "".join(part.capitalize() for part in kind.split("_")) + "Layer"
-        model = create_model(name, __base__=Layer, **fields)
-        model.KIND = kind
+        model = make_dataclass(name, list(fields.values()), bases=(Layer,), frozen=True, slots=True,
+                               namespace={"KIND": kind, "__module__": __name__})
         _MODELS[kind] = model
     return model
 
 
+@dataclass(frozen=True, slots=True)
 class UnknownLayer(Layer):
     """A section darknet does not recognise: ``Type not recognized``, an empty layer (0x0x0)."""
 
@@ -493,5 +499,5 @@ __all__ = [
 
 
 def all_models() -> dict[str, type[Layer]]:
-    """The pydantic model of every layer type, by canonical type name."""
+    """The class of every layer type, by canonical type name."""
     return {kind: _model_for(kind) for kind in LAYER_KEYS}

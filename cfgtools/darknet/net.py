@@ -20,9 +20,8 @@ policy is fatal, and it always looks up ``sgdr_cycle``, ``sgdr_mult`` and
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
 from typing import Generic, Literal, TypeVar
-
-from pydantic import BaseModel, ConfigDict
 
 from cfgtools.darknet import cnum, netkeys
 from cfgtools.darknet.document import CfgDocument, Dialect, Option, Section
@@ -41,10 +40,13 @@ POLICIES: dict[Dialect, tuple[str, ...]] = {
 Policy = Literal["constant", "step", "exp", "poly", "steps", "sigmoid", "random", "sgdr"]
 
 
-class Setting(BaseModel, Generic[T]):
-    """One [net] option: the value darknet uses and where it came from."""
+# Plain frozen dataclasses: the values are darknet's own conversions (cnum), never validated again, and a
+# pydantic model per Setting[T] cost more at start-up than reading a cfg.
 
-    model_config = ConfigDict(frozen=True)
+
+@dataclass(frozen=True, slots=True)
+class Setting(Generic[T]):
+    """One [net] option: the value darknet uses and where it came from."""
 
     key: str
     value: T  #: what darknet uses (after atoi/atof and float storage)
@@ -60,10 +62,9 @@ class Setting(BaseModel, Generic[T]):
         return self.source == "file"
 
 
-class NetConfig(BaseModel):
+@dataclass(frozen=True, slots=True)
+class NetConfig:
     """The training recipe of a darknet cfg (``[net]``), for one fork."""
-
-    model_config = ConfigDict(frozen=True)
 
     dialect: Dialect
     batch: Setting[int]
@@ -105,7 +106,7 @@ class NetConfig(BaseModel):
     lookups: frozenset[str] = frozenset()
 
     def settings(self) -> list[Setting]:
-        return [v for v in self.__dict__.values() if isinstance(v, Setting)]
+        return [value for value in (getattr(self, f.name) for f in fields(self)) if isinstance(value, Setting)]
 
     @property
     def policy_known(self) -> bool:

@@ -44,7 +44,8 @@ Writing a rule
    fenced ``cfg`` or ``prototxt`` block), and *Options* exactly when the rule
    reads settings beyond severity. ``cfgtools explain`` prints it as plain
    text, SARIF carries it for GitHub (``cfgtools.lint.ruledoc``).
-2. Add one line to ``RULES`` in ``cfgtools/lint/registry.py`` (and its import).
+2. Add one line to ``RULE_CLASSES`` in ``cfgtools/lint/registry.py`` (``"CODE": "module:Class"``; the
+   module is imported only when a file can use the rule, see ``FAMILY_FRAMEWORK`` there).
 3. ``needs`` names views of :class:`~cfgtools.lint.context.LintContext`: the
    framework's (``document``, ``net``, ``layers``, ``network`` for darknet;
    ``solver`` for Caffe) and the linter's (``schedule``, ``profile``,

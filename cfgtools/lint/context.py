@@ -16,24 +16,25 @@ loaded file (``loaded`` is None) and offers the ``log`` view only.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
-from cfgtools.caffe.solver import CaffeSolver
-from cfgtools.darknet.document import CfgDocument
-from cfgtools.darknet.layers import Layer
-from cfgtools.darknet.net import NetConfig
-from cfgtools.darknet.network import Network
 from cfgtools.errors import InputError
 from cfgtools.lint.datafile import DataFile, read_data_file
 from cfgtools.lint.numeric import Goal, RateProfile, ResumePoint, rate_profile, resume_point, training_goal
 from cfgtools.lint.settings import LintSettings
 from cfgtools.loading import in_dialect
-from cfgtools.logs import LogReading, read_log
-from cfgtools.plugin import LoadedConfig
-from cfgtools.positions import Span
-from cfgtools.schedule.model import Schedule
-from cfgtools.trainlog.analyse import LogReport
-from cfgtools.trainlog.findings import Thresholds
+
+if TYPE_CHECKING:  # the views' types: a rule's file imports its framework, the linter needs none of them
+    from cfgtools.caffe.solver import CaffeSolver
+    from cfgtools.darknet.document import CfgDocument
+    from cfgtools.darknet.layers import Layer
+    from cfgtools.darknet.net import NetConfig
+    from cfgtools.darknet.network import Network
+    from cfgtools.logs import LogReading
+    from cfgtools.plugin import LoadedConfig, RunOptions
+    from cfgtools.positions import Span
+    from cfgtools.schedule.model import Schedule
+    from cfgtools.trainlog.analyse import LogReport
 
 T = TypeVar("T")
 
@@ -41,6 +42,14 @@ T = TypeVar("T")
 LINT_VIEWS = ("schedule", "resume", "profile", "log", "data")
 #: the ``resume_from`` setting that takes the resume point from the training log (``--resume-from log``)
 RESUME_FROM_LOG = "log"
+
+
+def read_log(log_path: str, loaded: LoadedConfig | None, options: RunOptions, spike_ratio: float) -> LogReading:
+    """:func:`cfgtools.logs.read_log`, imported on first use: only ``lint --log`` reads a training log."""
+    from cfgtools.logs import read_log as read
+    from cfgtools.trainlog.findings import Thresholds
+
+    return read(log_path, loaded, options, Thresholds(spike_ratio=spike_ratio))
 
 
 @dataclass(eq=False)
@@ -178,9 +187,8 @@ class LintContext:
             return None
 
         def read() -> LogReading | InputError:
-            thresholds = Thresholds(spike_ratio=self.settings.spike_ratio)
             try:
-                return read_log(log_path, self.loaded, self.settings.run_options, thresholds)
+                return read_log(log_path, self.loaded, self.settings.run_options, self.settings.spike_ratio)
             except InputError as exc:
                 return exc
 

@@ -9,155 +9,134 @@ write its module under ``cfgtools/lint/rules/`` and add one line here.
 
 from __future__ import annotations
 
+import importlib
+from typing import Iterator, Mapping
+
 from cfgtools import frameworks
 from cfgtools.lint.context import LINT_VIEWS
 from cfgtools.lint.rule import Rule
-from cfgtools.lint.rules.cf001_unknown_field import UnknownSolverField
-from cfgtools.lint.rules.cf002_missing_policy_field import MissingPolicyField
-from cfgtools.lint.rules.cf003_stepvalue_order import StepvalueOrder
-from cfgtools.lint.rules.cf004_lr_policy import LrPolicy
-from cfgtools.lint.rules.cf005_step_past_max_iter import StepPastMaxIter
-from cfgtools.lint.rules.cf006_solver_type import SolverType
-from cfgtools.lint.rules.cf007_repeated_scalar import RepeatedScalarField
-from cfgtools.lint.rules.cf008_unused_by_policy import SolverFieldUnusedByPolicy
-from cfgtools.lint.rules.dn001_unknown_net_key import UnknownNetKey
-from cfgtools.lint.rules.dn002_duplicate_key import DuplicateKey
-from cfgtools.lint.rules.dn003_inline_comment import InlineComment
-from cfgtools.lint.rules.dn004_integer_value import IntegerValue
-from cfgtools.lint.rules.dn005_unused_by_policy import UnusedByPolicy
-from cfgtools.lint.rules.dn006_unknown_policy import UnknownPolicy
-from cfgtools.lint.rules.dn007_steps_scales_length import StepsScalesLength
-from cfgtools.lint.rules.dn008_empty_list_item import EmptyListItem
-from cfgtools.lint.rules.dn009_steps_order import StepsOrder
-from cfgtools.lint.rules.dn010_step_past_max import StepPastMaxBatches
-from cfgtools.lint.rules.dn011_fatal import DarknetRefuses
-from cfgtools.lint.rules.dn012_fork_difference import ForkDifference
-from cfgtools.lint.rules.dn013_key_case import NetKeyCase
-from cfgtools.lint.rules.dn014_empty_value import EmptyValue
-from cfgtools.lint.rules.dn015_blank_in_value import BlankInValue
-from cfgtools.lint.rules.lg001_rate_gpu_multiplier import RateGpuMultiplier
-from cfgtools.lint.rules.lg002_rate_iteration_offset import RateIterationOffset
-from cfgtools.lint.rules.lg003_rate_different_config import RateDifferentConfig
-from cfgtools.lint.rules.lg004_rate_unexplained import RateUnexplained
-from cfgtools.lint.rules.lg005_header_mismatch import HeaderMismatch
-from cfgtools.lint.rules.lg006_loss_nonfinite import LossNonFinite
-from cfgtools.lint.rules.lg007_loss_explosion import LossExplosion
-from cfgtools.lint.rules.lg008_loss_returned import LossReturned
-from cfgtools.lint.rules.lg009_rate_near_zero import RateNearZero
-from cfgtools.lint.rules.lg010_run_resumed import RunResumed
-from cfgtools.lint.rules.lg011_run_restarted import RunRestarted
-from cfgtools.lint.rules.lg012_run_stopped_early import RunStoppedEarly
-from cfgtools.lint.rules.lr001_zero_rate import ZeroRate
-from cfgtools.lint.rules.lr002_nonfinite_rate import NonFiniteRate
-from cfgtools.lint.rules.lr003_negligible_rate import NegligibleRate
-from cfgtools.lint.rules.lr004_rate_rise import RateRise
-from cfgtools.lint.rules.lr005_stops_before_goal import StopsBeforeGoal
-from cfgtools.lint.rules.lr006_trains_past_goal import TrainsPastGoal
-from cfgtools.lint.rules.rs001_resume_spike import ResumeSpike
-from cfgtools.lint.rules.rs002_resume_past_end import ResumePastEnd
-from cfgtools.lint.rules.rs003_restart_from_zero import RestartFromZero
-from cfgtools.lint.rules.ul001_unknown_key import UnknownSettingKey
-from cfgtools.lint.rules.ul002_deprecated_key import DeprecatedSettingKey
-from cfgtools.lint.rules.ul003_setting_type import SettingType
-from cfgtools.lint.rules.ul004_setting_range import SettingRange
-from cfgtools.lint.rules.ul005_duplicate_setting import DuplicateSetting
-from cfgtools.lint.rules.ul006_missing_hyperparameter import MissingHyperparameter
-from cfgtools.lint.rules.ul007_overridden_setting import OverriddenSetting
-from cfgtools.lint.rules.ul008_schedule_unchecked import ScheduleUnchecked
-from cfgtools.lint.rules.ul009_resume_lr_jump import ResumeLrJump
-from cfgtools.lint.rules.ul010_restart_warmup import RestartWarmup
-from cfgtools.lint.rules.ul011_optimizer_auto import OptimizerAuto
-from cfgtools.lint.rules.ul012_warmup_too_long import WarmupTooLong
-from cfgtools.lint.rules.ul013_lrf_final_lr import LrfFinalLr
-from cfgtools.lint.rules.ul014_cosine_no_decay import CosineNoDecay
-from cfgtools.lint.rules.yl001_yolo_filters import YoloFilters
-from cfgtools.lint.rules.yl002_yolo_classes import YoloClasses
-from cfgtools.lint.rules.yl003_anchors_mask import AnchorsMask
-from cfgtools.lint.rules.yl004_layer_reference import LayerReference
-from cfgtools.lint.rules.yl005_shape_mismatch import ShapeMismatch
-from cfgtools.lint.rules.yl006_input_size import InputSize
-from cfgtools.lint.rules.yl007_unknown_layer import UnknownLayerType
-from cfgtools.lint.rules.yl008_unused_field import UnusedField
-from cfgtools.lint.rules.yl009_batch_subdivisions import BatchSubdivisions
-from cfgtools.lint.rules.yl010_training_length import TrainingLength
-from cfgtools.lint.rules.yl011_data_classes import DataClasses
 
-RULES: dict[str, type[Rule]] = {
-    "DN001": UnknownNetKey,
-    "DN002": DuplicateKey,
-    "DN003": InlineComment,
-    "DN004": IntegerValue,
-    "DN005": UnusedByPolicy,
-    "DN006": UnknownPolicy,
-    "DN007": StepsScalesLength,
-    "DN008": EmptyListItem,
-    "DN009": StepsOrder,
-    "DN010": StepPastMaxBatches,
-    "DN011": DarknetRefuses,
-    "DN012": ForkDifference,
-    "DN013": NetKeyCase,
-    "DN014": EmptyValue,
-    "DN015": BlankInValue,
-    "CF001": UnknownSolverField,
-    "CF002": MissingPolicyField,
-    "CF003": StepvalueOrder,
-    "CF004": LrPolicy,
-    "CF005": StepPastMaxIter,
-    "CF006": SolverType,
-    "CF007": RepeatedScalarField,
-    "CF008": SolverFieldUnusedByPolicy,
-    "YL001": YoloFilters,
-    "YL002": YoloClasses,
-    "YL003": AnchorsMask,
-    "YL004": LayerReference,
-    "YL005": ShapeMismatch,
-    "YL006": InputSize,
-    "YL007": UnknownLayerType,
-    "YL008": UnusedField,
-    "YL009": BatchSubdivisions,
-    "YL010": TrainingLength,
-    "YL011": DataClasses,
-    "LR001": ZeroRate,
-    "LR002": NonFiniteRate,
-    "LR003": NegligibleRate,
-    "LR004": RateRise,
-    "LR005": StopsBeforeGoal,
-    "LR006": TrainsPastGoal,
-    "RS001": ResumeSpike,
-    "RS002": ResumePastEnd,
-    "RS003": RestartFromZero,
-    "UL001": UnknownSettingKey,
-    "UL002": DeprecatedSettingKey,
-    "UL003": SettingType,
-    "UL004": SettingRange,
-    "UL005": DuplicateSetting,
-    "UL006": MissingHyperparameter,
-    "UL007": OverriddenSetting,
-    "UL008": ScheduleUnchecked,
-    "UL009": ResumeLrJump,
-    "UL010": RestartWarmup,
-    "UL011": OptimizerAuto,
-    "UL012": WarmupTooLong,
-    "UL013": LrfFinalLr,
-    "UL014": CosineNoDecay,
-    "LG001": RateGpuMultiplier,
-    "LG002": RateIterationOffset,
-    "LG003": RateDifferentConfig,
-    "LG004": RateUnexplained,
-    "LG005": HeaderMismatch,
-    "LG006": LossNonFinite,
-    "LG007": LossExplosion,
-    "LG008": LossReturned,
-    "LG009": RateNearZero,
-    "LG010": RunResumed,
-    "LG011": RunRestarted,
-    "LG012": RunStoppedEarly,
+#: code -> "module:Class" of the rule, the module under ``cfgtools.lint.rules``, in the order rules are listed
+RULE_CLASSES: dict[str, str] = {
+    "DN001": "dn001_unknown_net_key:UnknownNetKey",
+    "DN002": "dn002_duplicate_key:DuplicateKey",
+    "DN003": "dn003_inline_comment:InlineComment",
+    "DN004": "dn004_integer_value:IntegerValue",
+    "DN005": "dn005_unused_by_policy:UnusedByPolicy",
+    "DN006": "dn006_unknown_policy:UnknownPolicy",
+    "DN007": "dn007_steps_scales_length:StepsScalesLength",
+    "DN008": "dn008_empty_list_item:EmptyListItem",
+    "DN009": "dn009_steps_order:StepsOrder",
+    "DN010": "dn010_step_past_max:StepPastMaxBatches",
+    "DN011": "dn011_fatal:DarknetRefuses",
+    "DN012": "dn012_fork_difference:ForkDifference",
+    "DN013": "dn013_key_case:NetKeyCase",
+    "DN014": "dn014_empty_value:EmptyValue",
+    "DN015": "dn015_blank_in_value:BlankInValue",
+    "CF001": "cf001_unknown_field:UnknownSolverField",
+    "CF002": "cf002_missing_policy_field:MissingPolicyField",
+    "CF003": "cf003_stepvalue_order:StepvalueOrder",
+    "CF004": "cf004_lr_policy:LrPolicy",
+    "CF005": "cf005_step_past_max_iter:StepPastMaxIter",
+    "CF006": "cf006_solver_type:SolverType",
+    "CF007": "cf007_repeated_scalar:RepeatedScalarField",
+    "CF008": "cf008_unused_by_policy:SolverFieldUnusedByPolicy",
+    "YL001": "yl001_yolo_filters:YoloFilters",
+    "YL002": "yl002_yolo_classes:YoloClasses",
+    "YL003": "yl003_anchors_mask:AnchorsMask",
+    "YL004": "yl004_layer_reference:LayerReference",
+    "YL005": "yl005_shape_mismatch:ShapeMismatch",
+    "YL006": "yl006_input_size:InputSize",
+    "YL007": "yl007_unknown_layer:UnknownLayerType",
+    "YL008": "yl008_unused_field:UnusedField",
+    "YL009": "yl009_batch_subdivisions:BatchSubdivisions",
+    "YL010": "yl010_training_length:TrainingLength",
+    "YL011": "yl011_data_classes:DataClasses",
+    "LR001": "lr001_zero_rate:ZeroRate",
+    "LR002": "lr002_nonfinite_rate:NonFiniteRate",
+    "LR003": "lr003_negligible_rate:NegligibleRate",
+    "LR004": "lr004_rate_rise:RateRise",
+    "LR005": "lr005_stops_before_goal:StopsBeforeGoal",
+    "LR006": "lr006_trains_past_goal:TrainsPastGoal",
+    "RS001": "rs001_resume_spike:ResumeSpike",
+    "RS002": "rs002_resume_past_end:ResumePastEnd",
+    "RS003": "rs003_restart_from_zero:RestartFromZero",
+    "UL001": "ul001_unknown_key:UnknownSettingKey",
+    "UL002": "ul002_deprecated_key:DeprecatedSettingKey",
+    "UL003": "ul003_setting_type:SettingType",
+    "UL004": "ul004_setting_range:SettingRange",
+    "UL005": "ul005_duplicate_setting:DuplicateSetting",
+    "UL006": "ul006_missing_hyperparameter:MissingHyperparameter",
+    "UL007": "ul007_overridden_setting:OverriddenSetting",
+    "UL008": "ul008_schedule_unchecked:ScheduleUnchecked",
+    "UL009": "ul009_resume_lr_jump:ResumeLrJump",
+    "UL010": "ul010_restart_warmup:RestartWarmup",
+    "UL011": "ul011_optimizer_auto:OptimizerAuto",
+    "UL012": "ul012_warmup_too_long:WarmupTooLong",
+    "UL013": "ul013_lrf_final_lr:LrfFinalLr",
+    "UL014": "ul014_cosine_no_decay:CosineNoDecay",
+    "LG001": "lg001_rate_gpu_multiplier:RateGpuMultiplier",
+    "LG002": "lg002_rate_iteration_offset:RateIterationOffset",
+    "LG003": "lg003_rate_different_config:RateDifferentConfig",
+    "LG004": "lg004_rate_unexplained:RateUnexplained",
+    "LG005": "lg005_header_mismatch:HeaderMismatch",
+    "LG006": "lg006_loss_nonfinite:LossNonFinite",
+    "LG007": "lg007_loss_explosion:LossExplosion",
+    "LG008": "lg008_loss_returned:LossReturned",
+    "LG009": "lg009_rate_near_zero:RateNearZero",
+    "LG010": "lg010_run_resumed:RunResumed",
+    "LG011": "lg011_run_restarted:RunRestarted",
+    "LG012": "lg012_run_stopped_early:RunStoppedEarly",
 }
+
+#: families whose rules read one framework's views only: a file of another framework never imports them
+#: (``tests/lint/test_registry.py`` checks this against each rule's ``needs``)
+FAMILY_FRAMEWORK = {"DN": "darknet", "YL": "darknet", "CF": "caffe", "UL": "ultralytics"}
+#: linter views every rule of a family needs: a run without them (no ``--log``, no ``--resume-from``)
+#: never imports the family
+FAMILY_NEEDS: dict[str, tuple[str, ...]] = {"LG": ("log",), "RS": ("resume",)}
+
+
+class _LazyRules(Mapping[str, "type[Rule]"]):
+    """:data:`RULE_CLASSES` as a mapping of classes, each rule module imported the first time it is asked for.
+
+    Linting a darknet cfg thus imports the darknet and schedule rules and nothing else.
+    """
+
+    def __init__(self, specs: dict[str, str]):
+        self._specs = specs
+        self._loaded: dict[str, type[Rule]] = {}
+
+    def __getitem__(self, code: str) -> type[Rule]:
+        if code not in self._loaded:
+            module, _, name = self._specs[code].partition(":")
+            self._loaded[code] = getattr(importlib.import_module(f"cfgtools.lint.rules.{module}"), name)
+        return self._loaded[code]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._specs)
+
+    def __len__(self) -> int:
+        return len(self._specs)
+
+
+#: code -> rule class (imported on first use)
+RULES: Mapping[str, type[Rule]] = _LazyRules(RULE_CLASSES)
 
 
 def all_rules() -> dict[str, type[Rule]]:
-    """Every rule, sorted by code."""
-    return dict(sorted(RULES.items()))
+    """Every rule, sorted by code (imports every rule module)."""
+    return {code: RULES[code] for code in sorted(RULES)}
+
+
+def family(code: str) -> str:
+    """``DN`` for ``DN003``."""
+    return code.rstrip("0123456789")
+
+
+def codes_for(framework: str) -> list[str]:
+    """The codes of the rules that can apply to a file of ``framework``, sorted, without importing any rule."""
+    return sorted(code for code in RULES if FAMILY_FRAMEWORK.get(family(code), framework) == framework)
 
 
 def rule_frameworks(rule: type[Rule]) -> tuple[str, ...]:

@@ -28,7 +28,7 @@ from cfgtools.lint.core import Diagnostic
 from cfgtools.lint.gitrev import is_git_spec
 from cfgtools.lint.rule import Rule
 from cfgtools.lint.noqa import parse_suppressions
-from cfgtools.lint.registry import all_rules
+from cfgtools.lint.registry import FAMILY_NEEDS, RULES, all_rules, codes_for, family
 from cfgtools.lint.settings import LintSettings
 from cfgtools.loading import load_source
 from cfgtools.sources import SourceText, decode_source, read_bytes
@@ -94,10 +94,11 @@ class LintRun:
 def expand_paths(paths: Iterable[str]) -> list[tuple[str, bool]]:
     """``(path, named)`` pairs: files as given (named), and for a directory every framework's config files
     below it (sorted, not named)."""
-    suffixes = {suffix for framework in frameworks.all_frameworks() for suffix in framework.suffixes}
     out: list[tuple[str, bool]] = []
     for path in paths:
         if os.path.isdir(path):
+            # only a directory needs every plug-in (for its suffixes): a list of files imports none here
+            suffixes = {suffix for framework in frameworks.all_frameworks() for suffix in framework.suffixes}
             found = [
                 str(p) for p in Path(path).rglob("*")
                 if p.suffix.lower() in suffixes and p.is_file() and ".git" not in p.parts
@@ -134,8 +135,15 @@ def lint_source(source: SourceText, settings: LintSettings, named: bool = False)
     ctx = LintContext(loaded, settings)
     suppressions = parse_suppressions(source.text, framework.comment_syntax(loaded.dialect))
     found: list[Diagnostic] = []
-    for rule_class in enabled_rules(settings):
+    for code in codes_for(framework.name):
+        if not settings.is_enabled(code):
+            continue
+        rule_class = None
         try:
+            # a family's modules are imported only for files (and runs) that can give it what it needs
+            if not ctx.has(FAMILY_NEEDS.get(family(code), ())):
+                continue
+            rule_class = RULES[code]
             if ctx.has(rule_class.needs):
                 found.extend(rule_class(ctx).check())
         except LocatedError as exc:  # e.g. an unreadable --resume-from checkpoint or --previous config
@@ -144,8 +152,9 @@ def lint_source(source: SourceText, settings: LintSettings, named: bool = False)
                 result.errors.append(line)
         except Exception as exc:
             where = traceback.extract_tb(exc.__traceback__)[-1]
+            name = f" ({rule_class.name})" if rule_class is not None else ""
             result.errors.append(printable(
-                f"{path}:1:1: internal error in rule {rule_class.code} ({rule_class.name}): "
+                f"{path}:1:1: internal error in rule {code}{name}: "
                 f"{type(exc).__name__}: {exc} [{Path(where.filename).name}:{where.lineno}]"
             ))
     # the file's noqa comments apply to its own lines, not to those of the training log (--log)

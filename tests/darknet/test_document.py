@@ -1,9 +1,13 @@
 """darknet's reading rules applied to the lossless parse tree, with positions worked out by hand."""
 
+import stat
+
 import pytest
 
+from cfgtools.darknet import document
 from cfgtools.darknet.document import darknet_strip, parse_tree, read_cfg
 from cfgtools.positions import Span
+from cfgtools.resources import user_cache_dir
 from cfgtools.sources import read_source
 
 
@@ -125,3 +129,60 @@ def test_undecodable_bytes_survive(dialect, tmp_path):
     doc = read_cfg(read_source(path), dialect=dialect)
     assert doc.net.lookup("batch").value == "8"
     assert doc.text.encode("utf-8", "surrogateescape") == path.read_bytes()
+
+
+@pytest.fixture
+def grammar_cache(tmp_path, monkeypatch):
+    """A fresh user cache folder, and the compiled grammar forgotten before and after the test."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    document._parser.cache_clear()
+    yield tmp_path / "cfgtools"
+    document._parser.cache_clear()
+
+
+QUIRKY = "[net]\n b atch = 6 4\r\n# c\n;d\n\n[conv]\nkey\n=v\nx=\n"
+
+
+def test_the_compiled_grammar_is_cached_and_parses_as_compiled(grammar_cache):
+    compiled = document._parser().parse(QUIRKY)
+    [cached] = grammar_cache.glob("darknet-grammar-*.lark")
+    assert stat.S_IMODE(cached.stat().st_mode) & 0o022 == 0
+    document._parser.cache_clear()
+    loaded = document._parser()
+    assert loaded.parse(QUIRKY) == compiled
+    assert [(t.type, t.line, t.column) for t in loaded.parse(QUIRKY).scan_values(lambda v: True)] == \
+        [(t.type, t.line, t.column) for t in compiled.scan_values(lambda v: True)]
+
+
+def test_a_corrupt_grammar_cache_is_compiled_again_and_replaced(grammar_cache):
+    document._parser()
+    [cached] = grammar_cache.glob("darknet-grammar-*.lark")
+    cached.write_bytes(b"not a pickle\n")
+    document._parser.cache_clear()
+    assert document._parser().parse("[net]\nbatch=1\n").children[0].data == "header"
+    assert cached.read_bytes() != b"not a pickle\n"
+
+
+def test_a_grammar_cache_others_can_write_is_never_loaded(grammar_cache, monkeypatch):
+    document._parser()
+    [cached] = grammar_cache.glob("darknet-grammar-*.lark")
+    cached.chmod(0o666)
+    monkeypatch.setattr(document.Lark, "load", lambda *args: pytest.fail("loaded a file others can write"))
+    document._parser.cache_clear()
+    document._parser()
+    grammar_cache.chmod(0o777)
+    assert user_cache_dir() is None
+
+
+def test_lines_parsed_alone_give_the_nodes_of_the_whole_file():
+    text = "[net]\r\n  b atch = 6 4 \n# c\n\nkey\n=5\nx=\n  ; y\n[yolo]#x\nmask = 1 # c\n\r\n \t\n[a]=b\n=\n"
+    whole = {node.children[0].line: node for node in parse_tree(text).children if hasattr(node, "data")}
+    for line_no, line in enumerate(text.split("\n"), 1):
+        alone = document._line_node(line)
+        expected = whole.get(line_no)
+        if expected is None:
+            assert alone is None, line
+            continue
+        assert alone.data == expected.data
+        assert [(t.type, str(t), t.column) for t in alone.children] == \
+            [(t.type, str(t), t.column) for t in expected.children]

@@ -5,7 +5,17 @@ from __future__ import annotations
 import re
 
 from cfgtools.lint.core import Severity
-from cfgtools.lint.registry import RULES, all_rules, applies_to
+from cfgtools import frameworks
+from cfgtools.lint.registry import (
+    FAMILY_FRAMEWORK,
+    FAMILY_NEEDS,
+    RULES,
+    all_rules,
+    applies_to,
+    codes_for,
+    family,
+    rule_frameworks,
+)
 
 
 def test_codes_and_names():
@@ -24,3 +34,18 @@ def test_the_yl_rules():
     assert {applies_to(rule) for rule in yl.values()} == {"darknet"}
     assert all(yl[f"YL00{n}"].severity is Severity.ERROR for n in range(1, 6))
     assert yl["YL010"].severity is Severity.INFO
+
+
+def test_family_tables_agree_with_what_each_rule_needs():
+    # the runner imports a family only for its framework's files and runs with its views: it must lose no rule
+    for code, rule in RULES.items():
+        framework = FAMILY_FRAMEWORK.get(family(code))
+        expected = (framework,) if framework else tuple(frameworks.names())
+        assert rule_frameworks(rule) == expected, code
+        assert set(FAMILY_NEEDS.get(family(code), ())) <= set(rule.needs), code
+
+
+def test_codes_for_a_framework():
+    assert codes_for("caffe") == sorted(c for c in RULES if c[:2] in ("CF", "LR", "RS", "LG"))
+    assert "DN001" in codes_for("darknet") and "CF001" not in codes_for("darknet")
+    assert family("UL014") == "UL"

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Iterator
 
 from cfgtools.darknet.layers import expected_filters
@@ -81,7 +82,7 @@ class DataClasses(Rule):
             written = "" if option is not None else " (the default: classes= is missing)"
             fix = Fix("make the heads, classes= of the .data file and its names file agree")
             if agreed is not None:
-                filters = expected_filters(layer.model_copy(update={"classes": agreed}))
+                filters = expected_filters(replace(layer, classes=agreed))
                 fix = Fix(f"write classes={agreed} (and filters={filters} in the [convolutional] before it)",
                           replacement=str(agreed) if option is not None else None,
                           span=layer.span("classes") if option is not None else None)
