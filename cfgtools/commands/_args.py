@@ -125,3 +125,29 @@ def add_framework_version_argument(parser: argparse.ArgumentParser) -> None:
              "ultralytics-8.0, ultralytics-8.1, ultralytics-8.3, ultralytics-latest); default: inferred from the "
              "file's keys, else yolov5-7.0 for YOLOv5 files and ultralytics-8.3 for ultralytics ones",
     )
+
+
+def add_ultralytics_run_arguments(parser: argparse.ArgumentParser, images_help: str | None) -> None:
+    """What an ultralytics run's schedule needs besides its file: ``--framework-version``, the batches per
+    epoch (``--images N``, unless the command has its own ``--images``, or ``--batches-per-epoch NB``) and
+    ``--classes`` (``optimizer=auto`` chooses by them)."""
+    add_framework_version_argument(parser)
+    if images_help is not None:
+        parser.add_argument("--images", type=positive_int, default=None, metavar="N", help=images_help)
+    parser.add_argument("--batches-per-epoch", type=positive_int, default=None, metavar="NB",
+                        help="ultralytics: iterations per epoch, instead of --images")
+    parser.add_argument("--classes", type=positive_int, default=None, metavar="NC",
+                        help="ultralytics: classes of the dataset (optimizer=auto picks AdamW's lr from it)")
+
+
+def add_report_arguments(parser: argparse.ArgumentParser, formats, verb: str, everything: str) -> None:
+    """The findings' options lint and log share: ``--format`` (one of ``formats``), ``--select``,
+    ``--extend-select``, ``--ignore``, ``--fail-on``."""
+    parser.add_argument("--format", choices=formats, default=None, help="output format (default: text)")
+    parser.add_argument("--select", type=comma_list, default=None, metavar="CODES",
+                        help=f"comma-separated codes or prefixes to {verb} (default: {everything})")
+    parser.add_argument("--extend-select", type=comma_list, default=None, metavar="CODES",
+                        help=f"codes to {verb} in addition to the selected ones")
+    parser.add_argument("--ignore", type=comma_list, default=None, metavar="CODES", help="codes or prefixes to skip")
+    parser.add_argument("--fail-on", choices=("info", "warning", "error"), default=None,
+                        help="exit 1 when a finding is at or above this severity (default: warning)")

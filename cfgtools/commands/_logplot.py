@@ -13,15 +13,14 @@ printed; a darknet log without its cfg shows the logged rate only.
 from __future__ import annotations
 
 import argparse
-import io
 import math
 import sys
 from pathlib import Path
 
 import numpy as np
 
+from cfgtools.commands._output import save_figure
 from cfgtools.errors import InputError
-from cfgtools.files import WriteRefused, atomic_write
 from cfgtools.loading import load
 from cfgtools.logs import read_log
 from cfgtools.plugin import RunOptions
@@ -226,17 +225,7 @@ def _image(series: LogSeries, events: list[Event], title: str, args: argparse.Na
     rate_axes.set_xlim(series.x0, series.x1)
     figure.suptitle(title, fontsize="medium")
     figure.tight_layout()
-    image = io.BytesIO()
-    try:
-        figure.savefig(image, format=Path(args.output).suffix.lower().lstrip("."))
-        atomic_write(args.output, image.getvalue(), force=args.force)
-    except WriteRefused as exc:
-        print(f"cfgtools plot: {exc}", file=sys.stderr)
-        return 2
-    finally:
-        plt.close(figure)
-    print(args.output)
-    return 0
+    return save_figure(figure, args.output, args.force)
 
 
 def _draw(axes, envelope: Envelope, x0: int, span: int) -> None:

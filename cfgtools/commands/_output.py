@@ -1,6 +1,13 @@
-"""Writing a command's report to a terminal or pipe whatever its encoding."""
+"""Writing a command's report to a terminal or pipe whatever its encoding, and its figures to files."""
 
 from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+from cfgtools.files import WriteRefused, atomic_write
+from cfgtools.values import one_line, printable
 
 
 def write_text(stream, text: str) -> None:
@@ -27,3 +34,21 @@ def write_data(stream, text: str) -> None:
     stream.flush()
     buffer.write(text.encode("utf-8", errors="surrogateescape"))
     buffer.flush()
+
+
+def save_figure(figure, path: str, force: bool) -> int:
+    """Write a matplotlib ``figure`` to ``path`` in the format its suffix names (atomically; over an existing
+    file only with ``force``), close it and print the path: exit code 0, or 2 with one line when refused."""
+    import matplotlib.pyplot as plt  # lazy: matplotlib is an optional extra, loaded by the caller already
+
+    image = io.BytesIO()
+    try:
+        figure.savefig(image, format=Path(path).suffix.lower().lstrip("."))
+        atomic_write(path, image.getvalue(), force=force)
+    except WriteRefused as exc:
+        print(f"cfgtools plot: {one_line(str(exc))}", file=sys.stderr)
+        return 2
+    finally:
+        plt.close(figure)
+    print(printable(path))
+    return 0

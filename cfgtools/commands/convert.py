@@ -13,9 +13,8 @@ import sys
 from cfgtools.commands._args import (
     add_caffe_fork_argument,
     add_dialect_argument,
-    add_framework_version_argument,
+    add_ultralytics_run_arguments,
     dialects_of,
-    positive_int,
 )
 from cfgtools.convert.plan import RefuseError
 from cfgtools.convert.text import comment_text
@@ -41,14 +40,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--gpus", type=int, default=1, metavar="N", help="darknet: number of GPUs (multiplies the rate)")
     add_dialect_argument(parser, "reading rules and arithmetic apply")
     add_caffe_fork_argument(parser)
-    add_framework_version_argument(parser)
-    parser.add_argument("--images", type=positive_int, default=None, metavar="N",
-                        help="ultralytics: training images (the batches per epoch are ceil(N / batch); "
-                             "optimizer=auto chooses by it)")
-    parser.add_argument("--batches-per-epoch", type=positive_int, default=None, metavar="NB",
-                        help="ultralytics: iterations per epoch, instead of --images")
-    parser.add_argument("--classes", type=positive_int, default=None, metavar="NC",
-                        help="ultralytics: classes of the dataset (optimizer=auto picks AdamW's lr from it)")
+    add_ultralytics_run_arguments(parser, images_help="ultralytics: training images (the batches per epoch are "
+                                  "ceil(N / batch); optimizer=auto chooses by it)")
     parser.add_argument("--exact-momentum", action="store_true",
                         help="torch: when the framework keeps the lr inside the momentum history (Caffe), "
                              "emit an optimizer with that rule")

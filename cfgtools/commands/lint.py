@@ -10,8 +10,8 @@ from dataclasses import replace
 from cfgtools.commands._args import (
     add_caffe_fork_argument,
     add_dialect_argument,
-    add_framework_version_argument,
-    comma_list,
+    add_report_arguments,
+    add_ultralytics_run_arguments,
     epochs,
     gpu_count,
     iteration,
@@ -37,14 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--skip-unrecognised", "--skip-unrecognized", action="store_true",
                         help="pass over named files that are not darknet cfgs or Caffe solvers, or are binary, "
                         "without an error (as files found in a directory are); the pre-commit hook uses it")
-    parser.add_argument("--format", choices=FORMATS, default=None, help="output format (default: text)")
-    parser.add_argument("--select", type=comma_list, default=None, metavar="CODES",
-                        help="comma-separated codes or prefixes to check (default: ALL)")
-    parser.add_argument("--extend-select", type=comma_list, default=None, metavar="CODES",
-                        help="codes to check in addition to the selected ones")
-    parser.add_argument("--ignore", type=comma_list, default=None, metavar="CODES", help="codes or prefixes to skip")
-    parser.add_argument("--fail-on", choices=("info", "warning", "error"), default=None,
-                        help="exit 1 when a finding is at or above this severity (default: warning)")
+    add_report_arguments(parser, FORMATS, "check", "ALL")
     add_dialect_argument(parser, "reading rules and arithmetic apply", default=None, allow_all=True)
     add_caffe_fork_argument(parser, default=None)
     parser.add_argument("--gpus", type=gpu_count, default=None, metavar="N", help="GPUs darknet trains on")
@@ -55,11 +48,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", default=None, metavar="FILE.data",
                         help="darknet .data file: the image count is read from its train= list, and its "
                         "classes= and names= are checked against the [yolo]/[region] layers")
-    add_framework_version_argument(parser)
-    parser.add_argument("--batches-per-epoch", type=positive_int, default=None, metavar="NB",
-                        help="ultralytics: iterations per epoch, instead of --images")
-    parser.add_argument("--classes", type=positive_int, default=None, metavar="NC",
-                        help="ultralytics: classes of the dataset (optimizer=auto picks AdamW's lr from it)")
+    add_ultralytics_run_arguments(parser, images_help=None)
     parser.add_argument("--resume-from", default=None, metavar="ITER|FILE|log",
                         help="iteration, .weights or .solverstate the training resumes from (ultralytics: the "
                         "epochs done, or last.pt; 'log': the last iteration of --log)")

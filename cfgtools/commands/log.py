@@ -16,7 +16,7 @@ import io
 import sys
 from pathlib import Path
 
-from cfgtools.commands._args import add_caffe_fork_argument, add_dialect_argument, comma_list, gpu_count
+from cfgtools.commands._args import add_caffe_fork_argument, add_dialect_argument, add_report_arguments, gpu_count
 from cfgtools.commands._output import write_text
 from cfgtools.errors import InputError
 from cfgtools.files import WriteRefused, atomic_output, atomic_write
@@ -39,14 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_caffe_fork_argument(parser, default=None)
     parser.add_argument("--gpus", type=gpu_count, default=None, metavar="N",
                         help="GPUs the darknet run trained on (darknet multiplies the rate by N)")
-    parser.add_argument("--format", choices=FORMATS, default=None, help="output format (default: text)")
-    parser.add_argument("--select", type=comma_list, default=None, metavar="CODES",
-                        help="comma-separated codes or prefixes to report (default: every LG rule)")
-    parser.add_argument("--extend-select", type=comma_list, default=None, metavar="CODES",
-                        help="codes to report in addition to the selected ones")
-    parser.add_argument("--ignore", type=comma_list, default=None, metavar="CODES", help="codes or prefixes to skip")
-    parser.add_argument("--fail-on", choices=("info", "warning", "error"), default=None,
-                        help="exit 1 when a finding is at or above this severity (default: warning)")
+    add_report_arguments(parser, FORMATS, "report", "every LG rule")
     parser.add_argument("--exit-zero", action="store_true",
                         help="exit 0 even when problems are found (2 still reports an unreadable log)")
     parser.add_argument("--settings", default=None, metavar="PYPROJECT",

@@ -19,7 +19,6 @@ training log instead (``cfgtools.commands._logplot``).
 from __future__ import annotations
 
 import argparse
-import io
 import math
 import sys
 from dataclasses import dataclass
@@ -29,9 +28,9 @@ import numpy as np
 
 from cfgtools.commands._args import bounded_int, iteration
 from cfgtools.commands._logplot import plot_log
+from cfgtools.commands._output import save_figure
 from cfgtools.commands.schedule import add_common_arguments, load_schedule
 from cfgtools.errors import LocatedError
-from cfgtools.files import WriteRefused, atomic_write
 from cfgtools.schedule.evaluate import iter_chunks, rate_at
 from cfgtools.schedule.model import Schedule
 from cfgtools.schedule.textplot import LOG_FLOOR, Envelope, columns_for, not_drawn, render, stride
@@ -291,14 +290,4 @@ def _image(series: list[Series], x0: int, x1: int, args, every: int, floor: floa
     if notes:  # below the axes: what the legend would not hold
         fig.text(0.01, 0.01, "\n".join(notes), fontsize="x-small", va="bottom")
     fig.tight_layout(rect=(0, 0.04 * len(notes), 1, 1))
-    image = io.BytesIO()
-    try:
-        fig.savefig(image, format=Path(args.output).suffix.lower().lstrip("."))
-        atomic_write(args.output, image.getvalue(), force=args.force)
-    except WriteRefused as exc:
-        print(f"cfgtools plot: {one_line(str(exc))}", file=sys.stderr)
-        return 2
-    finally:
-        plt.close(fig)
-    print(printable(args.output))
-    return 0
+    return save_figure(fig, args.output, args.force)

@@ -24,7 +24,7 @@ import numpy as np
 from cfgtools.commands._args import (
     add_caffe_fork_argument,
     add_dialect_argument,
-    add_framework_version_argument,
+    add_ultralytics_run_arguments,
     bounded_int,
     dialects_of,
     gpu_count,
@@ -56,14 +56,9 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     add_caffe_fork_argument(parser)
     parser.add_argument("--seed", type=bounded_int(0, 2**64 - 1), default=0,
                         help="seed for darknet's policy=random (darknet itself is not reproducible; default 0)")
-    add_framework_version_argument(parser)
-    parser.add_argument("--images", type=positive_int, default=None, metavar="N",
-                        help="ultralytics: training images (the batches per epoch are ceil(N / batch), the batch "
-                             "size coming from the file; with --gpus, per GPU of the DDP run)")
-    parser.add_argument("--batches-per-epoch", type=positive_int, default=None, metavar="NB",
-                        help="ultralytics: iterations per epoch, instead of --images")
-    parser.add_argument("--classes", type=positive_int, default=None, metavar="NC",
-                        help="ultralytics: classes of the dataset (optimizer=auto picks AdamW's lr from it)")
+    add_ultralytics_run_arguments(parser, images_help="ultralytics: training images (the batches per epoch are "
+                                  "ceil(N / batch), the batch size coming from the file; with --gpus, per GPU of "
+                                  "the DDP run)")
 
 
 def load_schedule(path: str, args: argparse.Namespace) -> tuple[LoadedConfig, Schedule, RunOptions]:
