@@ -15,6 +15,7 @@ from cfgtools.commands._args import (
     add_dialect_argument,
     add_ultralytics_run_arguments,
     dialects_of,
+    gpu_count,
 )
 from cfgtools.convert.plan import RefuseError
 from cfgtools.convert.text import comment_text
@@ -37,7 +38,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="output kind: PyTorch code, a framework's config, or the neutral recipe as JSON")
     parser.add_argument("-o", "--output", metavar="OUT", default=None, help="write here (atomically) instead of stdout")
     parser.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
-    parser.add_argument("--gpus", type=int, default=1, metavar="N", help="darknet: number of GPUs (multiplies the rate)")
+    parser.add_argument("--gpus", type=gpu_count, default=1, metavar="N",
+                        help="darknet: number of GPUs (multiplies the rate)")
     add_dialect_argument(parser, "reading rules and arithmetic apply")
     add_caffe_fork_argument(parser)
     add_ultralytics_run_arguments(parser, images_help="ultralytics: training images (the batches per epoch are "
@@ -63,9 +65,6 @@ def _one_line(text: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.gpus < 1:
-        print(f"cfgtools convert: --gpus must be at least 1, not {args.gpus}", file=sys.stderr)
-        return EXIT_ERROR
     try:
         loaded = load(args.file, dialects_of(args))
         recipe = loaded.framework.recipe(loaded, RunOptions(gpus=args.gpus, images=args.images,
@@ -104,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
                               file=sys.stderr)
                     return EXIT_CANNOT
                 print(f"{name}: approximate {args.to} schedule ({_one_line(result.label)}): "
-                      f"largest relative deviation over the horizon {result.deviation:.6g}", file=sys.stderr)
+                      f"{result.mismatch.describe() if result.mismatch else 'no update compared'}", file=sys.stderr)
             text = result.text
     except RefuseError as exc:
         print(f"{name}: cannot convert: {_one_line(str(exc))}", file=sys.stderr)

@@ -102,6 +102,45 @@ def worst_deviation(horizon: int, reference: Callable[[int, int], np.ndarray],
     return worst
 
 
+@dataclass(frozen=True)
+class Mismatch:
+    """How an approximate schedule differs from the one it stands for, in terms a user can weigh.
+
+    The relative deviation that decides exactness is useless here: where the
+    reference is near 0 (a burn-in's first updates) any difference is huge
+    relative to it. So: how many updates differ, and the largest difference as a
+    share of the reference's peak rate, with the update where it is.
+    """
+
+    updates: int  #: updates whose rates differ beyond the tolerance
+    horizon: int  #: updates compared
+    of_peak: float  #: largest |difference| / the reference's largest rate
+    at: int  #: the update (1-based) where the difference is largest
+
+    def describe(self) -> str:
+        return (f"differs at {self.updates} of {self.horizon} updates, by up to {100 * self.of_peak:.3g}% of the peak "
+                f"rate (update {self.at})")
+
+
+def mismatch(horizon: int, reference: Callable[[int, int], np.ndarray],
+             candidate: Callable[[int, int], np.ndarray], chunk: int = 1 << 20) -> Mismatch:
+    """:class:`Mismatch` of ``candidate`` against ``reference`` over updates ``0..horizon-1`` (the callables as
+    :func:`worst_deviation` takes them; the caller has checked the horizon is not too long)."""
+    differing, peak, largest, at = 0, 0.0, -1.0, 1
+    with np.errstate(all="ignore"):
+        for start in range(0, horizon, chunk):
+            stop = min(horizon, start + chunk)
+            ref = np.asarray(reference(start, stop), dtype=np.float64)
+            diff = np.abs(np.asarray(candidate(start, stop), dtype=np.float64) - ref)
+            diff = np.where(np.isnan(diff), np.inf, diff)
+            differing += int(np.count_nonzero(deviation(ref + diff, ref) > REL_TOL))
+            peak = max(peak, float(np.nanmax(np.abs(ref), initial=0.0)))
+            index = int(np.argmax(diff))
+            if diff[index] > largest:
+                largest, at = float(diff[index]), start + index + 1
+    return Mismatch(differing, horizon, largest / peak if peak > 0 else float("inf"), at)
+
+
 def check_reproducible(recipe: Recipe) -> None:
     """Refuse schedules no code can follow: random, NaN/inf over the horizon."""
     s = recipe.schedule

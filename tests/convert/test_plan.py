@@ -63,3 +63,13 @@ def test_no_builtin_and_no_source_is_refused():
 def test_random_is_refused():
     with pytest.raises(RefuseError, match="not deterministic"):
         choose(load_recipe(FIXTURES / "convert" / "dn_random.cfg"))
+
+
+def test_a_mismatch_is_measured_against_the_peak_rate():
+    reference = np.array([1e-15, 2.0, 4.0, 4.0])  # a burn-in's first update is near 0
+    candidate = np.array([1.0, 2.5, 4.0, 4.0])
+    found = plan.mismatch(4, lambda a, b: reference[a:b], lambda a, b: candidate[a:b], chunk=3)
+    # two updates differ; the largest difference, 1.0 - 1e-15, is at update 1: a quarter of the peak 4.0
+    assert (found.updates, found.horizon, found.at) == (2, 4, 1)
+    assert found.of_peak == pytest.approx(0.25)
+    assert "differs at 2 of 4 updates, by up to 25% of the peak rate (update 1)" == found.describe()
