@@ -123,7 +123,7 @@ class Section:
         The option may have ``value is None`` (a line without ``=``), which
         darknet treats as missing: the default applies.
         """
-        return self._index().get(key)
+        return self.first_options().get(key)
 
     def value(self, key: str) -> str | None:
         option = self.lookup(key)
@@ -132,7 +132,8 @@ class Section:
     def options_named(self, key: str) -> list[Option]:
         return [o for o in self.options if o.key == key]
 
-    def _index(self) -> dict[str, Option]:
+    def first_options(self) -> dict[str, Option]:
+        """Each key's first stored option: :meth:`lookup`'s table, built once (shared: never change it)."""
         cached = self._first_by_key
         if not cached and self.options:
             for option in self.options:
@@ -294,7 +295,7 @@ def read_cfg(source: SourceText | str, path: str = "<string>", dialect: Dialect 
     reading_dialect = dialect if "\r" in text else "alexeyab"
     sections, orphans, comments = _read_lines(text, reading_dialect)
     lines = text.split("\n")
-    crlf = tuple(i for i, line in enumerate(lines, 1) if line.endswith("\r") and i < len(lines))
+    crlf = tuple(i for i, line in enumerate(lines, 1) if line.endswith("\r") and i < len(lines)) if "\r" in text else ()
     problems = _reading_problems(source, sections, orphans, dialect)
     return CfgDocument(
         path=source.path,

@@ -65,7 +65,7 @@ def read_hankai_cfg(source: SourceText | str, path: str = "<string>") -> CfgDocu
     orphans: list[Option] = []
     comments: list[Comment] = []
     problems: list[ReadProblem] = []
-    crlf = tuple(i for i, line in enumerate(lines, 1) if line.endswith("\r") and i < len(lines))
+    crlf = tuple(i for i, line in enumerate(lines, 1) if line.endswith("\r") and i < len(lines)) if "\r" in text else ()
 
     for number, raw in enumerate(lines, 1):
         reading = _line_reading(raw)
