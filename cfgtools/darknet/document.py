@@ -310,11 +310,12 @@ def read_cfg(source: SourceText | str, path: str = "<string>", dialect: Dialect 
     )
 
 
-@functools.lru_cache(maxsize=4)
+@functools.lru_cache(maxsize=2)
 def _read_lines(text: str, dialect: Dialect) -> tuple[tuple[Section, ...], tuple[Option, ...], tuple[Comment, ...]]:
     """The sections, the options before any section and the comments of ``text``, as ``dialect`` reads them.
 
-    Memoised for the few texts of the moment: :func:`read_cfg` asks again for the other C fork.
+    Memoised for the text of the moment (both C forks' readings when it holds a
+    "\\r"): :func:`read_cfg` asks again for the other C fork.
     """
     sections: list[tuple[str, Span | None, list[Option]]] = []
     orphans: list[Option] = []

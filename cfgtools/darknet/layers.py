@@ -461,7 +461,9 @@ def parse_layer(section: Section, dialect: Dialect) -> Layer:
 
 
 @functools.lru_cache(maxsize=4096)
-def _layer_values(kind: str, dialect: Dialect, written: tuple[str | None, ...]) -> tuple[dict[str, Any], tuple[str, ...]]:
+def _layer_values(
+    kind: str, dialect: Dialect, written: tuple[str | None, ...]
+) -> tuple[dict[str, Any], tuple[str, ...]]:
     """The fields of a ``kind`` layer whose keys (in :func:`layer_keys` order) are written ``written``,
     and the names of those that hold a list.
 

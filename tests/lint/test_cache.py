@@ -97,7 +97,8 @@ MEMOISING_MODULES = (document, hankai, layers)
 
 
 def test_the_corpus_linted_with_memoised_reading_equals_the_plain_reading(monkeypatch, capsys):
-    files = [str(p) for p in corpus_files("darknet") + corpus_files("caffe") if p.suffix in (".cfg", ".prototxt", ".pt")]
+    files = [str(p) for p in corpus_files("darknet") + corpus_files("caffe")
+             if p.suffix in (".cfg", ".prototxt", ".pt")]
     if not files:
         pytest.skip("the shared corpus is absent")
     memoised = lint_json(capsys, "--no-cache", *files)
