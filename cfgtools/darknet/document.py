@@ -59,16 +59,32 @@ def darknet_strip(text: str, dialect: Dialect) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Option:
-    """One ``key=value`` line (or ``key`` alone) of a section."""
+    """One ``key=value`` line (or ``key`` alone) of a section.
+
+    Positions are kept as column pairs and made into spans when asked for: a
+    cold lint reads each option up to three times (once per fork) and asks for
+    few of their spans.
+    """
 
     key: str  #: the key as darknet sees it (blanks removed)
     value: str | None  #: the value as darknet sees it; None: no ``=`` on the line
     stored: bool  #: False when darknet drops the line (empty value)
     line: int
     line_text: str  #: the line as written, without its ``\\n``
-    key_span: Span  #: the key as written (trimmed of blanks around it)
-    value_span: Span | None = None  #: the value as written (trimmed); None without ``=`` or when empty
+    key_columns: tuple[int, int]  #: first and past-the-end columns of the key as written (trimmed)
+    value_columns: tuple[int, int] | None = None  #: the same for the value; None without ``=`` or when empty
     equals_column: int | None = None
+
+    @property
+    def key_span(self) -> Span:
+        """The key as written (trimmed of blanks around it)."""
+        return Span(self.line, self.key_columns[0], self.line, self.key_columns[1])
+
+    @property
+    def value_span(self) -> Span | None:
+        """The value as written (trimmed); None without ``=`` or when empty."""
+        columns = self.value_columns
+        return Span(self.line, columns[0], self.line, columns[1]) if columns is not None else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +123,7 @@ class Section:
         The option may have ``value is None`` (a line without ``=``), which
         darknet treats as missing: the default applies.
         """
-        return self._index().get(key)
+        return self.first_options().get(key)
 
     def value(self, key: str) -> str | None:
         option = self.lookup(key)
@@ -116,7 +132,8 @@ class Section:
     def options_named(self, key: str) -> list[Option]:
         return [o for o in self.options if o.key == key]
 
-    def _index(self) -> dict[str, Option]:
+    def first_options(self) -> dict[str, Option]:
+        """Each key's first stored option: :meth:`lookup`'s table, built once (shared: never change it)."""
         cached = self._first_by_key
         if not cached and self.options:
             for option in self.options:
@@ -273,86 +290,88 @@ def read_cfg(source: SourceText | str, path: str = "<string>", dialect: Dialect 
     if isinstance(source, str):
         source = SourceText(path=path, text=source, has_bom=source.startswith(UTF8_BOM))
     text = source.text
+    # The forks' strips differ only in "\r": without one, both read the same sections, options and comments,
+    # and a lint reading the file in both forks (DN012) reads its lines once.
+    reading_dialect = dialect if "\r" in text else "alexeyab"
+    sections, orphans, comments = _read_lines(text, reading_dialect)
     lines = text.split("\n")
-
-    sections: list[dict] = []
-    orphans: list[Option] = []
-    comments: list[Comment] = []
-    problems: list[ReadProblem] = []
-    crlf = tuple(i for i, line in enumerate(lines, 1) if line.endswith("\r") and i < len(lines))
-
-    def add_option(option: Option) -> None:
-        if sections:
-            sections[-1]["options"].append(option)
-        else:
-            orphans.append(option)
-
-    for line_no, raw_line in enumerate(lines, 1):
-        try:
-            node = _line_node(raw_line)
-        except UnexpectedInput as exc:  # the grammar accepts any line; kept as a safety net
-            raise InputError(f"cannot parse line: {exc.__class__.__name__}", None, line_no, exc.column) from None
-        # darknet dispatches on the first character of the stripped line.
-        stripped_line = darknet_strip(raw_line, dialect)
-        if not stripped_line or stripped_line[0] in "#;":
-            if node is not None and node.data == "comment":
-                token = node.children[0]
-                comments.append(Comment(text=str(token).rstrip("\r"), span=_span(line_no, _trimmed_columns(token))))
-        elif stripped_line[0] == "[":
-            token = node.children[0]
-            sections.append({"header": stripped_line, "span": _span(line_no, _trimmed_columns(token)), "options": []})
-        elif node is not None and node.data == "option":
-            add_option(_make_option(raw_line, line_no, dialect))
-        else:
-            # pjreddie keeps "\r", so a CRLF blank line is an option named "\r" there.
-            column = len(raw_line) - len(raw_line.lstrip(" \t")) + 1
-            add_option(
-                Option(
-                    key=stripped_line, value=None, stored=True, line=line_no, line_text=raw_line,
-                    key_span=Span(line=line_no, column=column, end_line=line_no, end_column=len(raw_line) + 1),
-                )
-            )
-
-    built = tuple(
-        Section(header=s["header"], span=s["span"], index=i, options=tuple(s["options"]))
-        for i, s in enumerate(sections)
-    )
-    problems.extend(_reading_problems(source, built, tuple(orphans), dialect))
+    crlf = tuple(i for i, line in enumerate(lines, 1) if line.endswith("\r") and i < len(lines)) if "\r" in text else ()
+    problems = _reading_problems(source, sections, orphans, dialect)
     return CfgDocument(
         path=source.path,
         text=text,
         dialect=dialect,
         has_bom=source.has_bom,
-        sections=built,
-        orphan_options=tuple(orphans),
-        comments=tuple(comments),
+        sections=sections,
+        orphan_options=orphans,
+        comments=comments,
         crlf_lines=crlf,
         problems=tuple(sorted(problems, key=lambda p: (p.span.line, p.span.column))),
     )
 
 
-def _make_option(raw_line: str, line_no: int, dialect: Dialect) -> Option:
-    key, value, key_columns, value_columns, equals_column = _option_layout(raw_line, dialect)
-    return Option(
-        key=key,
-        value=value,
-        stored=value is None or value != "",
-        line=line_no,
-        line_text=raw_line,
-        key_span=_span(line_no, key_columns),
-        value_span=_span(line_no, value_columns),
-        equals_column=equals_column,
+@functools.lru_cache(maxsize=2)
+def _read_lines(text: str, dialect: Dialect) -> tuple[tuple[Section, ...], tuple[Option, ...], tuple[Comment, ...]]:
+    """The sections, the options before any section and the comments of ``text``, as ``dialect`` reads them.
+
+    Memoised for the text of the moment (both C forks' readings when it holds a
+    "\\r"): :func:`read_cfg` asks again for the other C fork.
+    """
+    sections: list[tuple[str, Span | None, list[Option]]] = []
+    orphans: list[Option] = []
+    comments: list[Comment] = []
+    for line_no, raw_line in enumerate(text.split("\n"), 1):
+        try:
+            reading = _line_reading(raw_line, dialect)
+        except UnexpectedInput as exc:  # the grammar accepts any line; kept as a safety net
+            raise InputError(f"cannot parse line: {exc.__class__.__name__}", None, line_no, exc.column) from None
+        if reading is None:
+            continue
+        kind = reading[0]
+        if kind == "option":
+            _, key, value, stored, key_columns, value_columns, equals_column = reading
+            option = Option(key, value, stored, line_no, raw_line, key_columns, value_columns, equals_column)
+            (sections[-1][2] if sections else orphans).append(option)
+        elif kind == "header":
+            sections.append((reading[1], _span(line_no, reading[2]), []))
+        else:
+            comments.append(Comment(text=reading[1], span=_span(line_no, reading[2])))
+    built = tuple(
+        Section(header=header, span=span, index=i, options=tuple(options))
+        for i, (header, span, options) in enumerate(sections)
     )
+    return built, tuple(orphans), tuple(comments)
 
 
 @functools.lru_cache(maxsize=8192)
-def _option_layout(raw_line: str, dialect: Dialect) -> tuple:
-    """An option line as ``dialect`` reads it, without its line number: key, value, key and value columns, ``=``.
+def _line_reading(raw_line: str, dialect: Dialect) -> tuple | None:
+    """How ``dialect`` reads one line, without its line number (None: a blank line, or a comment without text).
 
+    ``("comment", text, columns)``, ``("header", type string, columns)`` or
+    ``("option", key, value, stored, key columns, value columns, equals column)``.
     Memoised like :func:`_line_node`: a repeated line is worked out once per fork.
+    Raises ``UnexpectedInput``.
     """
     node = _line_node(raw_line)
+    # darknet dispatches on the first character of the stripped line.
     stripped_line = darknet_strip(raw_line, dialect)
+    if not stripped_line or stripped_line[0] in "#;":
+        if node is not None and node.data == "comment":
+            token = node.children[0]
+            return "comment", str(token).rstrip("\r"), _trimmed_columns(token)
+        return None
+    if stripped_line[0] == "[":
+        return "header", stripped_line, _trimmed_columns(node.children[0])
+    if node is not None and node.data == "option":
+        key, value, key_columns, value_columns, equals_column = _option_layout(node, stripped_line, dialect)
+        return "option", key, value, value is None or value != "", key_columns, value_columns, equals_column
+    # pjreddie keeps "\r", so a CRLF blank line is an option named "\r" there.
+    column = len(raw_line) - len(raw_line.lstrip(" \t")) + 1
+    return "option", stripped_line, None, True, (column, len(raw_line) + 1), None, None
+
+
+def _option_layout(node: Tree, stripped_line: str, dialect: Dialect) -> tuple:
+    """An option line as ``dialect`` reads it: key, value, key and value columns, ``=``."""
     key_token = next((t for t in node.children if t.type == "KEY"), None)
     equals = next((t for t in node.children if t.type == "EQUALS"), None)
     value_token = next((t for t in node.children if t.type == "VALUE"), None)

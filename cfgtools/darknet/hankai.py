@@ -26,6 +26,7 @@ removed: the first line then matches neither pattern and is dropped.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from cfgtools.darknet import cnum
@@ -59,56 +60,56 @@ def read_hankai_cfg(source: SourceText | str, path: str = "<string>") -> CfgDocu
         source = SourceText(path=path, text=source, has_bom=source.startswith(UTF8_BOM))
     text = source.text
     lines = text.split("\n")
-    sections: list[dict] = []
+    #: per section: its type string, span, options and the first stored option of each key
+    sections: list[tuple[str, Span, list[Option], dict[str, Option]]] = []
     orphans: list[Option] = []
     comments: list[Comment] = []
     problems: list[ReadProblem] = []
-    crlf = tuple(i for i, line in enumerate(lines, 1) if line.endswith("\r") and i < len(lines))
+    crlf = tuple(i for i, line in enumerate(lines, 1) if line.endswith("\r") and i < len(lines)) if "\r" in text else ()
 
     for number, raw in enumerate(lines, 1):
-        trimmed = raw.strip(_TRIMMED)
-        indent = len(raw) - len(raw.lstrip(_TRIMMED))
-        if not trimmed:
+        reading = _line_reading(raw)
+        if reading is None:
             continue
-        match = _LINE.match(trimmed)
-        if match is None:
-            if trimmed.startswith(("#", ";")):
-                comments.append(Comment(text=trimmed, span=_span(number, indent, indent + len(trimmed))))
-            elif sections:
-                sections[-1]["options"].append(_ignored(raw, trimmed, number, indent))
-            continue
-        if match.group(1) is not None:
-            name = match.group(1)
-            span = _span(number, indent, indent + match.end())
-            sections.append({"header": f"[{name}]", "span": span, "options": []})
+        kind = reading[0]
+        if kind == "comment":
+            comments.append(Comment(text=reading[1], span=_span(number, *reading[2])))
+        elif kind == "ignored":
+            if sections:
+                sections[-1][2].append(_at(reading[1], number, raw))
+        elif kind == "header":
+            name = reading[1]
+            span = _span(number, *reading[2])
+            sections.append((f"[{name}]", span, [], {}))
             if name not in NAMES:
                 problems.append(ReadProblem("unsupported-section", fatal(f'layer name "{name}" is not supported'),
                                             span, True))
-            continue
-        option = _option(raw, trimmed, match, number, indent)
-        if not sections:
-            orphans.append(option)
-            problems.append(ReadProblem(
-                "option-before-section",
-                fatal(f"cannot add a configuration line without a section at line #{number}"),
-                option.key_span, True))
-            continue
-        section = sections[-1]
-        first = next((o for o in section["options"] if o.stored and o.key == option.key), None)
-        if first is not None:
-            problems.append(ReadProblem(
-                "duplicate-key",
-                fatal(f'duplicate key "{option.key}" in [{section["header"][1:-1]}] at lines #{first.line} '
-                      f"and #{number}"),
-                option.key_span, True, line=first.line))
-        if cnum.hankai_numeric(option.value) and cnum.stof(option.value) is None:
-            problems.append(ReadProblem(
-                "bad-number", fatal(f'line #{number}: failed to parse numeric value from "{trimmed}"'),
-                option.value_span or option.key_span, True))
-        section["options"].append(option)
+        else:
+            _, fields, bad_number, trimmed = reading
+            option = _at(fields, number, raw)
+            if not sections:
+                orphans.append(option)
+                problems.append(ReadProblem(
+                    "option-before-section",
+                    fatal(f"cannot add a configuration line without a section at line #{number}"),
+                    option.key_span, True))
+                continue
+            header, _, options, first_by_key = sections[-1]
+            first = first_by_key.setdefault(option.key, option)
+            if first is not option:
+                problems.append(ReadProblem(
+                    "duplicate-key",
+                    fatal(f'duplicate key "{option.key}" in [{header[1:-1]}] at lines #{first.line} '
+                          f"and #{number}"),
+                    option.key_span, True, line=first.line))
+            if bad_number:
+                problems.append(ReadProblem(
+                    "bad-number", fatal(f'line #{number}: failed to parse numeric value from "{trimmed}"'),
+                    option.value_span or option.key_span, True))
+            options.append(option)
 
-    built = tuple(Section(header=s["header"], span=s["span"], index=i, options=tuple(s["options"]))
-                  for i, s in enumerate(sections))
+    built = tuple(Section(header=header, span=span, index=i, options=tuple(options))
+                  for i, (header, span, options, _) in enumerate(sections))
     problems.extend(_network_problems(built))
     if source.has_bom:
         problems.append(_bom_problem(problems))
@@ -124,33 +125,63 @@ def _span(line: int, start: int, end: int) -> Span:
     return Span(line=line, column=start + 1, end_line=line, end_column=end + 1)
 
 
-def _option(raw: str, trimmed: str, match: re.Match, number: int, indent: int) -> Option:
+@functools.lru_cache(maxsize=8192)
+def _line_reading(raw: str) -> tuple | None:
+    """How hank-ai reads one line, without its line number (None: a blank line). Offsets are 0-based.
+
+    ``("comment", text, (start, end))``, ``("header", name, (start, end))``,
+    ``("ignored", option fields)`` (a line it skips, kept for the linter) or
+    ``("option", option fields, whether std::stof fails on the value, the trimmed line)``,
+    where the option fields are the arguments of :func:`_at`.
+    Memoised: the lines a cfg repeats are worked out once per run.
+    """
+    trimmed = raw.strip(_TRIMMED)
+    indent = len(raw) - len(raw.lstrip(_TRIMMED))
+    if not trimmed:
+        return None
+    match = _LINE.match(trimmed)
+    if match is None:
+        if trimmed.startswith(("#", ";")):
+            return "comment", trimmed, (indent, indent + len(trimmed))
+        return "ignored", _ignored(trimmed, indent)
+    if match.group(1) is not None:
+        return "header", match.group(1), (indent, indent + match.end())
+    fields = _option(trimmed, match, indent)
+    value = fields[1]
+    return "option", fields, cnum.hankai_numeric(value) and cnum.stof(value) is None, trimmed
+
+
+def _columns(start: int, end: int) -> tuple[int, int]:
+    """1-based columns of the 0-based offsets ``start``..``end``."""
+    return start + 1, end + 1
+
+
+def _at(fields: tuple, line: int, raw: str) -> Option:
+    """The option of ``fields`` (key, value, stored, key columns, value columns, equals column) at ``line``."""
+    key, value, stored, key_columns, value_columns, equals_column = fields
+    return Option(key, value, stored, line, raw, key_columns, value_columns, equals_column)
+
+
+def _option(trimmed: str, match: re.Match, indent: int) -> tuple:
     key = match.group(2).strip(_TRIMMED)
     value_text = match.group(3)
     value = value_text.strip(_TRIMMED)
     key_start = indent + match.start(2)
     value_start = indent + match.start(3) + (len(value_text) - len(value_text.lstrip(_TRIMMED)))
     equals = trimmed.index("=", match.end(2))
-    return Option(
-        key=key, value=value, stored=True, line=number, line_text=raw,
-        key_span=_span(number, key_start, key_start + len(key)),
-        value_span=_span(number, value_start, value_start + len(value)) if value else None,
-        equals_column=indent + equals + 1,
-    )
+    return (key, value, True, _columns(key_start, key_start + len(key)),
+            _columns(value_start, value_start + len(value)) if value else None, indent + equals + 1)
 
 
-def _ignored(raw: str, trimmed: str, number: int, indent: int) -> Option:
+def _ignored(trimmed: str, indent: int) -> tuple:
     """A line hank-ai skips silently (``key=``, a key with a blank inside, a word alone), kept for the linter."""
     key, equals, rest = trimmed.partition("=")
     key_text = key.strip(" \t")
     value = rest.strip(" \t")
     value_start = indent + len(key) + 1 + (len(rest) - len(rest.lstrip(" \t")))
-    return Option(
-        key=key_text, value=value if equals else None, stored=False, line=number, line_text=raw,
-        key_span=_span(number, indent, indent + len(key_text)),
-        value_span=_span(number, value_start, value_start + len(value)) if value else None,
-        equals_column=indent + len(key) + 1 if equals else None,
-    )
+    return (key_text, value if equals else None, False, _columns(indent, indent + len(key_text)),
+            _columns(value_start, value_start + len(value)) if value else None,
+            indent + len(key) + 1 if equals else None)
 
 
 def _network_problems(sections: tuple[Section, ...]) -> list[ReadProblem]:

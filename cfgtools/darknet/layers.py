@@ -448,12 +448,34 @@ def parse_layer(section: Section, dialect: Dialect) -> Layer:
     kind = layer_kind(section.header, dialect)
     if kind is None:
         return UnknownLayer(section=section, dialect=dialect, kind=None, reads=read_keys(None, dialect))
+    first = section.first_options()
+    written = []
+    for key in layer_keys(kind, dialect):
+        option = first.get(key.name)
+        written.append(option.value if option is not None else None)
+    values, list_fields = _layer_values(kind, dialect, tuple(written))
+    if list_fields:  # each layer gets lists of its own: the memoised values are shared
+        values = {**values, **{name: list(values[name]) for name in list_fields}}
+    model = _model_for(kind)
+    return model(section=section, dialect=dialect, kind=kind, reads=read_keys(kind, dialect), **values)
+
+
+@functools.lru_cache(maxsize=4096)
+def _layer_values(
+    kind: str, dialect: Dialect, written: tuple[str | None, ...]
+) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """The fields of a ``kind`` layer whose keys (in :func:`layer_keys` order) are written ``written``,
+    and the names of those that hold a list.
+
+    None stands for a key missing or written without ``=``. Memoised: a cfg
+    repeats the same few layers, and the values depend on nothing else.
+    Shared: never change the result.
+    """
     values: dict[str, Any] = {}
     by_name: dict[str, Any] = {}
-    for key in layer_keys(kind, dialect):
-        option = section.lookup(key.name)
-        value = _convert(key, option.value, dialect) if option is not None and option.value is not None else None
-        if value is None and (option is None or option.value is None or key.kind in ("int", "flag", "float")):
+    for key, text in zip(layer_keys(kind, dialect), written):
+        value = _convert(key, text, dialect) if text is not None else None
+        if value is None and (text is None or key.kind in ("int", "flag", "float")):
             # missing, or a number hank-ai stops on (hankai_layer_problems): the default
             default = key.default
             value = default(by_name) if callable(default) else default
@@ -461,8 +483,7 @@ def parse_layer(section: Section, dialect: Dialect) -> Layer:
                 value = cnum.to_float32(value)
         by_name[key.name] = value
         values[key.field] = value
-    model = _model_for(kind)
-    return model(section=section, dialect=dialect, kind=kind, reads=read_keys(kind, dialect), **values)
+    return values, tuple(name for name, value in values.items() if isinstance(value, list))
 
 
 def parse_layers(document: CfgDocument) -> list[Layer]:

@@ -9,6 +9,7 @@ from cfgtools.darknet.document import darknet_strip, parse_tree, read_cfg
 from cfgtools.positions import Span
 from cfgtools.resources import user_cache_dir
 from cfgtools.sources import read_source
+from tests.conftest import corpus_files
 
 
 def read_fixture(fixtures_dir, name, dialect="alexeyab"):
@@ -186,3 +187,31 @@ def test_lines_parsed_alone_give_the_nodes_of_the_whole_file():
         assert alone.data == expected.data
         assert [(t.type, str(t), t.column) for t in alone.children] == \
             [(t.type, str(t), t.column) for t in expected.children]
+
+
+#: texts where the C forks' strips could matter: blanks, "\r" in a value, CRLF ends, a BOM
+_FORK_TEXTS = [
+    "[net]\n b atch = 6 4 \npolicy=steps # c\n\n[conv]\n=5\nx=\n  ; y\nkey\n",
+    "[net]\r\nbatch=64\r\n\r\n[yolo]\r\nmask=1\r\n",
+    "[net]\nlearning_rate=0.1\r\n[conv]\nfilters=3\n",
+    "\ufeff[net]\nbatch=1\n",
+]
+
+
+@pytest.mark.parametrize("text", _FORK_TEXTS)
+def test_the_c_forks_read_the_same_lines_unless_a_carriage_return_is_there(text):
+    # read_cfg reads a text's lines once for both C forks when it holds no "\r"; the claim, checked uncached
+    read_lines = document._read_lines.__wrapped__
+    same = read_lines(text, "pjreddie") == read_lines(text, "alexeyab")
+    assert same == ("\r" not in text)
+    assert read_cfg(text, dialect="pjreddie").sections == read_lines(text, "pjreddie")[0]
+
+
+def test_the_c_forks_read_every_corpus_cfg_without_a_carriage_return_alike():
+    texts = [read_source(p).text for p in corpus_files("darknet") if p.suffix == ".cfg"]
+    texts = [text for text in texts if "\r" not in text]
+    if not texts:
+        pytest.skip("the shared corpus is absent")
+    read_lines = document._read_lines.__wrapped__
+    for text in texts:
+        assert read_lines(text, "pjreddie") == read_lines(text, "alexeyab")

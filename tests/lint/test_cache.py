@@ -7,6 +7,7 @@ import json
 import pytest
 
 from cfgtools.cli import main
+from cfgtools.darknet import document, hankai, layers
 from tests.conftest import FIXTURES, corpus_files
 
 FILES = [str(FIXTURES / "darknet" / "reading_quirks.cfg"), str(FIXTURES / "darknet" / "policy_poly.cfg"),
@@ -89,3 +90,24 @@ def test_an_entry_is_stale_once_a_file_the_result_depends_on_changes(cache, tmp_
     without_hyp = lint_json(capsys, *args)
     assert without_hyp[:2] == lint_json(capsys, "--no-cache", *args)[:2]
     assert [d["code"] for d in without_hyp[1]] == ["UL008"]
+
+
+#: the modules whose readers memoise what does not depend on a line's number (or a text's fork)
+MEMOISING_MODULES = (document, hankai, layers)
+
+
+def test_the_corpus_linted_with_memoised_reading_equals_the_plain_reading(monkeypatch, capsys):
+    files = [str(p) for p in corpus_files("darknet") + corpus_files("caffe")
+             if p.suffix in (".cfg", ".prototxt", ".pt")]
+    if not files:
+        pytest.skip("the shared corpus is absent")
+    memoised = lint_json(capsys, "--no-cache", *files)
+    unwrapped = []
+    for module in MEMOISING_MODULES:
+        for name, value in vars(module).items():
+            # the compiled grammar (_parser) is no result of a file: keep it
+            if name != "_parser" and hasattr(value, "cache_clear") and hasattr(value, "__wrapped__"):
+                monkeypatch.setattr(module, name, value.__wrapped__)
+                unwrapped.append(f"{module.__name__}.{name}")
+    assert "cfgtools.darknet.document._read_lines" in unwrapped and "cfgtools.darknet.hankai._line_reading" in unwrapped
+    assert lint_json(capsys, "--no-cache", *files) == memoised

@@ -56,6 +56,8 @@ class BlankInValue(Rule):
         dialect = document.dialect
         for section in document.sections:
             for option in section.options:
+                if " " not in option.line_text and "\t" not in option.line_text:
+                    continue  # nothing to glue: most lines
                 key_text, value_text = _written(option)
                 if key_text is not None and has_inner_blank(key_text) and "=" in option.line_text:
                     yield self._key(option, key_text, value_text or "", dialect)
