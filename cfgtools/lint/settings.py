@@ -57,15 +57,17 @@ class LintSettings(BaseModel):
 
     # --- which rules run, and how bad their findings are
     select: list[str] | None = None  #: None: every rule
-    ignore: list[str] = Field(default_factory=list)
-    extend_select: list[str] = Field(default_factory=list)
-    severity: dict[str, Severity] = Field(default_factory=dict)  #: per-code (or prefix) override
+    # plain [] and {} defaults (pydantic copies them): default_factory=list costs an inspect.signature at import
+    ignore: list[str] = []
+    extend_select: list[str] = []
+    severity: dict[str, Severity] = {}  #: per-code (or prefix) override
     fail_on: Severity = Severity.WARNING  #: exit 1 when a finding is at or above this
 
     # --- how files are read
     #: the darknet fork, or ALL_DIALECTS (lint reads every file under each fork; see with_dialect)
     dialect: str = frameworks.get("darknet").default_dialect
-    caffe_fork: str = frameworks.get("caffe").default_dialect  #: the Caffe fork (its schema)
+    #: the Caffe fork (its schema); None: the Caffe plug-in's default (not imported before a solver is read)
+    caffe_fork: str | None = None
     #: the YOLOv5/ultralytics release for files of its family (None: inferred from each file, else the default)
     framework_version: str | None = None
 
@@ -116,7 +118,9 @@ class LintSettings(BaseModel):
 
     @field_validator("caffe_fork")
     @classmethod
-    def _caffe_fork(cls, value: str) -> str:
+    def _caffe_fork(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
         known = frameworks.get("caffe").dialects
         if value not in known:
             raise ValueError(f"{value!r} is not a Caffe fork ({', '.join(known)})")
@@ -146,7 +150,9 @@ class LintSettings(BaseModel):
         """The dialect to read each framework's files with (one darknet fork: see with_dialect for all)."""
         if self.dialect == ALL_DIALECTS:
             raise ValueError("dialect = 'all' names no single fork: lint each with settings.with_dialect(fork)")
-        chosen = {"darknet": self.dialect, "caffe": self.caffe_fork}
+        chosen = {"darknet": self.dialect}
+        if self.caffe_fork is not None:
+            chosen["caffe"] = self.caffe_fork
         if self.framework_version is not None:
             chosen["ultralytics"] = self.framework_version
         return chosen
