@@ -39,6 +39,13 @@ def get(name: str) -> Framework:
     return _loaded[spec]
 
 
+def dialects(name: str) -> tuple[str, ...]:
+    """The dialects of framework ``name``, its default first, without importing its plug-in: they are the
+    ``DIALECTS`` of its package (the command line lists them before any file is read)."""
+    package = PLUGINS[name].partition(":")[0].rpartition(".")[0]
+    return tuple(importlib.import_module(package).DIALECTS)
+
+
 def all_frameworks() -> list[Framework]:
     return [get(name) for name in PLUGINS]
 

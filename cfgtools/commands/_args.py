@@ -64,7 +64,7 @@ ALL_DIALECTS = "all"
 
 def _fork_choice(framework: str, allow_all: bool):
     """An argparse type: one of ``framework``'s dialects (or ``all`` where it is allowed)."""
-    known = frameworks.get(framework).dialects
+    known = frameworks.dialects(framework)
 
     def parse(text: str) -> str:
         if text in known or (allow_all and text == ALL_DIALECTS):
@@ -82,23 +82,23 @@ def _fork_choice(framework: str, allow_all: bool):
 def add_dialect_argument(parser: argparse.ArgumentParser, what: str, default: str | None = "",
                          allow_all: bool = False) -> None:
     """``--dialect``: the darknet fork whose ``what`` (e.g. "reading rules apply"); ``all`` only where allowed."""
-    darknet = frameworks.get("darknet")
-    names = list(darknet.dialects) + ([ALL_DIALECTS] if allow_all else [])
+    forks = frameworks.dialects("darknet")
+    names = list(forks) + ([ALL_DIALECTS] if allow_all else [])
     extra = "; all: lint under every fork and show what differs" if allow_all else ""
     parser.add_argument(
         "--dialect", type=_fork_choice("darknet", allow_all), metavar="{" + ",".join(names) + "}",
-        default=darknet.default_dialect if default == "" else default,
-        help=f"darknet fork whose {what} (default: {darknet.default_dialect}{extra})",
+        default=forks[0] if default == "" else default,
+        help=f"darknet fork whose {what} (default: {forks[0]}{extra})",
     )
 
 
 def add_caffe_fork_argument(parser: argparse.ArgumentParser, default: str | None = "") -> None:
     """``--caffe-fork``: the Caffe fork whose solver schema (and lr policies) apply."""
-    caffe = frameworks.get("caffe")
+    forks = frameworks.dialects("caffe")
     parser.add_argument(
-        "--caffe-fork", type=_fork_choice("caffe", False), metavar="{" + ",".join(caffe.dialects) + "}",
-        default=caffe.default_dialect if default == "" else default,
-        help=f"Caffe fork whose solver schema applies (default: {caffe.default_dialect}; ssd: weiliu89/caffe)",
+        "--caffe-fork", type=_fork_choice("caffe", False), metavar="{" + ",".join(forks) + "}",
+        default=forks[0] if default == "" else default,
+        help=f"Caffe fork whose solver schema applies (default: {forks[0]}; ssd: weiliu89/caffe)",
     )
 
 

@@ -65,7 +65,7 @@ class LintSettings(BaseModel):
 
     # --- how files are read
     #: the darknet fork, or ALL_DIALECTS (lint reads every file under each fork; see with_dialect)
-    dialect: str = frameworks.get("darknet").default_dialect
+    dialect: str = frameworks.dialects("darknet")[0]
     #: the Caffe fork (its schema); None: the Caffe plug-in's default (not imported before a solver is read)
     caffe_fork: str | None = None
     #: the YOLOv5/ultralytics release for files of its family (None: inferred from each file, else the default)
@@ -111,7 +111,7 @@ class LintSettings(BaseModel):
     @field_validator("dialect")
     @classmethod
     def _dialect(cls, value: str) -> str:
-        known = frameworks.get("darknet").dialects
+        known = frameworks.dialects("darknet")
         if value not in known and value != ALL_DIALECTS:
             raise ValueError(f"{value!r} is not a darknet fork ({', '.join(known)}, or {ALL_DIALECTS})")
         return value
@@ -121,7 +121,7 @@ class LintSettings(BaseModel):
     def _caffe_fork(cls, value: str | None) -> str | None:
         if value is None:
             return value
-        known = frameworks.get("caffe").dialects
+        known = frameworks.dialects("caffe")
         if value not in known:
             raise ValueError(f"{value!r} is not a Caffe fork ({', '.join(known)})")
         return value
@@ -160,7 +160,7 @@ class LintSettings(BaseModel):
     @property
     def darknet_dialects(self) -> tuple[str, ...]:
         """The darknet forks a run reads files as: one, or every fork for ``all``."""
-        return frameworks.get("darknet").dialects if self.dialect == ALL_DIALECTS else (self.dialect,)
+        return frameworks.dialects("darknet") if self.dialect == ALL_DIALECTS else (self.dialect,)
 
     def with_dialect(self, dialect: str) -> "LintSettings":
         """The same settings for one darknet fork."""

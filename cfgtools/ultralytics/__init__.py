@@ -8,3 +8,8 @@
 - ``schedule``: the lr and momentum of every parameter group at every iteration
   (:class:`YoloSchedule`), fresh or resumed.
 """
+
+#: the versions whose rules differ, as dialects: the default first, ultralytics-8.3 (a YOLOv5 file defaults
+#: to yolov5-7.0, see the plug-in's dialect_for)
+DIALECTS = ("ultralytics-8.3", "ultralytics-8.0", "ultralytics-8.1", "ultralytics-latest",
+            "yolov5-7.0", "yolov5-6.1", "yolov5-5.0")

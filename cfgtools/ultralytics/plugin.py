@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from cfgtools.errors import InputError
+from cfgtools.ultralytics import DIALECTS
 from cfgtools.plugin import (
     Checkpoint,
     CommentSyntax,
@@ -98,9 +99,7 @@ def top_level_keys(text: str) -> frozenset[str]:
 class Ultralytics(Framework):
     name = "ultralytics"
     noun = "YOLOv5/ultralytics settings YAML"
-    # the default first: ultralytics-8.3 (a YOLOv5 file defaults to yolov5-7.0, see dialect_for)
-    dialects = ("ultralytics-8.3", "ultralytics-8.0", "ultralytics-8.1", "ultralytics-latest",
-                "yolov5-7.0", "yolov5-6.1", "yolov5-5.0")
+    dialects = DIALECTS
     suffixes = (".yaml", ".yml")
     views = ("yolo_settings", "yolo_training")
     setting_names = {"base_lr": "lr0", "horizon": "epochs", "policy": "cos_lr"}
