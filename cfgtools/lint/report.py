@@ -92,8 +92,9 @@ def summary_line(diagnostics: list[Diagnostic], unchecked: int = 0, checked: int
     if not diagnostics:
         if missing:
             return f"No problems found, but {not_checked}."
-        nouns = " or ".join(framework.noun for framework in frameworks.all_frameworks())
-        return "All checks passed!" if checked else f"No {nouns} to check."
+        if checked:
+            return "All checks passed!"
+        return f"No {' or '.join(framework.noun for framework in frameworks.all_frameworks())} to check."
     counts = {s: sum(1 for d in diagnostics if d.severity is s) for s in Severity}
     found = (
         f"Found {_plural(len(diagnostics), 'problem')} ("
