@@ -151,3 +151,9 @@ def add_report_arguments(parser: argparse.ArgumentParser, formats, verb: str, ev
     parser.add_argument("--ignore", type=comma_list, default=None, metavar="CODES", help="codes or prefixes to skip")
     parser.add_argument("--fail-on", choices=("info", "warning", "error"), default=None,
                         help="exit 1 when a finding is at or above this severity (default: warning)")
+
+
+def report_overrides(args: argparse.Namespace) -> dict:
+    """The settings :func:`add_report_arguments`, the forks and ``--gpus`` give, for ``load_settings``."""
+    return {"select": args.select, "extend_select": args.extend_select, "ignore": args.ignore,
+            "fail_on": args.fail_on, "dialect": args.dialect, "caffe_fork": args.caffe_fork, "gpus": args.gpus}

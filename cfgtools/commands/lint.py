@@ -11,6 +11,7 @@ from cfgtools.commands._args import (
     add_caffe_fork_argument,
     add_dialect_argument,
     add_report_arguments,
+    report_overrides,
     add_ultralytics_run_arguments,
     epochs,
     gpu_count,
@@ -163,13 +164,7 @@ def run(args: argparse.Namespace) -> int:
         if args.data is not None and images is None and args.epochs is not None:  # only --epochs needs it
             images = _count_images(args.data)
         overrides = {
-            "select": args.select,
-            "extend_select": args.extend_select,
-            "ignore": args.ignore,
-            "fail_on": args.fail_on,
-            "dialect": args.dialect,
-            "caffe_fork": args.caffe_fork,
-            "gpus": args.gpus,
+            **report_overrides(args),
             "goal": args.goal,
             "epochs": args.epochs,
             "images": images,

@@ -16,7 +16,13 @@ import io
 import sys
 from pathlib import Path
 
-from cfgtools.commands._args import add_caffe_fork_argument, add_dialect_argument, add_report_arguments, gpu_count
+from cfgtools.commands._args import (
+    add_caffe_fork_argument,
+    add_dialect_argument,
+    add_report_arguments,
+    gpu_count,
+    report_overrides,
+)
 from cfgtools.commands._output import write_text
 from cfgtools.errors import InputError
 from cfgtools.files import WriteRefused, atomic_output, atomic_write
@@ -101,13 +107,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         export_format = _export_format(args)
         overrides = {
-            "select": args.select,
-            "extend_select": args.extend_select,
-            "ignore": args.ignore,
-            "fail_on": args.fail_on,
-            "dialect": args.dialect,
-            "caffe_fork": args.caffe_fork,
-            "gpus": args.gpus,
+            **report_overrides(args),
             "log": args.log,
         }
         settings, _ = load_settings(args.log, args.settings, overrides)
