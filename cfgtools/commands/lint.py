@@ -11,12 +11,12 @@ from cfgtools.commands._args import (
     add_caffe_fork_argument,
     add_dialect_argument,
     add_report_arguments,
-    report_overrides,
     add_ultralytics_run_arguments,
     epochs,
     gpu_count,
     iteration,
     positive_int,
+    report_overrides,
 )
 from cfgtools.commands._fix import run_fixes
 from cfgtools.commands._output import write_text
