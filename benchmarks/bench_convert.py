@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import importlib.util
 import tempfile
-import time
 from pathlib import Path
 
 from cfgtools.convert.torch_emitter import emit_torch
 from cfgtools.loading import load
 from cfgtools.plugin import RunOptions
+from timing import best_of
 
 YOLO_CFG = """[net]
 batch=64
@@ -47,14 +47,6 @@ momentum: 0.9
 RESUME_AT = 450_000
 
 
-def best_of(fn, repeat: int = 5) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
 
 def emitted(path: Path) -> str:
     loaded = load(path)
@@ -74,8 +66,8 @@ def main() -> None:
         yolo, solver = directory / "yolo.cfg", directory / "solver.prototxt"
         yolo.write_text(YOLO_CFG)
         solver.write_text(CAFFE_SOLVER)
-        t_yolo = best_of(lambda: emitted(yolo))
-        t_caffe = best_of(lambda: emitted(solver))
+        t_yolo = best_of(lambda: emitted(yolo), repeat=5)
+        t_caffe = best_of(lambda: emitted(solver), repeat=5)
         print(f"(a) emit --to torch, yolov4-like (500,500 updates, LambdaLR): {t_yolo * 1e3:8.1f} ms")
         print(f"    emit --to torch, Caffe step (10,000,000 iterations, StepLR): {t_caffe * 1e3:8.1f} ms")
         try:

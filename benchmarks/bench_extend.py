@@ -12,7 +12,6 @@ Run: python benchmarks/bench_extend.py
 
 from __future__ import annotations
 
-import time
 
 import numpy as np
 
@@ -21,6 +20,7 @@ from cfgtools.darknet.schedule import darknet_schedule
 from cfgtools.schedule.evaluate import iter_chunks
 from cfgtools.schedule.extend import plan_extension
 from cfgtools.schedule.model import BurnIn, Constant, Exp, Inv, MultiStep, Poly, Schedule, Sgdr, Sigmoid, Step, Steps
+from timing import best_of
 
 
 def f32(x: float) -> float:
@@ -55,14 +55,6 @@ def schedules(horizon: int) -> dict[str, Schedule]:
         "caffe sigmoid": caffe(Sigmoid(gamma=f32(20 / horizon), step=horizon // 2)),
     }
 
-
-def best_of(fn, repeat: int = 3) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def dense_pass(plan) -> None:

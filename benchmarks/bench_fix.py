@@ -13,7 +13,6 @@ Run: python benchmarks/bench_fix.py
 
 from __future__ import annotations
 
-import time
 
 from cfgtools.lint.fixes import fix_source
 from cfgtools.lint.runner import lint_source
@@ -21,19 +20,12 @@ from cfgtools.lint.settings import LintSettings
 from cfgtools.loading import load_source
 from cfgtools.plugin import Checkpoint, ExtensionRequest, RunOptions
 from cfgtools.sources import SourceText
+from timing import best_of
 
 NET = "[net]\nbatch=64\nsubdivisions=16\nwidth=416\nheight=416\nchannels=3\nlearning_rate=0.001\nmax_batches=6000\n"
 LAYER = ("[convolutional]\nbatch_normalize=1 # bn\nfilters=16 # width\nsize=3 # kernel\nstride=1 # keep\n"
          "pad=1 # same\nactivation=leaky # relu-ish\n\n")
 
-
-def best_of(fn, repeat: int = 3) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def bench_fix() -> None:

@@ -14,7 +14,6 @@ Run: python benchmarks/bench_schedule.py
 from __future__ import annotations
 
 import importlib.util
-import time
 
 import numpy as np
 
@@ -23,6 +22,7 @@ from cfgtools.darknet.schedule import darknet_schedule
 from cfgtools.schedule.analysis import dense_extremes
 from cfgtools.schedule.evaluate import all_updates, iter_chunks
 from cfgtools.schedule.model import BurnIn, Poly, Schedule, Steps
+from timing import best_of
 
 YOLO = darknet_schedule(
     "alexeyab", float(np.float32(0.0013)),
@@ -32,14 +32,6 @@ YOLO = darknet_schedule(
 POLY = caffe_schedule(float(np.float32(0.01)), Poly(power=float(np.float32(0.9)), max_iter=10_000_000), 10_000_000)
 TORCH_POLY_STEPS = 200_000
 
-
-def best_of(fn, repeat: int = 3) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def chunked(schedule: Schedule) -> None:

@@ -15,7 +15,6 @@ Run: python benchmarks/bench_ultralytics.py
 from __future__ import annotations
 
 import tempfile
-import time
 import warnings
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from cfgtools.ultralytics.checkpoint import read_checkpoint
 from cfgtools.ultralytics.extend import plan_extension
 from cfgtools.ultralytics.schedule import TrainingConfig, YoloSchedule, batches_per_epoch
 from cfgtools.ultralytics.versions import get_version
+from timing import best_of
 
 CONFIG = TrainingConfig(lr0=0.01, lrf=0.01, momentum=0.937, warmup_epochs=3.0, warmup_momentum=0.8,
                         warmup_bias_lr=0.1, epochs=300, batch=16)
@@ -32,14 +32,6 @@ VERSION = get_version("yolov5-7.0")
 NB = batches_per_epoch(118_287, 16)
 TORCH_ITERATIONS = 100_000
 
-
-def best_of(fn, repeat: int = 3) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def all_rows() -> int:

@@ -21,7 +21,6 @@ import contextlib
 import io
 import pickle
 import tempfile
-import time
 import zipfile
 from pathlib import Path
 
@@ -31,6 +30,7 @@ from cfgtools.sources import SourceText
 from cfgtools.ultralytics.plugin import ULTRALYTICS
 from cfgtools.ultralytics.schedule import TrainingConfig, YoloSchedule
 from cfgtools.ultralytics.versions import get_version
+from timing import best_of
 
 IMAGES = 118_287
 HYP = ("  lr0: 0.01\n  lrf: 0.01\n  momentum: 0.937\n  weight_decay: 0.0005\n  warmup_epochs: 3.0\n"
@@ -42,14 +42,6 @@ class Discard(io.TextIOBase):
     def write(self, text: str) -> int:
         return len(text)
 
-
-def timed(fn, repeat: int = 3) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def quiet(argv: list[str]) -> int:
@@ -73,28 +65,28 @@ def main_bench() -> None:
         config = TrainingConfig(lr0=0.01, lrf=0.01, momentum=0.937, warmup_epochs=3.0, warmup_momentum=0.8,
                                 warmup_bias_lr=0.1, epochs=300, batch=16)
         nb = -(-IMAGES // 16)
-        rows_only = timed(lambda: sum(len(r) for r in YoloSchedule(config, get_version("yolov5-7.0"), nb)
+        rows_only = best_of(lambda: sum(len(r) for r in YoloSchedule(config, get_version("yolov5-7.0"), nb)
                                       .iter_rows(chunk=1 << 16)), repeat=1)
-        every = timed(lambda: quiet(["schedule", str(run), "--images", str(IMAGES)]), repeat=1)
-        per_epoch = timed(lambda: quiet(["schedule", str(run), "--images", str(IMAGES), "--per", "epoch"]))
+        every = best_of(lambda: quiet(["schedule", str(run), "--images", str(IMAGES)]), repeat=1)
+        per_epoch = best_of(lambda: quiet(["schedule", str(run), "--images", str(IMAGES), "--per", "epoch"]))
         print(f"(a) schedule, {300 * nb:,} iterations x 10 columns: {every:.2f} s "
               f"({every / (300 * nb) * 1e6:.2f} us per row); the rows alone {rows_only:.2f} s: "
               f"printing is x{every / rows_only:.1f} the computation")
         print(f"    --per epoch (300 rows): {per_epoch * 1e3:.1f} ms")
 
-        plot = timed(lambda: quiet(["plot", str(run), "--images", str(IMAGES)]), repeat=1)
+        plot = best_of(lambda: quiet(["plot", str(run), "--images", str(IMAGES)]), repeat=1)
         print(f"(b) plot (text, 3 groups over {300 * nb:,} iterations): {plot:.2f} s")
 
         args = ["lint", "--no-cache", str(opt), "--resume-from", str(last), "--previous", str(old), "--images",
                 str(IMAGES)]
-        lint = timed(lambda: quiet(args))
-        read = timed(lambda: load(opt))
+        lint = best_of(lambda: quiet(args))
+        read = best_of(lambda: load(opt))
         print(f"(c) lint of the 300 -> 600 resume (with the plan): {lint * 1e3:.1f} ms; reading the file "
               f"alone {read * 1e3:.2f} ms (x{lint / read:.0f})")
 
         source = SourceText("ci.yml", WORKFLOW, False)
         count = 10_000
-        recognise = timed(lambda: [ULTRALYTICS.recognise(source) for _ in range(count)]) / count
+        recognise = best_of(lambda: [ULTRALYTICS.recognise(source) for _ in range(count)]) / count
         print(f"(d) recognising a CI workflow as not ours: {recognise * 1e6:.1f} us")
 
 
