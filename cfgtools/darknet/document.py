@@ -32,6 +32,7 @@ import lark
 from lark import Lark, Tree
 from lark.exceptions import UnexpectedInput
 
+from cfgtools.darknet.memo import memoised
 from cfgtools.errors import InputError
 from cfgtools.files import WriteRefused, atomic_write
 from cfgtools.positions import Span
@@ -257,7 +258,7 @@ def parse_tree(text: str):
         raise InputError(f"cannot parse line: {exc.__class__.__name__}", None, exc.line, exc.column) from None
 
 
-@functools.lru_cache(maxsize=8192)
+@memoised(8192)
 def _line_node(line: str) -> Tree | None:
     """The node of one line (``header``, ``comment`` or ``option``; None when blank), its tokens on line 1.
 
@@ -343,7 +344,7 @@ def _read_lines(text: str, dialect: Dialect) -> tuple[tuple[Section, ...], tuple
     return built, tuple(orphans), tuple(comments)
 
 
-@functools.lru_cache(maxsize=8192)
+@memoised(8192)
 def _line_reading(raw_line: str, dialect: Dialect) -> tuple | None:
     """How ``dialect`` reads one line, without its line number (None: a blank line, or a comment without text).
 

@@ -26,11 +26,11 @@ removed: the first line then matches neither pattern and is dropped.
 
 from __future__ import annotations
 
-import functools
 import re
 
 from cfgtools.darknet import cnum
 from cfgtools.darknet.document import CfgDocument, Comment, Option, ReadProblem, Section
+from cfgtools.darknet.memo import memoised
 from cfgtools.positions import Span
 from cfgtools.sources import UTF8_BOM, SourceText
 
@@ -125,7 +125,7 @@ def _span(line: int, start: int, end: int) -> Span:
     return Span(line=line, column=start + 1, end_line=line, end_column=end + 1)
 
 
-@functools.lru_cache(maxsize=8192)
+@memoised(8192)
 def _line_reading(raw: str) -> tuple | None:
     """How hank-ai reads one line, without its line number (None: a blank line). Offsets are 0-based.
 

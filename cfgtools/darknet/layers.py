@@ -31,6 +31,7 @@ from typing import Any, ClassVar, Literal
 
 from cfgtools.darknet import cnum, in_alexeyab_family
 from cfgtools.darknet.document import CfgDocument, Dialect, Option, Section
+from cfgtools.darknet.memo import memoised
 from cfgtools.positions import Span
 
 Kind = Literal["int", "float", "str", "ints", "ints#", "floats", "floats#", "flag"]
@@ -460,7 +461,7 @@ def parse_layer(section: Section, dialect: Dialect) -> Layer:
     return model(section=section, dialect=dialect, kind=kind, reads=read_keys(kind, dialect), **values)
 
 
-@functools.lru_cache(maxsize=4096)
+@memoised(4096)
 def _layer_values(
     kind: str, dialect: Dialect, written: tuple[str | None, ...]
 ) -> tuple[dict[str, Any], tuple[str, ...]]:
