@@ -14,11 +14,12 @@ _PACKAGE_DIR = Path(__file__).resolve().parent
 _CANDIDATES = {
     "darknet.lark": ("_data/darknet.lark", "../grammar/darknet.lark"),
     "caffe.proto": ("_data/caffe.proto", "../schemas/caffe.proto"),
+    "caffe_ssd.proto": ("_data/caffe_ssd.proto", "../schemas/caffe_ssd.proto"),
 }
 
 
 def data_path(name: str) -> Path:
-    """Return the path of a bundled data file (``darknet.lark``, ``caffe.proto``)."""
+    """Return the path of a bundled data file (``darknet.lark``, ``caffe.proto``, ``caffe_ssd.proto``)."""
     for relative in _CANDIDATES[name]:
         candidate = (_PACKAGE_DIR / relative).resolve()
         if candidate.is_file():
