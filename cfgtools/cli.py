@@ -23,9 +23,9 @@ from cfgtools import __version__
 
 #: Sub-command -> one line of help, in the order --help lists them (the module is cfgtools.commands.<name>).
 COMMANDS = {
-    "lint": "lint darknet .cfg files and Caffe solver prototxts",
-    "show": "print what darknet or Caffe reads from a config: every training value and where it came from",
-    "schedule": "print the learning rate of every update (darknet or Caffe arithmetic)",
+    "lint": "lint darknet .cfg files, Caffe solver prototxts and YOLOv5/ultralytics settings YAML",
+    "show": "print what the framework reads from a config: every training value and where it came from",
+    "schedule": "print the learning rate of every update, in the framework's own arithmetic",
     "plot": "plot learning-rate schedules (text in the terminal, or PNG/SVG/PDF with -o)",
     "extend": "plan the edits that resume a checkpoint with a new end without a jump in the learning rate",
     "convert": "convert a config's training recipe to PyTorch code, a Caffe solver, a darknet [net] or JSON",
@@ -48,7 +48,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser; only ``command``'s module is imported and given its arguments."""
     parser = _Parser(
         prog="cfgtools",
-        description="Read, lint and convert darknet .cfg files and Caffe solvers exactly as the frameworks read them.",
+        description="Read, lint, extend and convert darknet, Caffe and YOLOv5/ultralytics training configs, checkpoints "
+                    "and logs exactly as the frameworks read them.",
     )
     parser.add_argument("--version", action="version", version=f"cfgtools {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
