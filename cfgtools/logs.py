@@ -85,9 +85,10 @@ def read_log(
     config: LoadedConfig | None = None,
     options: RunOptions = RunOptions(),
     thresholds: Thresholds | None = None,
+    dialects: dict[str, str] | None = None,
 ) -> LogReading:
     """Read the log at ``path`` against ``config`` (the config the run trained with) or, without one,
-    against the configs the log prints.
+    against the configs the log prints (read in ``dialects``, as :func:`cfgtools.loading.load` takes them).
 
     Raises :class:`InputError` for a log that cannot be read (also when it
     breaks partway), and for a config of another framework than the log's.
@@ -95,10 +96,12 @@ def read_log(
     log = open_training_log(path)
     if config is not None:
         return _against_config(log, config, options, thresholds)
-    printed = _PrintedConfigs(log, options)
+    printed = _PrintedConfigs(log, options, dialects)
     report = analyse_log(log, printed, thresholds=thresholds)
     used = any(check.schedule is not None for check in report.checks.values())
     against = f"the {frameworks.get(log.framework).noun} printed in the log" if used else ""
+    if used and printed.notes:
+        against += f" ({'; '.join(dict.fromkeys(printed.notes))})"
     return LogReading(log, report, against, printed if used else None, printed.problems)
 
 
@@ -114,15 +117,30 @@ def _against_config(log: TrainingLog, config: LoadedConfig, options: RunOptions,
     if options.gpus != 1:
         against += f" on {options.gpus} GPUs"
     try:
-        schedule = config.schedule(options)
+        schedule, how = _schedule_of(config, options, log)
     except (InputError, ScheduleError) as exc:  # the framework would not train with it
         report = analyse_log(log, None, thresholds=thresholds)
         return LogReading(log, report, against, None, [f"{config.path} gives no schedule: {exc.message}"])
+    if how:
+        against += f" ({how})"
     header = framework.log_header(config)
     setup = TrainingSetup(images_per_update=framework.images_per_update(config, options),
                           momentum=header.get("momentum"), decay=header.get("decay"))
     report = analyse_log(log, schedule, setup=setup, thresholds=thresholds)
     return LogReading(log, report, against, schedule)
+
+
+def _schedule_of(config: LoadedConfig, options: RunOptions,
+                 log: TrainingLog) -> tuple[Schedule | ScheduleFor, str]:
+    """The schedule ``config`` runs with, or the one its framework works out from ``log`` (SSD Caffe's
+    ``plateau``), and how it was found ("" for the config's own). Raises what ``config.schedule`` raises."""
+    try:
+        return config.schedule(options), ""
+    except ScheduleError:
+        from_log = config.framework.log_schedule(config, options, log)
+        if from_log is None:
+            raise
+        return from_log
 
 
 class _PrintedConfigs:
@@ -133,26 +151,46 @@ class _PrintedConfigs:
     gives None and a message in :attr:`problems`.
     """
 
-    def __init__(self, log: TrainingLog, options: RunOptions):
+    def __init__(self, log: TrainingLog, options: RunOptions, dialects: dict[str, str] | None = None):
         self.framework = frameworks.get(log.framework)
+        self.log = log
         self.path = log.path
         self.options = options
+        self.dialects = dialects
         self.problems: list[str] = []
-        self._last: tuple[str, Schedule | None] | None = None
+        #: how schedules worked out from the log itself were found (Framework.log_schedule)
+        self.notes: list[str] = []
+        self._last: tuple[str, Schedule | ScheduleFor | None] | None = None
 
     def __call__(self, segment: Segment) -> Schedule | None:
         event = segment.event(SOLVER)
         if event is None:
             return None
         if self._last is not None and self._last[0] == event.detail:
-            return self._last[1]
+            known = self._last[1]
+            return known(segment) if callable(known) else known
         source = SourceText(path=self.path, text=event.detail, has_bom=False)
-        schedule: Schedule | None = None
-        try:
-            schedule = load_source(source, framework=self.framework).schedule(self.options)
-        except (InputError, ScheduleError) as exc:
-            if len(self.problems) < MAX_PROBLEMS:
-                self.problems.append(f"the {self.framework.noun} printed at line {event.line} gives no schedule: "
-                                     f"{exc.message}")
+        schedule: Schedule | ScheduleFor | None = None
+        requested = (self.dialects or {}).get(self.framework.name)
+        default = requested or self.framework.default_dialect
+        # the program that printed this config trained with it: when no dialect was asked for and the
+        # default one refuses it, the first dialect that takes it is the one the run used
+        tried = [default] + ([] if requested else [d for d in self.framework.dialects if d != default])
+        failure: InputError | ScheduleError | None = None
+        for dialect in tried:
+            try:
+                loaded = load_source(source, {self.framework.name: dialect}, framework=self.framework)
+                schedule, how = _schedule_of(loaded, self.options, self.log)
+            except (InputError, ScheduleError) as exc:
+                failure = failure or exc
+                continue
+            if dialect != default:
+                how = "; ".join(filter(None, [f"read as {dialect}", how]))
+            if how:
+                self.notes.append(how)
+            break
+        if schedule is None and failure is not None and len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(f"the {self.framework.noun} printed at line {event.line} gives no schedule: "
+                                 f"{failure.message}")
         self._last = (event.detail, schedule)
-        return schedule
+        return schedule(segment) if callable(schedule) else schedule

@@ -37,6 +37,8 @@ from cfgtools.trainlog.model import LogFormat
 
 if TYPE_CHECKING:
     from cfgtools.schedule.extend import Plan
+    from cfgtools.trainlog.compare import ScheduleFor
+    from cfgtools.trainlog.source import TrainingLog
 
 
 class Recognition(enum.IntEnum):
@@ -339,6 +341,13 @@ class Framework(ABC):
         """Settings of ``loaded`` that the training program prints when a run starts, besides the rate,
         by name (darknet's ``Learning Rate: %g, Momentum: %g, Decay: %g``: momentum and decay)."""
         return {}
+
+    def log_schedule(self, loaded: LoadedConfig, options: RunOptions,
+                     log: TrainingLog) -> tuple[ScheduleFor, str] | None:
+        """For a config whose rates follow what happens in training (SSD Caffe's ``plateau``): each run's
+        schedule worked out from ``log`` itself, and a phrase saying how. None (the default): the config
+        gives its schedule alone, or none."""
+        return None
 
     def schedule_notes(self, schedule: Schedule, options: RunOptions) -> list[str]:
         """What a user should know about the rates printed or drawn for ``schedule`` (one sentence each)."""

@@ -53,6 +53,7 @@ LAZY_OWN_IMPORTS = {
     ("cfgtools.plugin", "cfgtools.schedule.extend"): "it imports numpy, which show must not",
     ("cfgtools.darknet.plugin", "cfgtools.darknet.extension"): "it imports numpy, which show must not",
     ("cfgtools.lint.context", "cfgtools.logs"): "only lint --log reads a training log",
+    ("cfgtools.caffe.plugin", "cfgtools.caffe.plateau_log"): "only an SSD plateau run read against its log needs it",
     ("cfgtools.lint.context", "cfgtools.trainlog.findings"): "only lint --log reads a training log",
 }
 

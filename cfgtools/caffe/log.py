@@ -17,7 +17,10 @@ solvers/sgd_solver.cpp at 9b89154, tools/caffe.cpp):
 - ``Iteration N, Testing net (#I)`` then ``    Test net output #K: NAME = V ...``
   (before the training lines of iteration N);
 - ``MultiStep Status: Iteration N, step = K`` (``GetLearningRate``, at the
-  exact iteration, whatever ``display`` is);
+  exact iteration, whatever ``display`` is), and in the SSD fork ``Plateau
+  Status: Iteration N, step = K`` (the same for ``lr_policy: "plateau"``; its
+  ``Plateau Status: Iteration N, current minimum_loss = L`` lines are not
+  kept);
 - ``Initializing solver from parameters: `` followed by the SolverParameter in
   protobuf text format on lines without a prefix (the solver actually used:
   :func:`solver_text` returns it);
@@ -42,6 +45,7 @@ from cfgtools.trainlog.model import (
     CHECKPOINT_SAVED,
     FINETUNING_FROM,
     MULTISTEP_STATUS,
+    PLATEAU_STATUS,
     RESUMING_FROM,
     SIGNIFICANT_6,
     SOLVER,
@@ -64,7 +68,8 @@ _ITERATION = re.compile(
     + rb")|, Testing net \(#(?P<test_net>\d{1,18})\))"
 )
 _TEST_OUTPUT = re.compile(rb"    Test net output #\d+: (.+?) = (" + _NUM + rb")")
-_MULTISTEP = re.compile(rb"MultiStep Status: Iteration (\d{1,18}), step = (\d{1,18})(?!\d)")
+_STEP_STATUS = re.compile(rb"(MultiStep|Plateau) Status: Iteration (\d{1,18}), step = (\d{1,18})(?!\d)")
+_STEP_KINDS = {b"MultiStep": MULTISTEP_STATUS, b"Plateau": PLATEAU_STATUS}
 #: messages only Caffe prints, for telling a Caffe log from other glog users
 _SNIFF_MESSAGES = (
     b"Initializing solver from parameters", b"Creating training net", b"Solving ", b"Iteration ",
@@ -158,11 +163,11 @@ class CaffeLog:
                         if len(names) < MAX_OUTPUTS:
                             names[name] = label
                     test_outputs.append(Output(test_net, label, to_float(value)))
-                elif head == b"Mult":
-                    match = _MULTISTEP.match(raw, start)
+                elif head == b"Mult" or head == b"Plat":
+                    match = _STEP_STATUS.match(raw, start)
                     if match:
-                        yield Event(MULTISTEP_STATUS, number, iteration=int(match[1]),
-                                    values=(("step", float(match[2])),))
+                        yield Event(_STEP_KINDS[match[1]], number, iteration=int(match[2]),
+                                    values=(("step", float(match[3])),))
                 else:
                     message = raw[start:]
                     event = _event(message, number)

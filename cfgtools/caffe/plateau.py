@@ -51,26 +51,52 @@ class PlateauState:
     iter_last_event: int | None = None
 
 
+class PlateauReplay:
+    """The fork's plateau bookkeeping, fed one smoothed loss per iteration in order (see the module docstring).
+
+    ``changes`` lists the iterations at which ``current_step_`` grew, i.e.
+    where the fork logs ``Plateau Status: Iteration N, step = k``.
+    """
+
+    def __init__(self, winsizes: Sequence[int], state: PlateauState = PlateauState()):
+        self.winsizes = tuple(winsizes)
+        self.step = state.current_step
+        self.minimum = state.minimum_loss
+        self.last_event = state.iter_last_event
+        self.changes: list[int] = []
+        #: losses equal to the minimum so far: from printed losses, a new minimum too small to print
+        self.ties = 0
+
+    def feed(self, iteration: int, smoothed_loss: float) -> int:
+        """Account for ``smoothed_loss_`` (a float32 value) at ``iteration``; return the step its rate uses."""
+        if smoothed_loss < self.minimum:  # false for NaN, as in C++
+            self.minimum, self.last_event = smoothed_loss, iteration
+        elif smoothed_loss == self.minimum:
+            self.ties += 1
+        step = self.step
+        if (step < len(self.winsizes) and self.last_event is not None
+                and iteration >= self.last_event + self.winsizes[step]):
+            self.step, self.last_event = step + 1, iteration
+            self.changes.append(iteration)
+        return self.step
+
+    @property
+    def state(self) -> PlateauState:
+        return PlateauState(current_step=self.step, minimum_loss=self.minimum, iter_last_event=self.last_event)
+
+
 def plateau_rates(base_lr: float, gamma: float, winsizes: Sequence[int], smoothed_losses: Sequence[float],
                   start: int = 0, state: PlateauState = PlateauState()) -> tuple[np.ndarray, PlateauState]:
     """The rate of iterations ``start, start + 1, ...``, one per smoothed loss, and the state after the last.
 
     ``smoothed_losses[k]`` is ``smoothed_loss_`` at iteration ``start + k``
-    (a float32 value); ``state`` is the state before ``start`` (a fresh run,
-    or what a snapshot restores). The rates are float32, computed as SSD
-    Caffe's float instantiation does.
+    (rounded to float32 here, as the solver holds it); ``state`` is the state
+    before ``start`` (a fresh run, or what a snapshot restores). The rates are
+    float32, computed as SSD Caffe's float instantiation does.
     """
     import numpy as np  # lazy: reading a solver never needs numpy
 
-    step, minimum, last_event = state.current_step, np.float32(state.minimum_loss), state.iter_last_event
-    steps = np.empty(len(smoothed_losses), dtype=np.int64)
-    for k, loss in enumerate(smoothed_losses):
-        iteration = start + k
-        loss = np.float32(loss)
-        if loss < minimum:  # false for NaN, as in C++
-            minimum, last_event = loss, iteration
-        if step < len(winsizes) and last_event is not None and iteration >= last_event + winsizes[step]:
-            step, last_event = step + 1, iteration
-        steps[k] = step
-    rates = double_pow_rate(base_lr, gamma, steps)
-    return rates, PlateauState(current_step=step, minimum_loss=float(minimum), iter_last_event=last_event)
+    replay = PlateauReplay(winsizes, state)
+    losses = np.asarray(smoothed_losses, dtype=np.float32).tolist()  # exact float32 values as Python floats
+    steps = np.array([replay.feed(start + k, loss) for k, loss in enumerate(losses)], dtype=np.int64)
+    return double_pow_rate(base_lr, gamma, steps), replay.state

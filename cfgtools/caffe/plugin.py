@@ -7,7 +7,7 @@ SolverParameter field with its value, presence and position).
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from cfgtools.caffe import DIALECTS, fork_name
 from cfgtools.caffe.edit import edit_solver
@@ -24,6 +24,10 @@ from cfgtools.schedule.model import Schedule
 from cfgtools.sources import UTF8_BOM, SourceText
 from cfgtools.trainlog.model import LogFormat
 from cfgtools.values import format_value, printable
+
+if TYPE_CHECKING:
+    from cfgtools.trainlog.compare import ScheduleFor  # numpy: not on the path of reading a solver
+    from cfgtools.trainlog.source import TrainingLog
 
 _PROTO_FIELD = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*(:|\{)")
 #: Fields that only a SolverParameter has (a NetParameter has name/layer/input...).
@@ -89,6 +93,16 @@ class Caffe(Framework):
 
     def log_format(self) -> LogFormat:
         return CAFFE_LOG
+
+    def log_schedule(self, loaded: LoadedConfig, options: RunOptions,
+                     log: TrainingLog) -> tuple[ScheduleFor, str] | None:
+        solver = loaded.model
+        if solver.lr_policy != "plateau" or solver.dialect != "ssd":
+            return None
+        from cfgtools.caffe.plateau_log import PlateauFromLog  # lazy: only a plateau run's log needs it
+
+        found = PlateauFromLog(solver, log)
+        return found, found.basis
 
     def schedule_notes(self, schedule: Schedule, options: RunOptions) -> list[str]:
         notes = []

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from cfgtools.commands._args import dialects_of
 from cfgtools.commands._output import save_figure
 from cfgtools.errors import InputError
 from cfgtools.loading import load
@@ -47,8 +48,8 @@ def plot_log(args: argparse.Namespace) -> int:
         print(EMPTY_RANGE, file=sys.stderr)
         return 2
     try:
-        config = load(args.files[0], {"darknet": args.dialect}) if args.files else None
-        reading = read_log(args.log, config, RunOptions(gpus=args.gpus, seed=args.seed))
+        config = load(args.files[0], dialects_of(args)) if args.files else None
+        reading = read_log(args.log, config, RunOptions(gpus=args.gpus, seed=args.seed), dialects=dialects_of(args))
         if reading.unchecked is not None:
             print(f"cfgtools plot: note: {printable(args.log)}: the config's rate is not drawn: "
                   f"{printable(reading.unchecked)}", file=sys.stderr)

@@ -44,12 +44,13 @@ LINT_VIEWS = ("schedule", "resume", "profile", "log", "data")
 RESUME_FROM_LOG = "log"
 
 
-def read_log(log_path: str, loaded: LoadedConfig | None, options: RunOptions, spike_ratio: float) -> LogReading:
+def read_log(log_path: str, loaded: LoadedConfig | None, options: RunOptions, spike_ratio: float,
+             dialects: dict[str, str]) -> LogReading:
     """:func:`cfgtools.logs.read_log`, imported on first use: only ``lint --log`` reads a training log."""
     from cfgtools.logs import read_log as read
     from cfgtools.trainlog.findings import Thresholds
 
-    return read(log_path, loaded, options, Thresholds(spike_ratio=spike_ratio))
+    return read(log_path, loaded, options, Thresholds(spike_ratio=spike_ratio), dialects)
 
 
 @dataclass(eq=False)
@@ -188,7 +189,8 @@ class LintContext:
 
         def read() -> LogReading | InputError:
             try:
-                return read_log(log_path, self.loaded, self.settings.run_options, self.settings.spike_ratio)
+                return read_log(log_path, self.loaded, self.settings.run_options, self.settings.spike_ratio,
+                                self.settings.dialects)
             except InputError as exc:
                 return exc
 

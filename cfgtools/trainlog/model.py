@@ -21,6 +21,7 @@ RESUMING_FROM = "resuming-from"  # Caffe "Resuming from FILE.solverstate" (itera
 FINETUNING_FROM = "finetuning-from"  # Caffe "Finetuning from FILE.caffemodel" (weights only: iteration 0)
 BATCH_INFO = "batch-info"  # AlexeyAB "mini_batch = %d, batch = %d, time_steps = %d, train = %d"
 MULTISTEP_STATUS = "multistep-status"  # Caffe "MultiStep Status: Iteration N, step = K"
+PLATEAU_STATUS = "plateau-status"  # SSD Caffe "Plateau Status: Iteration N, step = K"
 CHECKPOINT_SAVED = "checkpoint-saved"  # darknet "Saving weights to F", Caffe "Snapshotting to binary proto file F"
 TRAINING_DONE = "training-done"  # the program says it reached its last iteration
 STOPPED_EARLY = "stopped-early"  # Caffe "Optimization stopped early." (a requested stop)
@@ -31,6 +32,8 @@ ITERATION_JUMP = "iteration-jump"  # forward, inside a run: lines missing or mul
 
 #: A new process starts writing to the log: the next row opens a new segment.
 RUN_START_KINDS = frozenset({RATE_HEADER, SOLVER})
+#: Caffe's ``current_step_`` grew at the event's iteration (printed whatever ``display`` is).
+STEP_STATUS_KINDS = frozenset({MULTISTEP_STATUS, PLATEAU_STATUS})
 #: Lines printed just before a run's first row that say where its weights come from.
 WEIGHTS_KINDS = frozenset({LOADING_WEIGHTS, RESUMING_FROM, FINETUNING_FROM})
 

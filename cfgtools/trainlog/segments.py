@@ -29,13 +29,13 @@ from typing import Iterable, Iterator
 from cfgtools.trainlog.model import (
     FINETUNING_FROM,
     ITERATION_JUMP,
-    MULTISTEP_STATUS,
     RATE_HEADER,
     RESTART,
     RESUME,
     RESUMING_FROM,
     RUN_START_KINDS,
     SOLVER,
+    STEP_STATUS_KINDS,
     STOPPED_EARLY,
     TRAINING_DONE,
     WEIGHTS_KINDS,
@@ -45,7 +45,7 @@ from cfgtools.trainlog.model import (
 )
 
 # Bounds that keep memory constant on hostile logs (real ones stay far below them):
-#: the last events kept between two rows, and MultiStep Status events kept per segment
+#: the last events kept between two rows, and step status events (MultiStep, Plateau) kept per segment
 MAX_EVENTS = 256
 #: the last events before a segment's first row kept as its preamble (its start lines are the last ones)
 MAX_PREAMBLE = 32
@@ -74,6 +74,7 @@ class Segment:
     done: bool = False
     #: Caffe's ``Optimization stopped early.``
     stopped: bool = False
+    #: Caffe's step status events of this run (MultiStep and SSD's Plateau Status lines)
     multistep: list[Event] = field(default_factory=list)
     #: the first and the last row with a rate: (iteration, rate, line)
     first_rate: tuple[int, float, int] | None = None
@@ -132,7 +133,7 @@ class Segmenter:
                 kind = record.kind
                 if kind in RUN_START_KINDS or kind in WEIGHTS_KINDS:
                     new_run = True
-                elif kind == MULTISTEP_STATUS:
+                elif kind in STEP_STATUS_KINDS:
                     # Caffe prints it among the lines of the iteration it belongs to, before that row is complete
                     if len(multistep) < MAX_EVENTS:
                         multistep.append(record)
