@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Sequence
 
 from cfgtools.caffe.rate import double_pow_rate
+from cfgtools.caffe.solver import CaffeSolver
 
 if TYPE_CHECKING:
     import numpy as np
@@ -100,3 +101,32 @@ def plateau_rates(base_lr: float, gamma: float, winsizes: Sequence[int], smoothe
     losses = np.asarray(smoothed_losses, dtype=np.float32).tolist()  # exact float32 values as Python floats
     steps = np.array([replay.feed(start + k, loss) for k, loss in enumerate(losses)], dtype=np.int64)
     return double_pow_rate(base_lr, gamma, steps), replay.state
+
+
+def torch_difference(solver: CaffeSolver) -> str:
+    """What the nearest PyTorch, ``ReduceLROnPlateau``, does differently from ``solver``'s plateau (for convert).
+
+    torch's scheduler, stepped every iteration with the smoothed loss before
+    ``optimizer.step()``, lowers the rate when the loss has not beaten its best
+    for more than ``patience`` steps (``num_bad_epochs > patience``, the best
+    kept across reductions, NaN never better), as the fork does at
+    ``iter_last_event_ + plateau_winsize[k]`` with ``patience = winsize - 1``;
+    ``min_lr`` stops it after the last window and ``eps=0`` keeps every
+    reduction. What remains is said here.
+    """
+    winsizes = [int(w) for w in solver.value("plateau_winsize")]
+    steps = len(winsizes)
+    gamma, base_lr = solver.gamma, solver.base_lr
+    patience = winsizes[0] - 1 if winsizes else 0
+    floor = base_lr * gamma ** steps  # the float parameters carry 7 significant digits
+    nearest = (f"ReduceLROnPlateau(optimizer, mode='min', factor={gamma:.7g}, patience={patience}, "
+               f"threshold=0, cooldown=0, min_lr={floor:.7g}, eps=0) stepped every iteration, before "
+               f"optimizer.step(), with Caffe's smoothed loss (the mean of the last {solver.value('average_loss')} "
+               "losses, restarted at a resume)")
+    differs = []
+    if len(set(winsizes)) > 1:
+        differs.append(f"it has one patience where the fork waits plateau_winsize[k] = "
+                       f"{', '.join(map(str, winsizes))} iterations for step k")
+    differs.append("it multiplies the rate by the factor at each reduction where the fork computes "
+                   "base_lr * pow(gamma, k) and rounds it to float (the last bits differ)")
+    return f"the nearest PyTorch is {nearest}; it differs: " + "; ".join(differs)

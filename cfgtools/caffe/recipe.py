@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from cfgtools.caffe import SOLVER_TYPES, fork_name
+from cfgtools.caffe.plateau import torch_difference
 from cfgtools.caffe.rate import ARITHMETIC
 from cfgtools.caffe.schedule import caffe_schedule
 from cfgtools.caffe.solver import CaffeSolver
@@ -31,7 +32,7 @@ from cfgtools.recipe import (
     shifted_exp_base,
     sigmoid_direction,
 )
-from cfgtools.schedule.model import Constant, Exp, MultiStep, Poly, Schedule, Sigmoid, Step
+from cfgtools.schedule.model import Constant, Exp, MultiStep, Poly, Schedule, ScheduleError, Sigmoid, Step
 from cfgtools.values import to_float32
 
 #: optimizer kind -> the solver type string (the solver registry key, exact and case-sensitive)
@@ -74,8 +75,13 @@ _VARIANTS = {"bvlc": "BVLC", "ssd": "SSD"}
 
 def caffe_recipe(loaded: LoadedConfig, options: RunOptions) -> Recipe:
     """The recipe ``caffe train`` runs the solver with (Caffe ignores the GPU count)."""
-    schedule = loaded.schedule(options)  # raises for a policy Caffe aborts on
     solver: CaffeSolver = loaded.model
+    try:
+        schedule = loaded.schedule(options)  # raises for a policy Caffe aborts on, and for plateau
+    except ScheduleError as exc:
+        if solver.lr_policy == "plateau" and solver.dialect == "ssd":
+            raise ScheduleError(f"{exc.message}; {torch_difference(solver)}", exc.path, exc.line, exc.column) from None
+        raise
     refused = [(u.span, f"{fork_name(solver.dialect)} refuses the file: SolverParameter has no field {u.name!r}")
                for u in solver.unknown_fields]
     refused += [(d.span, f"Caffe refuses the file: non-repeated field {d.name!r} is given again")

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import random
+
 import numpy as np
+import pytest
 
 from cfgtools.caffe.plateau import FLT_MAX, PlateauState, plateau_rates
+from tests.cli_run import run_cli
+from tests.conftest import require_torch
 
 f32 = np.float32
 
@@ -40,3 +45,51 @@ def test_nan_losses_never_set_the_minimum():
     rates, state = plateau_rates(0.01, 0.1, [1], [float("nan")] * 4)
     assert rates.tolist() == [f32(0.01)] * 4
     assert state.iter_last_event is None and state.minimum_loss == float(f32(FLT_MAX))
+
+
+def _losses(count: int, seed: int) -> list[float]:
+    """A noisy falling loss with long flat stretches, where plateaus happen."""
+    rng = random.Random(seed)
+    level, out = 3.0, []
+    for i in range(count):
+        if rng.random() < 0.02:
+            level *= 0.97
+        out.append(level + rng.choice([0.0, 0.01, 0.02, 0.05]))
+    return out
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("seed", range(5))
+def test_reduce_lr_on_plateau_as_convert_describes_it_steps_where_the_fork_does(seed):
+    """convert's refusal names the nearest PyTorch; with equal windows its reductions come at the fork's iterations."""
+    torch = require_torch()
+    base_lr, gamma, window, steps = 0.01, 0.1, 30, 3
+    losses = [float(f32(x)) for x in _losses(2000, seed)]
+    expected, _ = plateau_rates(base_lr, gamma, [window] * steps, losses)
+    parameter = torch.nn.Parameter(torch.zeros(1))
+    optimizer = torch.optim.SGD([parameter], lr=base_lr)
+    scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
+        optimizer, mode="min", factor=gamma, patience=window - 1, threshold=0, cooldown=0,
+        min_lr=base_lr * gamma**steps, eps=0)
+    rates = []
+    for loss in losses:  # the fork sets the rate from this iteration's smoothed loss before the update
+        scheduler.step(loss)
+        rates.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+    assert len(set(expected.tolist())) == steps + 1  # the losses do reach every step
+    assert rates == pytest.approx(expected.tolist(), rel=1e-6)  # same steps; the last bits differ (float)
+
+
+def test_convert_says_how_the_nearest_pytorch_differs(tmp_path):
+    solver = tmp_path / "plateau.prototxt"
+    solver.write_text('base_lr: 0.01\nlr_policy: "plateau"\ngamma: 0.5\nplateau_winsize: 100\n'
+                      "plateau_winsize: 200\naverage_loss: 20\nmax_iter: 1000\n")
+    outcome = run_cli(["convert", "--caffe-fork", "ssd", "--to", "torch", str(solver)])
+    assert outcome.code == 2 and outcome.out == ""
+    (line,) = outcome.err.splitlines()
+    assert line.startswith(f"{solver}:2:12: lr_policy plateau (SSD Caffe)")
+    # patience = first window - 1; min_lr = 0.01 * 0.5^2; 20 losses averaged
+    assert ("ReduceLROnPlateau(optimizer, mode='min', factor=0.5, patience=99, threshold=0, cooldown=0, "
+            "min_lr=0.0025, eps=0)") in line
+    assert "the mean of the last 20 losses" in line
+    assert "plateau_winsize[k] = 100, 200 iterations" in line
