@@ -129,16 +129,17 @@ def _runs(log: TrainingLog, winsizes: tuple[int, ...]) -> dict[int, PlateauRun]:
     runs: dict[int, PlateauRun] = {}
     timeline: list[int] = []  # the steps of the run before, in order
     for segment in segmenter.segments:
-        status = [int(e.iteration) for e in segment.multistep if e.kind == PLATEAU_STATUS and e.iteration is not None]
+        lines = [e for e in segment.step_status if e.kind == PLATEAU_STATUS]
+        status = [e.iteration for e in lines if e.iteration is not None]
         replay = replays.get(segment.index)
         fresh = segment.kind != "resume" and segment.first_iteration == 0 and not segment.merged_runs
-        replayed = tuple(replay.changes) if replay is not None and fresh else None
+        replayed = list(replay.changes) if replay is not None and fresh else None
         if segment.kind != "resume":
             before: list[int] | None = []
-        elif status:
-            first_step = next(int(e.value("step") or 0) for e in segment.multistep if e.kind == PLATEAU_STATUS)
-            kept = [step for step in timeline if step < segment.first_iteration][: max(0, first_step - 1)]
-            before = [0] * (first_step - 1 - len(kept)) + kept
+        elif lines:  # the snapshot restored one step fewer than the first line names
+            restored = max(0, int(lines[0].value("step") or 0) - 1)
+            kept = [step for step in timeline if step < segment.first_iteration][:restored]
+            before = [0] * (restored - len(kept)) + kept
         elif segment.index > 0:
             before = [step for step in timeline if step < segment.first_iteration]
         else:
@@ -147,12 +148,13 @@ def _runs(log: TrainingLog, winsizes: tuple[int, ...]) -> dict[int, PlateauRun]:
             runs[segment.index] = PlateauRun(None, "unknown")
             continue
         ties = replay is not None and replay.ties > 0
-        differs = replayed if replayed is not None and list(replayed) != status else None
-        if replayed is not None and (not status or (differs is not None and not ties)):
-            changes, basis = list(replayed), "replay"
+        differs = replayed is not None and bool(status) and replayed != status
+        if replayed is not None and (not status or (differs and not ties)):
+            changes, basis = replayed, "replay"
         else:
             changes, basis = status, "status"
         stepvalues = tuple(before + changes)
-        runs[segment.index] = PlateauRun(stepvalues, basis, tuple(status), differs if status else None, ties)
+        runs[segment.index] = PlateauRun(stepvalues, basis, tuple(status),
+                                         tuple(replayed) if differs and replayed is not None else None, ties)
         timeline = list(stepvalues)
     return runs

@@ -167,7 +167,7 @@ def multistep_resume(segment: Segment, earlier: Sequence[Segment]) -> tuple[int,
         return None
     step = 0
     for previous in earlier:
-        for event in previous.multistep:
+        for event in previous.step_status:
             if event.iteration is not None and event.iteration < segment.first_iteration:
                 step = int(event.value("step") or 0)
     return segment.first_iteration, step

@@ -411,8 +411,8 @@ def _steps(fit: _Fit) -> list[Hypothesis]:
     if policy.kind not in ("steps", "multistep", "step"):
         return []
     burn_in = schedule.burn_in.iterations if schedule.burn_in is not None else 0
-    if policy.kind == "multistep" and segment.multistep:
-        observed = sorted({int(e.iteration) for e in segment.multistep if e.iteration is not None})
+    if policy.kind == "multistep" and segment.step_status:
+        observed = sorted({int(e.iteration) for e in segment.step_status if e.iteration is not None})
         ratios: list[float] = []
     else:
         observed, ratios = [], []

@@ -75,7 +75,7 @@ class Segment:
     #: Caffe's ``Optimization stopped early.``
     stopped: bool = False
     #: Caffe's step status events of this run (MultiStep and SSD's Plateau Status lines)
-    multistep: list[Event] = field(default_factory=list)
+    step_status: list[Event] = field(default_factory=list)
     #: the first and the last row with a rate: (iteration, rate, line)
     first_rate: tuple[int, float, int] | None = None
     last_rate: tuple[int, float, int] | None = None
@@ -127,7 +127,7 @@ class Segmenter:
         #: the first row of a log that starts above iteration 1, held until the next row tells
         #: a resume (101, 102, ...) from a fresh multi-GPU run (darknet on k GPUs prints k, 2k, ...)
         held: Row | None = None
-        multistep: list[Event] = []
+        step_status: list[Event] = []
         for record in records:
             if type(record) is Event:
                 kind = record.kind
@@ -135,8 +135,8 @@ class Segmenter:
                     new_run = True
                 elif kind in STEP_STATUS_KINDS:
                     # Caffe prints it among the lines of the iteration it belongs to, before that row is complete
-                    if len(multistep) < MAX_EVENTS:
-                        multistep.append(record)
+                    if len(step_status) < MAX_EVENTS:
+                        step_status.append(record)
                 elif current is not None and not new_run:
                     if kind == TRAINING_DONE:
                         current.done = True
@@ -168,9 +168,9 @@ class Segmenter:
                     current.jumps += 1
                     events.append(Event(ITERATION_JUMP, row.line, row.iteration))
             row.segment = current.index
-            if multistep:
-                current.multistep.extend(multistep[: MAX_EVENTS - len(current.multistep)])
-                multistep = []
+            if step_status:
+                current.step_status.extend(step_status[: MAX_EVENTS - len(current.step_status)])
+                step_status = []
             if events:
                 row.events = tuple(events)
                 events.clear()

@@ -42,7 +42,7 @@ def rate(i: int, steps=STEPS) -> float:
 
 
 def log_text(iterations=range(40), *, status=STEPS, rates=rate, display: int = 1, solver: bool = True,
-             resume: str | None = None, flat: float = 2.5, first_step: int = 1) -> str:
+             resume: str | None = None, flat: float = 2.5, first_step: int = 1, losses=None) -> str:
     """A Caffe log as the SSD fork prints it (solver.cpp, sgd_solver.cpp); ``status``: the Plateau Status lines."""
     lines = [PREFIX + "caffe.cpp:200] Use GPU with device ID 0"]
     if solver:
@@ -55,7 +55,8 @@ def log_text(iterations=range(40), *, status=STEPS, rates=rate, display: int = 1
     for i in iterations:
         shown = i % display == 0
         if shown:
-            lines.append(PREFIX + f"solver.cpp:228] Iteration {i}, loss = {loss(i, flat):g}")
+            value = losses(i) if losses is not None else loss(i, flat)
+            lines.append(PREFIX + f"solver.cpp:228] Iteration {i}, loss = {value:g}")
         if i in status:
             step += 1
             lines.append(PREFIX + f"sgd_solver.cpp:70] Plateau Status: Iteration {i}, step = {step}")
@@ -110,6 +111,14 @@ def test_status_lines_the_losses_contradict_are_checked_against_the_losses(tmp_p
     result = reading(tmp_path, late, solver)
     assert rate_checks(result) == (40, 33)  # 23..29 disagree
     assert "steps at 15, 23, the Plateau Status lines at 15, 30" in result.against
+
+
+def test_status_lines_where_the_loss_kept_falling_are_reported(tmp_path, solver):
+    # a new minimum at every iteration: the solver's windows never run out, so no step should come
+    falling = log_text(losses=lambda i: 5.0 - 0.1 * i)
+    result = reading(tmp_path, falling, solver)
+    assert rate_checks(result) == (40, 15)  # 0..14 agree; from the claimed step at 15 on, 25 disagree
+    assert "steps at no iteration, the Plateau Status lines at 15, 23" in result.against
 
 
 def test_a_tie_at_print_precision_leaves_the_status_lines_in_charge(tmp_path, solver):

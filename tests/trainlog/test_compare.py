@@ -83,7 +83,7 @@ def test_random_policy_and_no_schedule_are_skipped_with_a_reason():
 
 def test_a_resumed_caffe_multistep_run_keeps_the_logged_step():
     earlier = Segment(index=0, kind="start", line=1, first_iteration=0, last_iteration=99, last_line=9,
-                      multistep=[Event(MULTISTEP_STATUS, 5, iteration=50, values=(("step", 1.0),))])
+                      step_status=[Event(MULTISTEP_STATUS, 5, iteration=50, values=(("step", 1.0),))])
     resumed = Segment(index=1, kind="resume", line=20, first_iteration=100, last_iteration=200, last_line=40)
     assert multistep_resume(resumed, [earlier]) == (100, 1)
     assert multistep_resume(earlier, []) is None

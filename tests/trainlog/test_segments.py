@@ -94,7 +94,7 @@ def test_flags_and_bounds():
                Event(STOPPED_EARLY, 3), row(1)]
     segmenter, rows = split(records)
     (segment,) = segmenter.segments
-    assert segment.stopped and len(segment.multistep) == MAX_EVENTS
+    assert segment.stopped and len(segment.step_status) == MAX_EVENTS
     assert len(rows[1].events) == MAX_EVENTS
 
 
