@@ -86,6 +86,21 @@ NETWORK_HEADERS = ("[net]", "[network]")
 #: keys AlexeyAB reads that hank-ai's port of the same parser does not, per layer type
 _HANKAI_DROPPED = {"yolo": frozenset({"show_details"})}
 
+#: Activation names each fork knows: ``get_activation`` (src/activations.c, exact ``strcmp``; an unknown name
+#: prints "Couldn't find activation function X, going with ReLU" and gives ReLU) and hank-ai's
+#: ``all_names_and_activations`` (src-lib/darknet_enums.cpp; an unknown name is fatal).
+_PJREDDIE_ACTIVATIONS = frozenset({"logistic", "loggy", "relu", "elu", "selu", "relie", "plse", "hardtan", "lhtan",
+                                   "linear", "ramp", "leaky", "tanh", "stair"})
+ACTIVATIONS: dict[Dialect, frozenset[str]] = {
+    "pjreddie": _PJREDDIE_ACTIVATIONS,
+    "alexeyab": _PJREDDIE_ACTIVATIONS | {"swish", "mish", "hard_mish", "normalize_channels",
+                                         "normalize_channels_softmax", "normalize_channels_softmax_maxval",
+                                         "relu6", "gelu", "revleaky"},
+}
+ACTIVATIONS["hankai"] = ACTIVATIONS["alexeyab"]
+#: the keys whose value darknet looks up with get_activation
+ACTIVATION_KEYS = frozenset({"activation", "lstm_activation"})
+
 
 @dataclass(frozen=True)
 class Key:
@@ -414,11 +429,13 @@ def _convert_hankai(key: Key, text: str) -> Any:
 
 
 def hankai_layer_problems(layer: "Layer") -> list[tuple[Option, str]]:
-    """What makes hank-ai stop in this layer's section: a number it cannot read, a line it does not use.
+    """What makes hank-ai stop in this layer's section: a number it cannot read, an activation it does not
+    know, a line it does not use.
 
     Each is ``darknet_fatal_error`` (exit 134): ``key "K" on line #N should be
-    numeric, but found "V"`` from find_int/find_float, and ``config line #N
-    from section [S] is unused or invalid: LINE`` from ``find_unused_lines``.
+    numeric, but found "V"`` from find_int/find_float, ``activation name "X" is
+    not supported`` from get_activation_from_name, and ``config line #N from
+    section [S] is unused or invalid: LINE`` from ``find_unused_lines``.
     """
     found: list[tuple[Option, str]] = []
     if layer.kind is None:
@@ -433,10 +450,27 @@ def hankai_layer_problems(layer: "Layer") -> list[tuple[Option, str]]:
                 not cnum.hankai_numeric(option.value):  # one it cannot convert stopped the reader already
             found.append((option, f'hank-ai stops with "key "{option.key}" on line #{option.line} should be numeric, '
                                   f'but found "{option.value}""'))
+    for option in unknown_activations(layer):
+        found.append((option, f'hank-ai stops with "activation name "{option.value}" is not supported"'))
     for option in layer.unused_options():
         trimmed = option.line_text.strip(" \t\r\n")
         found.append((option, f'hank-ai stops with "config line #{option.line} from section [{layer.section.name}] '
                               f'is unused or invalid: {trimmed}"'))
+    return found
+
+
+def unknown_activations(layer: "Layer") -> list[Option]:
+    """The options naming an activation this layer's fork does not know, in the order darknet reads them
+    (hank-ai's ``activation= # note`` is the empty name, which it refuses too)."""
+    if layer.kind is None:
+        return []
+    known = ACTIVATIONS[layer.dialect]
+    found = []
+    for key in layer_keys(layer.kind, layer.dialect):
+        if key.name in ACTIVATION_KEYS:
+            option = layer.option(key.name)
+            if option is not None and option.value not in known:
+                found.append(option)
     return found
 
 

@@ -52,6 +52,7 @@ RULE_CLASSES: dict[str, str] = {
     "YL009": "yl009_batch_subdivisions:BatchSubdivisions",
     "YL010": "yl010_training_length:TrainingLength",
     "YL011": "yl011_data_classes:DataClasses",
+    "YL012": "yl012_unknown_activation:UnknownActivation",
     "LR001": "lr001_zero_rate:ZeroRate",
     "LR002": "lr002_nonfinite_rate:NonFiniteRate",
     "LR003": "lr003_negligible_rate:NegligibleRate",

@@ -30,7 +30,7 @@ def test_codes_and_names():
 
 def test_the_yl_rules():
     yl = {code: rule for code, rule in RULES.items() if code.startswith("YL")}
-    assert sorted(yl) == [f"YL{n:03d}" for n in range(1, 12)]
+    assert sorted(yl) == [f"YL{n:03d}" for n in range(1, 13)]
     assert {applies_to(rule) for rule in yl.values()} == {"darknet"}
     assert all(yl[f"YL00{n}"].severity is Severity.ERROR for n in range(1, 6))
     assert yl["YL010"].severity is Severity.INFO

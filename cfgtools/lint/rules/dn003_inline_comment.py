@@ -4,6 +4,7 @@ import re
 from typing import Iterator
 
 from cfgtools.darknet import cnum, fork_name
+from cfgtools.darknet.layers import ACTIVATION_KEYS, layer_kind, read_keys
 from cfgtools.lint.core import Applicability, Diagnostic, Fix, Severity
 from cfgtools.lint.rule import Rule
 from cfgtools.lint.rules._helpers import column_span, comment_moved_above, comment_start
@@ -28,7 +29,8 @@ class InlineComment(Rule):
     `steps=10,15 # a,b` has 2 steps in one fork and 3 in the other. hank-ai's reader
     ends a value at `#`, so there it is a comment and this rule says nothing (DN012
     says what the C forks read instead). A `policy` made unknown by its comment is
-    DN006's finding, with the same fix, when DN006 runs.
+    DN006's finding, and an `activation` made unknown YL012's, with the same fix,
+    when that rule runs.
 
     ## Example
     ```cfg
@@ -51,7 +53,8 @@ class InlineComment(Rule):
 
     ## Options
     - `--select`, `--extend-select`, `--ignore` (or `select`, `extend-select`,
-      `ignore` in `[tool.cfgtools]`): a `policy` made unknown by its comment is DN006's finding; this rule reports it only when DN006 does not run.
+      `ignore` in `[tool.cfgtools]`): a `policy` made unknown by its comment is DN006's finding, an
+      `activation` YL012's; this rule reports them only when that rule does not run.
     """
 
     code = "DN003"
@@ -67,7 +70,9 @@ class InlineComment(Rule):
         if dialect == "hankai":
             return  # its regex ends a value at '#'
         policy_to_dn006 = self.ctx.settings.is_enabled("DN006")
+        activation_to_yl012 = self.ctx.settings.is_enabled("YL012")
         for section in document.sections:
+            kind = None if section.is_network() else layer_kind(section.header, dialect)
             for option in section.options:
                 value = option.value
                 if not option.stored or value is None or "#" not in value:
@@ -86,6 +91,9 @@ class InlineComment(Rule):
                 severity = None
                 if section.is_network() and key == "policy" and policy_to_dn006:
                     continue  # one finding for the mistake: DN006 (an unknown policy) has the same fix
+                if (activation_to_yl012 and kind is not None and key in ACTIVATION_KEYS
+                        and key in read_keys(kind, dialect) and section.lookup(key) is option):
+                    continue  # the same: YL012 (an unknown activation, so ReLU) has the same fix
                 if section.is_network() and key == "policy":
                     message = (
                         f"darknet ({fork_name(dialect)}) reads policy as {quoted(value)}, not {quoted(before)}: "

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from cfgtools.darknet import cnum, fork_name
-from cfgtools.darknet.layers import hankai_layer_problems
+from cfgtools.darknet.layers import hankai_layer_problems, unknown_activations
 from cfgtools.darknet.netkeys import NET_KEYS
 from cfgtools.lint.core import Diagnostic, Fix, Severity
 from cfgtools.lint.rule import Rule
@@ -44,8 +44,9 @@ class DarknetRefuses(Rule):
     read, and in layer sections a value that should be a number and a line the
     layer never reads. Its other fatal errors are reported by the rule about that
     key: DN001, DN005 and DN013 (a `[net]` line it never reads), DN002 (a key given
-    twice), DN004 (a `[net]` number it cannot read), DN006 (an unknown policy);
-    this rule reports them when that rule does not run.
+    twice), DN004 (a `[net]` number it cannot read), DN006 (an unknown policy),
+    YL012 (an unknown activation); this rule reports them when that rule does
+    not run.
 
     ## Example
     ```cfg
@@ -72,8 +73,8 @@ class DarknetRefuses(Rule):
     - `--select`, `--extend-select`, `--ignore` (or `select`, `extend-select`,
       `ignore` in `[tool.cfgtools]`): a `scales` list shorter than `steps` (a
       segfault) is DN007's finding; this rule reports it only when DN007 does not run.
-      The same holds for the hank-ai errors that DN001, DN002, DN004, DN005, DN006
-      and DN013 report.
+      The same holds for the hank-ai errors that DN001, DN002, DN004, DN005, DN006,
+      DN013 and YL012 report.
     """
 
     code = "DN011"
@@ -152,8 +153,15 @@ class DarknetRefuses(Rule):
                 continue
             yield self.diagnostic(option.key_span, unused_line(option, document.net.name),
                                   Fix("delete the line: hank-ai stops on a key it does not read"))
+        activations_to_yl012 = settings.is_enabled("YL012")
         for layer in self.ctx.layers or []:
+            activations = {id(o) for o in unknown_activations(layer)}
             for option, message in hankai_layer_problems(layer):
+                if id(option) in activations:
+                    if not activations_to_yl012:  # else YL012 reports it, with a suggestion
+                        yield self.diagnostic(option.value_span or option.key_span, message,
+                                              Fix("write an activation hank-ai knows (leaky, mish, linear, ...)"))
+                    continue
                 what = "unused or invalid" in message
                 yield self.diagnostic(option.key_span if what else (option.value_span or option.key_span), message,
                                       Fix("delete the line, or fix the key" if what
