@@ -272,3 +272,14 @@ def test_ultralytics_usage(capsys):
     with pytest.raises(SystemExit):
         main(["schedule", str(UL / "opt_v7.yaml"), "--framework-version", "yolov5-8.0"])
     assert "unknown framework version 'yolov5-8.0'" in capsys.readouterr().err
+
+
+def test_hankai_refuses_an_unknown_activation(tmp_path, capsys):
+    # hank-ai's get_activation_from_name stops at "Mish" before training: no schedule; AlexeyAB trains (with ReLU)
+    cfg = tmp_path / "act.cfg"
+    cfg.write_text("[net]\nwidth=416\nheight=416\nchannels=3\nlearning_rate=0.1\nmax_batches=3\n\n"
+                   "[convolutional]\nfilters=16\nactivation=Mish\n")
+    assert main(["schedule", str(cfg), "--dialect", "hankai"]) == 2
+    assert capsys.readouterr().err.strip() == f'{cfg}:10:1: hank-ai stops with "activation name "Mish" is not supported"'
+    assert main(["schedule", str(cfg)]) == 0
+    assert [k for k, _ in rows(capsys.readouterr().out)] == [1, 2, 3]
