@@ -101,6 +101,28 @@ ACTIVATIONS["hankai"] = ACTIVATIONS["alexeyab"]
 #: the keys whose value darknet looks up with get_activation
 ACTIVATION_KEYS = frozenset({"activation", "lstm_activation"})
 
+#: The last-layer types after which a fork checks that width and height are multiples of 32: AlexeyAB
+#: warns (``parse_network_cfg_custom``, src/parser.c), hank-ai stops, for sizes below 32 too
+#: (``CfgFile::create_network``, src-lib/darknet_cfg.cpp), pjreddie does not check.
+SIZE_CHECKED_LAST_LAYERS: dict[Dialect, tuple[str, ...]] = {
+    "alexeyab": ("yolo", "region", "detection"), "hankai": ("yolo", "region"), "pjreddie": (),
+}
+
+
+def fits_grid(size: int, dialect: Dialect) -> bool:
+    """Whether a width or height passes the fork's multiple-of-32 check (hank-ai's also needs 32 at least)."""
+    return size % 32 == 0 and (dialect != "hankai" or size >= 32)
+
+
+def hankai_size_stop(width: int, height: int, layers: "list[Layer]") -> str | None:
+    """hank-ai's last check once the network is built: its error, or None when it passes."""
+    if not layers or layers[-1].kind not in SIZE_CHECKED_LAST_LAYERS["hankai"]:
+        return None
+    if fits_grid(width, "hankai") and fits_grid(height, "hankai"):
+        return None
+    return (f'hank-ai stops with "width={width} and height={height} in cfg file must be divisible by 32 for '
+            f'YOLO networks"')
+
 
 @dataclass(frozen=True)
 class Key:

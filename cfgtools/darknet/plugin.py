@@ -15,7 +15,7 @@ from cfgtools.darknet import DIALECTS, fork_name
 from cfgtools.darknet.document import CfgDocument, read_cfg
 from cfgtools.darknet.edit import edit_net
 from cfgtools.darknet.hankai import read_hankai_cfg
-from cfgtools.darknet.layers import HEADERS, hankai_layer_problems, parse_layers
+from cfgtools.darknet.layers import HEADERS, fits_grid, hankai_layer_problems, hankai_size_stop, parse_layers
 from cfgtools.darknet.log import DARKNET_LOG
 from cfgtools.darknet.net import NetConfig, Setting, read_net
 from cfgtools.darknet.network import infer_network
@@ -329,6 +329,11 @@ def hankai_stop(loaded: LoadedConfig, ignore: tuple[str, ...] = (), lines: bool 
                        f'invalid: {o.line_text.strip()}"', o.key_span) for o in hankai_unused_net_lines(loaded)]
             found += [(message, o.key_span) for layer in loaded.view("layers") or []
                       for o, message in hankai_layer_problems(layer)]
+        if not found:  # checked last, once the network is built
+            size = hankai_size_stop(net.width.value, net.height.value, loaded.view("layers") or [])
+            if size is not None:
+                setting = net.width if not fits_grid(net.width.value, "hankai") else net.height
+                found.append((size, setting.span or setting.key_span or document.net.span))
     return min(found, key=lambda item: (item[1].line, item[1].column)) if found else None
 
 

@@ -283,3 +283,15 @@ def test_hankai_refuses_an_unknown_activation(tmp_path, capsys):
     assert capsys.readouterr().err.strip() == f'{cfg}:10:1: hank-ai stops with "activation name "Mish" is not supported"'
     assert main(["schedule", str(cfg)]) == 0
     assert [k for k, _ in rows(capsys.readouterr().out)] == [1, 2, 3]
+
+
+def test_hankai_refuses_a_yolo_network_not_divisible_by_32(tmp_path, capsys):
+    # hank-ai's last check once the network is built (CfgFile::create_network): width 400 = 12.5 * 32
+    cfg = tmp_path / "size.cfg"
+    cfg.write_text("[net]\nwidth=400\nheight=416\nchannels=3\nlearning_rate=0.1\nmax_batches=3\n\n"
+                   "[convolutional]\nfilters=21\nsize=1\nactivation=linear\n\n[yolo]\nmask=0\nanchors=10,13\nclasses=2\n"
+                   "num=1\n")
+    assert main(["schedule", str(cfg), "--dialect", "hankai"]) == 2
+    assert capsys.readouterr().err.strip() == (f'{cfg}:2:7: hank-ai stops with "width=400 and height=416 in cfg file '
+                                               f'must be divisible by 32 for YOLO networks"')
+    assert main(["schedule", str(cfg)]) == 0  # AlexeyAB warns and trains

@@ -2,12 +2,11 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from cfgtools.darknet.layers import SIZE_CHECKED_LAST_LAYERS, fits_grid
 from cfgtools.lint.core import Applicability, Diagnostic, Fix, Severity
 from cfgtools.lint.rule import Rule
 
 
-#: the last-layer types after which AlexeyAB's parse_network_cfg_custom (src/parser.c) warns
-CHECKED_LAST_LAYERS = ("yolo", "region", "detection")
 
 
 class InputSize(Rule):
@@ -22,6 +21,9 @@ class InputSize(Rule):
     "width=%d and height=%d in cfg-file must be divisible by 32 for default networks
     Yolo v1/v2/v3!!!") when the last layer is `[yolo]`, `[region]` or `[detection]`
     (`YOLO`, `REGION`, `DETECTION`: not `[Gaussian_yolo]`, whose type it does not test).
+    hank-ai stops instead ("width=W and height=H in cfg file must be divisible by
+    32 for YOLO networks", `CfgFile::create_network`, src-lib/darknet_cfg.cpp) after
+    a `[yolo]` or `[region]`, and for a size below 32 too; pjreddie does not check.
 
     ## Example
     ```cfg
@@ -54,19 +56,31 @@ class InputSize(Rule):
         net = self.ctx.net
         if not all_layers:
             return
-        if all_layers[-1].kind not in CHECKED_LAST_LAYERS:
+        dialect = net.dialect
+        hankai = dialect == "hankai"
+        last = all_layers[-1]
+        # the grid misaligns after these whatever the fork says (pjreddie says nothing)
+        if last.kind not in SIZE_CHECKED_LAST_LAYERS["hankai" if hankai else "alexeyab"]:
             return
         for setting in (net.width, net.height):
             value = setting.value
-            if value % 32 == 0:
+            if fits_grid(value, dialect):
                 continue
             nearest = max(32, int(round(value / 32)) * 32)
             span = setting.span or self.ctx.document.net.span
+            if hankai:
+                what = "is not a multiple of 32" if value % 32 else "is below 32"
+                said = (f'{setting.key}={value} {what} (the network ends in a '
+                        f'[{last.section.name}] layer): hank-ai stops with "width={net.width.value} and '
+                        f'height={net.height.value} in cfg file must be divisible by 32 for YOLO networks"')
+            else:
+                checks = ("AlexeyAB warns that it must be divisible by 32" if dialect == "alexeyab"
+                          else "pjreddie's darknet does not check it, and the grid no longer lines up with the image")
+                said = (f"{setting.key}={value} is not a multiple of 32 (the network ends in a "
+                        f"[{last.section.name}] layer): {checks}")
             yield self.diagnostic(
-                span,
-                f"{setting.key}={value} is not a multiple of 32 (the network ends in a "
-                f"[{all_layers[-1].section.name}] layer): AlexeyAB warns that it must be divisible by 32; "
-                f"try {nearest}",
+                span, f"{said}; try {nearest}",
                 Fix(f"write {setting.key}={nearest}", replacement=str(nearest) if setting.span else None,
                     span=setting.span),
+                severity=Severity.ERROR if hankai else None,
             )
