@@ -9,7 +9,7 @@ the command line runs it. Each case must:
 - end normally with exit status 0, 1 or 2 (an internal error line is a bug);
 - write only stderr lines of a promised form: ``PATH:LINE:COL: message``,
   ``cfgtools CMD: ...``, ``note: ...`` (schedule and plot), or convert's
-  ``PATH: cannot ...`` lines;
+  ``PATH: cannot ...`` lines (extend's plan summary, when it plans, is free text);
 - write stdout that a UTF-8 terminal can show (no lone surrogate);
 - finish before a generous hang guard and stay under a memory high-water
   mark (tracemalloc, which sees numpy's arrays too); no performance is
@@ -140,6 +140,9 @@ COMMANDS = [
     ["log", "{f}"],
     ["log", "{good_log}", "--config", "{f}"],
     ["plot", "--log", "{good_log}", "{f}"],
+    ["extend", "{f}", "--from", "500", "--to", "2000"],
+    ["extend", "{f}", "--from", "90", "--to", "60", "--end-fraction", "0.01", "--gpus", "2"],
+    ["extend", "{f}", "--from", "1000000", "--epochs", "3", "--images", "7", "--keep", "max_batches,max_iter"],
 ]
 #: several files in one run: the good ones must still be reported whatever the mutant does
 MULTI = [

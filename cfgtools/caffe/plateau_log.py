@@ -31,6 +31,7 @@ import struct
 from dataclasses import dataclass
 
 from cfgtools.caffe.plateau import PlateauReplay
+from cfgtools.caffe.rate import CaffeArithmetic
 from cfgtools.caffe.schedule import caffe_schedule
 from cfgtools.caffe.solver import CaffeSolver
 from cfgtools.schedule.model import MultiStep, Schedule
@@ -47,6 +48,17 @@ def _float32(value: float) -> float:
         return _FLOAT32.unpack(_FLOAT32.pack(value))[0]
     except OverflowError:  # beyond FLT_MAX: the solver's float is infinite
         return value * float("inf")
+
+
+class PlateauStepsArithmetic(CaffeArithmetic):
+    """Caffe's multistep arithmetic for the steps a plateau run took: they come from its log, so no key
+    of the solver holds them (a finding names them as plateau steps, not as ``stepvalue``)."""
+
+    def setting_key(self, schedule: Schedule, parameter: str) -> str:
+        return "plateau steps" if parameter == "stepvalues" else super().setting_key(schedule, parameter)
+
+
+PLATEAU_STEPS = PlateauStepsArithmetic()
 
 
 @dataclass(frozen=True)
@@ -79,7 +91,8 @@ class PlateauFromLog:
             return None
         solver = self.solver
         policy = MultiStep(stepvalues=list(run.stepvalues), gamma=solver.gamma)
-        return caffe_schedule(solver.base_lr, policy, solver.max_iter, solver.path or "", solver.dialect)
+        schedule = caffe_schedule(solver.base_lr, policy, solver.max_iter, solver.path or "", solver.dialect)
+        return schedule.model_copy(update={"arithmetic": PLATEAU_STEPS})
 
     @property
     def basis(self) -> str:

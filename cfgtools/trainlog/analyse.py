@@ -256,7 +256,11 @@ def _describe(hypothesis: Hypothesis, schedule: Schedule, segment: Segment, chec
             said += ": the run's schedule is behind its counter (resumed from another checkpoint, or the batch changed)"
         return RATE_ITERATION_OFFSET, said
     name = setting_name(schedule, hypothesis.kind)
-    said = f"{every} fits {name}={_value(hypothesis.changes[0][1])} (the config says {_configured(schedule, hypothesis.kind)})"
+    value, configured = _value(hypothesis.changes[0][1]), _configured(schedule, hypothesis.kind)
+    if name.isidentifier():  # a key of the config
+        said = f"{every} fits {name}={value} (the config says {configured})"
+    else:  # values the schedule worked out from elsewhere (the log), which no key holds
+        said = f"{every} fits {name} at {value} (not {configured})"
     if hypothesis.kind == HORIZON and hypothesis.span is not None and hypothesis.span[0] != hypothesis.span[1]:
         said += f"; any {name} from {int(hypothesis.span[0])} to {int(hypothesis.span[1])} fits"
     return RATE_DIFFERENT_CONFIG, said

@@ -172,3 +172,13 @@ def test_cfgtools_log_says_what_the_rates_were_checked_against(tmp_path, solver)
     outcome = run_cli(["log", str(log), "--config", str(solver), "--caffe-fork", "ssd"])
     assert (outcome.code, outcome.err) == (0, "")
     assert "all 40 logged rates agree with solver.prototxt read as ssd (plateau steps from" in outcome.out
+
+
+def test_a_finding_names_the_plateau_steps_not_a_solver_key(tmp_path, solver):
+    # the run stepped at 15 and 24 where the losses say 15 and 23: no stepvalue key holds either
+    log = tmp_path / "train.log"
+    log.write_text(log_text(status=(), rates=lambda i: rate(i, (15, 24))))
+    outcome = run_cli(["log", str(log), "--config", str(solver), "--caffe-fork", "ssd"])
+    assert outcome.code == 1
+    assert "every logged rate fits plateau steps at 15,24 (not 15,23)" in outcome.out
+    assert "stepvalue" not in outcome.out
