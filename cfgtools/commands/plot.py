@@ -32,7 +32,7 @@ from cfgtools.commands._output import save_figure
 from cfgtools.commands.schedule import add_common_arguments, load_schedule
 from cfgtools.errors import LocatedError
 from cfgtools.schedule.evaluate import iter_chunks, rate_at
-from cfgtools.schedule.model import Schedule
+from cfgtools.schedule.model import Schedule, ScheduleError
 from cfgtools.schedule.textplot import LOG_FLOOR, Envelope, columns_for, not_drawn, render, stride
 from cfgtools.values import one_line, printable
 
@@ -230,6 +230,15 @@ def run(args: argparse.Namespace) -> int:
     if x1 < x0:
         print("cfgtools plot: error: empty iteration range (no max_batches/max_iter? use --to N)", file=sys.stderr)
         return 2
+    try:
+        return _draw(series, x0, x1, args) or status
+    except ScheduleError as exc:  # a rate the framework never computes in the range (an SGDR loop that never ends)
+        print(exc.format(), file=sys.stderr)
+        return 2
+
+
+def _draw(series: list[Series], x0: int, x1: int, args: argparse.Namespace) -> int:
+    """The plot of ``series`` over ``x0..x1``, as text on stdout or as the ``-o`` image; nonzero on failure."""
     every = stride(x0, x1)
     if every > 1:
         print(f"note: {x1 - x0 + 1} iterations: drawn from every {every}th (a spike between two is not seen)",
@@ -240,12 +249,12 @@ def run(args: argparse.Namespace) -> int:
     if args.resume_from is not None:
         marks = [(args.resume_from, "|", _jump_text(series[0], args.resume_from))]
     if args.output:
-        return _image(series, x0, x1, args, every, floor, marks) or status
+        return _image(series, x0, x1, args, every, floor, marks)
     envelopes = _envelopes(series, x0, x1, columns_for(args.width), args.log_y, every, floor, clip)
     title = "learning rate" + (" (log)" if args.log_y else "")
     sys.stdout.write(render(envelopes, width=args.width, height=args.height, log_y=args.log_y,
                             vlines=marks, title=title, floor=floor))
-    return status
+    return 0
 
 
 def _image(series: list[Series], x0: int, x1: int, args, every: int, floor: float, marks) -> int:

@@ -134,7 +134,7 @@ def run(args: argparse.Namespace) -> int:
                   f"updates {schedule.first_update}..{schedule.last_update} a run from scratch makes; printed anyway",
                   file=sys.stderr)
         iters = np.asarray(args.at, dtype=np.int64)
-        chunks = iter([(iters, evaluate(schedule, iters))])
+        chunks = ((iters, evaluate(schedule, iters)) for _ in (1,))  # evaluated below, where errors are caught
     else:
         start = schedule.first_update if args.start is None else args.start
         stop = schedule.last_update if args.stop is None else args.stop
@@ -171,6 +171,9 @@ def run(args: argparse.Namespace) -> int:
         if fmt == "json":
             out.write("]}\n")
             out.flush()
+    except ScheduleError as exc:  # a rate the framework never computes (an SGDR loop that never ends, ...)
+        print(exc.with_path(schedule.source).format(), file=sys.stderr)
+        return 2
     except (ValueError, ZeroDivisionError) as exc:
         print(printable(f"{schedule.source}:1:1: {exc}"), file=sys.stderr)
         return 2

@@ -50,7 +50,7 @@ from typing import TYPE_CHECKING, Any
 
 from cfgtools.darknet import M_PI, SGDR_PI, SYNC_INTERVAL, in_alexeyab_family
 from cfgtools.darknet.rate_source import rate_source
-from cfgtools.schedule.model import Arithmetic, RateSource, Schedule
+from cfgtools.schedule.model import Arithmetic, RateSource, Schedule, ScheduleError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -205,12 +205,18 @@ class DarknetArithmetic(Arithmetic):
 
     def rates(self, schedule: Schedule, iterations: Any, resume: tuple[int, Any] | None = None) -> np.ndarray:
         # darknet restores nothing but the iteration: a resumed run evaluates the same formula
-        return rates(schedule, iterations)
+        try:
+            return rates(schedule, iterations)
+        except ValueError as exc:
+            raise _never_computed(schedule, exc) from None
 
     def pieces(self, schedule: Schedule, first: int, last: int, resume: tuple[int, Any] | None = None) -> Any:
         from cfgtools.darknet import pieces  # lazy: it imports numpy, which reading a cfg does not need
 
-        return pieces.pieces(schedule, first, last)
+        try:
+            return pieces.pieces(schedule, first, last)
+        except ValueError as exc:
+            raise _never_computed(schedule, exc) from None
 
     def python_source(self, schedule: Schedule) -> RateSource | None:
         return rate_source(schedule)
@@ -233,6 +239,12 @@ class DarknetArithmetic(Arithmetic):
 
 #: the arithmetic every darknet schedule carries
 ARITHMETIC = DarknetArithmetic()
+
+
+def _never_computed(schedule: Schedule, exc: ValueError) -> ScheduleError:
+    """A rate darknet never computes (an SGDR loop that never ends past the run, pjreddie's missing sgdr) asked
+    for anyway, e.g. past the end of a run: one line for the file, as the schedule's own refusals are."""
+    return exc if isinstance(exc, ScheduleError) else ScheduleError(str(exc), schedule.source or None)
 
 
 def rates(schedule: Schedule, iterations) -> np.ndarray:

@@ -322,4 +322,11 @@ class Schedule(_Frozen):
 
 
 class ScheduleError(LocatedError, ValueError):
-    """A schedule the framework itself cannot run (it aborts, crashes or loops forever)."""
+    """A schedule the framework itself cannot run (it aborts, crashes or loops forever).
+
+    ``format()`` gives the one ``PATH:LINE:COL: message`` line; ``str()`` the message alone, for the
+    messages that quote it (``cannot convert: ...``), which name the file themselves.
+    """
+
+    def __str__(self) -> str:
+        return self.message

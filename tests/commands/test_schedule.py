@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from cfgtools.cli import main
+from tests.cli_run import check, run_cli
 
 FIX = Path(__file__).resolve().parents[2] / "fixtures"
 DN = FIX / "darknet"
@@ -295,3 +296,19 @@ def test_hankai_refuses_a_yolo_network_not_divisible_by_32(tmp_path, capsys):
     assert capsys.readouterr().err.strip() == (f'{cfg}:2:7: hank-ai stops with "width=400 and height=416 in cfg file '
                                                f'must be divisible by 32 for YOLO networks"')
     assert main(["schedule", str(cfg)]) == 0  # AlexeyAB warns and trains
+
+
+@pytest.mark.parametrize("command", [["schedule", "{f}", "--at", "1,2000"], ["schedule", "{f}", "--to", "2000"],
+                                     ["plot", "{f}", "--to", "2000"],
+                                     ["lint", "--no-cache", "--resume-from", "2000", "{f}"]])
+def test_a_rate_darknet_never_computes_is_one_line(tmp_path, command):
+    # found by the fuzz test: sgdr_mult=0 ends darknet's cycle loop only inside the first cycle (1000 batches);
+    # the run (100 batches) is inside it, a rate asked for at 2000 is not: darknet would loop forever there
+    cfg = tmp_path / "sgdr.cfg"
+    cfg.write_text("[net]\nwidth=416\nheight=416\nchannels=3\nmax_batches=100\npolicy=sgdr\nsgdr_cycle=1000\n"
+                   "sgdr_mult=0\n")
+    argv = [part.format(f=cfg) for part in command]
+    outcome = run_cli(argv)
+    check(outcome, argv)
+    assert outcome.code == 2
+    assert f"{cfg}:1:1: darknet's sgdr loop never ends with sgdr_cycle or sgdr_mult <= 0" in outcome.err.splitlines()
