@@ -114,14 +114,16 @@ def fits_grid(size: int, dialect: Dialect) -> bool:
     return size % 32 == 0 and (dialect != "hankai" or size >= 32)
 
 
-def hankai_size_stop(width: int, height: int, layers: "list[Layer]") -> str | None:
-    """hank-ai's last check once the network is built: its error, or None when it passes."""
+def hankai_size_stop(width: Any, height: Any, layers: "list[Layer]") -> tuple[str, Any] | None:
+    """hank-ai's last check once the network is built: its error and the ``[net]`` setting (width or height,
+    a :class:`~cfgtools.darknet.net.Setting`) it is about, or None when it passes."""
     if not layers or layers[-1].kind not in SIZE_CHECKED_LAST_LAYERS["hankai"]:
         return None
-    if fits_grid(width, "hankai") and fits_grid(height, "hankai"):
+    culprit = next((s for s in (width, height) if not fits_grid(s.value, "hankai")), None)
+    if culprit is None:
         return None
-    return (f'hank-ai stops with "width={width} and height={height} in cfg file must be divisible by 32 for '
-            f'YOLO networks"')
+    return (f'hank-ai stops with "width={width.value} and height={height.value} in cfg file must be divisible by '
+            f'32 for YOLO networks"', culprit)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from cfgtools.darknet import DIALECTS, fork_name
 from cfgtools.darknet.document import CfgDocument, read_cfg
 from cfgtools.darknet.edit import edit_net
 from cfgtools.darknet.hankai import read_hankai_cfg
-from cfgtools.darknet.layers import HEADERS, fits_grid, hankai_layer_problems, hankai_size_stop, parse_layers
+from cfgtools.darknet.layers import HEADERS, hankai_layer_problems, hankai_size_stop, parse_layers
 from cfgtools.darknet.log import DARKNET_LOG
 from cfgtools.darknet.net import NetConfig, Setting, read_net
 from cfgtools.darknet.network import infer_network
@@ -223,6 +223,11 @@ class Darknet(Framework):
             warnings += [printable(f"{path}:{o.line}:{o.key_span.column}: warning: hank-ai stops with \"config "
                                    f"line #{o.line} from section [{document.net.name}] is unused or invalid: "
                                    f"{o.line_text.strip()}\"") for o in hankai_unused_net_lines(loaded)]
+            net = loaded.view("net")
+            size = hankai_size_stop(net.width, net.height, loaded.view("layers") or []) if net else None
+            if size is not None:
+                span = size[1].span or size[1].key_span or document.net.span
+                warnings.append(printable(f"{path}:{span.line}:{span.column}: warning: {size[0]}"))
         readable = document
         if document.has_bom:  # show what darknet would read once the BOM is gone
             readable = self.read(SourceText(path, loaded.source.text[1:], False), loaded.dialect)
@@ -330,10 +335,9 @@ def hankai_stop(loaded: LoadedConfig, ignore: tuple[str, ...] = (), lines: bool 
             found += [(message, o.key_span) for layer in loaded.view("layers") or []
                       for o, message in hankai_layer_problems(layer)]
         if not found:  # checked last, once the network is built
-            size = hankai_size_stop(net.width.value, net.height.value, loaded.view("layers") or [])
+            size = hankai_size_stop(net.width, net.height, loaded.view("layers") or [])
             if size is not None:
-                setting = net.width if not fits_grid(net.width.value, "hankai") else net.height
-                found.append((size, setting.span or setting.key_span or document.net.span))
+                found.append((size[0], size[1].span or size[1].key_span or document.net.span))
     return min(found, key=lambda item: (item[1].line, item[1].column)) if found else None
 
 

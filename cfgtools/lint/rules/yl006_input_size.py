@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from cfgtools.darknet.layers import SIZE_CHECKED_LAST_LAYERS, fits_grid
+from cfgtools.darknet.layers import SIZE_CHECKED_LAST_LAYERS, fits_grid, hankai_size_stop
 from cfgtools.lint.core import Applicability, Diagnostic, Fix, Severity
 from cfgtools.lint.rule import Rule
 
@@ -70,9 +70,8 @@ class InputSize(Rule):
             span = setting.span or self.ctx.document.net.span
             if hankai:
                 what = "is not a multiple of 32" if value % 32 else "is below 32"
-                said = (f'{setting.key}={value} {what} (the network ends in a '
-                        f'[{last.section.name}] layer): hank-ai stops with "width={net.width.value} and '
-                        f'height={net.height.value} in cfg file must be divisible by 32 for YOLO networks"')
+                stop, _ = hankai_size_stop(net.width, net.height, all_layers)
+                said = f"{setting.key}={value} {what} (the network ends in a [{last.section.name}] layer): {stop}"
             else:
                 checks = ("AlexeyAB warns that it must be divisible by 32" if dialect == "alexeyab"
                           else "pjreddie's darknet does not check it, and the grid no longer lines up with the image")
