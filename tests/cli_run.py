@@ -30,6 +30,9 @@ _STDERR_FORMS = (
     re.compile(r"note: \S.*"),  # schedule and plot notes about the rates shown
     # convert's documented lines (PATH: cannot convert / express / approximate ...)
     re.compile(r".+: (cannot convert|cannot express in|no exact|approximate|the framework would not train).*"),
+    # lint --fix / --diff's count (as ruff's), after the findings or beside the diff
+    re.compile(r"(Would fix|Fixed) \d+ problems? \(.*\)\.( \d+ more fix(es)? with --unsafe-fixes\.)?"),
+    re.compile(r"No fixes (available|to apply)\.( \d+ more fix(es)? with --unsafe-fixes\.)?"),
 )
 
 
@@ -68,13 +71,18 @@ def run_cli(argv: list[str]) -> Outcome:
     peak = tracemalloc.get_traced_memory()[1] if tracemalloc.is_tracing() else 0
     out.flush()
     err.flush()
-    return Outcome(code, out.buffer.getvalue().decode("utf-8"), err.buffer.getvalue().decode("utf-8"), seconds, peak)
+    # a diff carries the file's own bytes (write_data): kept as surrogates here, checked in check()
+    return Outcome(code, out.buffer.getvalue().decode("utf-8", errors="surrogateescape"),
+                   err.buffer.getvalue().decode("utf-8"), seconds, peak)
 
 
 def check(outcome: Outcome, argv: list[str]) -> None:
     where = f"cfgtools {' '.join(argv)}"
     assert outcome.code in (0, 1, 2), (where, outcome.code, outcome.err)
     assert "internal error" not in outcome.err and "Traceback" not in outcome.err, (where, outcome.err)
+    diff = argv[0] == "extend" or "--diff" in argv
+    if not diff:  # stdout is text a UTF-8 terminal shows; a diff is the file's own bytes, to apply with patch
+        outcome.out.encode("utf-8")
     if argv[0] == "extend" and outcome.code == 0:
         return  # a plan's summary goes to stderr (as ruff --diff's): free text, its diff on stdout
     for line in outcome.err.splitlines():

@@ -10,7 +10,8 @@ the command line runs it. Each case must:
 - write only stderr lines of a promised form: ``PATH:LINE:COL: message``,
   ``cfgtools CMD: ...``, ``note: ...`` (schedule and plot), or convert's
   ``PATH: cannot ...`` lines (extend's plan summary, when it plans, is free text);
-- write stdout that a UTF-8 terminal can show (no lone surrogate);
+- write stdout that a UTF-8 terminal can show (no lone surrogate), except a
+  diff (``extend``, ``lint --diff``), which carries the file's own bytes;
 - finish before a generous hang guard and stay under a memory high-water
   mark (tracemalloc, which sees numpy's arrays too); no performance is
   asserted;
@@ -131,6 +132,8 @@ COMMANDS = [
     ["lint", "--no-cache", "--format", "json", "--dialect", "pjreddie", "{f}"],
     ["lint", "--no-cache", "--format", "sarif", "{f}"],
     ["lint", "--no-cache", "--format", "github", "--resume-from", "1000", "--previous", "{good_cfg}", "{f}"],
+    ["lint", "--no-cache", "--diff", "--unsafe-fixes", "--dialect", "pjreddie", "{f}"],
+    ["lint", "--no-cache", "--fix", "--dialect", "hankai", "{f}"],
     ["convert", "{f}", "--to", "torch"],
     ["convert", "{f}", "--to", "caffe", "--approximate"],
     ["convert", "{f}", "--to", "darknet"],
