@@ -24,6 +24,8 @@ CI runs ``FUZZ_EXAMPLES`` cases (about two minutes). To run it longer by hand::
 
     CFGTOOLS_FUZZ_EXAMPLES=20000 python -m pytest tests/test_fuzz.py -q -s
 
+(``CFGTOOLS_FUZZ_SLOWEST=FILE`` keeps the input of the slowest command, to profile it.)
+
 Every command runs on every mutant, ``max_batches=2147483647`` included: lint,
 convert and plot do not grow with the schedule's length (about a second each).
 """
@@ -45,6 +47,8 @@ from tests.lint.rule_cases import load_cases
 
 #: cases in CI; CFGTOOLS_FUZZ_EXAMPLES sets another number for a long run by hand
 FUZZ_EXAMPLES = int(os.environ.get("CFGTOOLS_FUZZ_EXAMPLES", "300"))
+#: where a long run by hand keeps the input of its slowest command (CFGTOOLS_FUZZ_SLOWEST=FILE)
+SLOWEST_DUMP = os.environ.get("CFGTOOLS_FUZZ_SLOWEST")
 
 SEED_PATHS = sorted(p for folder in ("darknet", "caffe", "convert", "lint") for p in (FIXTURES / folder).iterdir()
                     if p.suffix in (".cfg", ".prototxt"))
@@ -203,7 +207,10 @@ def test_every_command_survives_mutated_configs(traced, workdir, monkeypatch, da
         argv = [part.format(**files) for part in chosen]
         outcome = run_cli(argv)
         STATS["runs"] += 1
-        STATS["slowest"] = max(STATS["slowest"], (outcome.seconds, f"{' '.join(argv[:2])} on {len(data)} bytes"))
+        if outcome.seconds > STATS["slowest"][0]:
+            STATS["slowest"] = (outcome.seconds, f"{' '.join(chosen)} on {len(data)} bytes")
+            if SLOWEST_DUMP:  # the input, to profile it by hand
+                Path(SLOWEST_DUMP).write_bytes(data)
         STATS["peak"] = max(STATS["peak"], outcome.peak)
         check(outcome, argv)
         if chosen in MULTI:  # the good files around the mutant are still reported
