@@ -97,16 +97,18 @@ class ForkDifference(Rule):
                     "so pjreddie reads the header as '[net]\\r' and stops with 'First section must be [net] or "
                     "[network]' (and string values such as policy get a trailing \\r)"
                 )
-            else:
+            else:  # said once for the forks that drop it, not once per fork
+                others = other_dialects(document.dialect)
                 message = (
                     f"{len(document.crlf_lines)} line(s) end with CRLF: pjreddie keeps the \\r (see DN011), "
-                    f"{there} drops it and reads the file normally"
+                    f"{' and '.join(fork_name(d) for d in others)} drop it and read the file normally"
                 )
             found = True
-            yield self.diagnostic(
-                Span(line=first, column=max(1, len(line_text)), end_line=first, end_column=len(line_text) + 1),
-                message, Fix("save the file with LF line ends"),
-            )
+            if document.dialect != "pjreddie" or other_dialect == other_dialects(document.dialect)[0]:
+                yield self.diagnostic(
+                    Span(line=first, column=max(1, len(line_text)), end_line=first, end_column=len(line_text) + 1),
+                    message, Fix("save the file with LF line ends"),
+                )
         net_ab = ab_side.view("net")
         net_here = self.ctx.net
         if net_ab is None or net_here is None:
