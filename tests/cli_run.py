@@ -80,6 +80,7 @@ def check(outcome: Outcome, argv: list[str]) -> None:
     where = f"cfgtools {' '.join(argv)}"
     assert outcome.code in (0, 1, 2), (where, outcome.code, outcome.err)
     assert "internal error" not in outcome.err and "Traceback" not in outcome.err, (where, outcome.err)
+    assert outcome.peak < MEMORY_LIMIT, (where, f"{outcome.peak / 2**20:.0f} MiB")
     diff = argv[0] == "extend" or "--diff" in argv
     if not diff:  # stdout is text a UTF-8 terminal shows; a diff is the file's own bytes, to apply with patch
         outcome.out.encode("utf-8")
@@ -87,6 +88,5 @@ def check(outcome: Outcome, argv: list[str]) -> None:
         return  # a plan's summary goes to stderr (as ruff --diff's): free text, its diff on stdout
     for line in outcome.err.splitlines():
         assert any(form.fullmatch(line) for form in _STDERR_FORMS), (where, line)
-    assert outcome.peak < MEMORY_LIMIT, (where, f"{outcome.peak / 2**20:.0f} MiB")
 
 

@@ -54,8 +54,8 @@ class PlateauStepsArithmetic(CaffeArithmetic):
     """Caffe's multistep arithmetic for the steps a plateau run took: they come from its log, so no key
     of the solver holds them (a finding names them as plateau steps, not as ``stepvalue``)."""
 
-    def setting_key(self, schedule: Schedule, parameter: str) -> str:
-        return "plateau steps" if parameter == "stepvalues" else super().setting_key(schedule, parameter)
+    def worked_out(self, schedule: Schedule, parameter: str) -> str | None:
+        return "plateau steps" if parameter == "stepvalues" else None
 
 
 PLATEAU_STEPS = PlateauStepsArithmetic()

@@ -100,6 +100,10 @@ ACTIVATIONS: dict[Dialect, frozenset[str]] = {
 ACTIVATIONS["hankai"] = ACTIVATIONS["alexeyab"]
 #: the keys whose value darknet looks up with get_activation
 ACTIVATION_KEYS = frozenset({"activation", "lstm_activation"})
+#: activations a layer type does not support: AlexeyAB prints "[sam] layer doesn't support SWISH or MISH
+#: activations" and builds it anyway (parse_scale_channels, parse_sam in src/parser.c), hank-ai stops
+#: ("[sam] layer on line #N does not support SWISH or MISH activation", src-lib/darknet_cfg.cpp)
+UNSUPPORTED_ACTIVATIONS = {"scale_channels": frozenset({"swish", "mish"}), "sam": frozenset({"swish", "mish"})}
 
 #: The last-layer types after which a fork checks that width and height are multiples of 32: AlexeyAB
 #: warns (``parse_network_cfg_custom``, src/parser.c), hank-ai stops, for sizes below 32 too
@@ -452,14 +456,15 @@ def _convert_hankai(key: Key, text: str) -> Any:
     return cnum.float_to_int(number) if key.kind in ("int", "flag") else number
 
 
-def hankai_layer_problems(layer: "Layer") -> list[tuple[Option, str]]:
+def hankai_layer_problems(layer: "Layer") -> list[tuple[Option, str, str]]:
     """What makes hank-ai stop in this layer's section: a number it cannot read, an activation it does not
-    know, a line it does not use.
+    know or this layer does not support, a line it does not use.
 
     Each is ``darknet_fatal_error`` (exit 134): ``key "K" on line #N should be
     numeric, but found "V"`` from find_int/find_float, ``activation name "X" is
     not supported`` from get_activation_from_name, and ``config line #N from
-    section [S] is unused or invalid: LINE`` from ``find_unused_lines``.
+    section [S] is unused or invalid: LINE`` from ``find_unused_lines``; with each, its kind: ``number``,
+    ``activation`` or ``unused``.
     """
     found: list[tuple[Option, str]] = []
     if layer.kind is None:
@@ -473,19 +478,23 @@ def hankai_layer_problems(layer: "Layer") -> list[tuple[Option, str]]:
         if option.key in numeric and layer.section.lookup(option.key) is option and \
                 not cnum.hankai_numeric(option.value):  # one it cannot convert stopped the reader already
             found.append((option, f'hank-ai stops with "key "{option.key}" on line #{option.line} should be numeric, '
-                                  f'but found "{option.value}""'))
-    for option in unknown_activations(layer):
-        found.append((option, f'hank-ai stops with "activation name "{option.value}" is not supported"'))
+                                  f'but found "{option.value}""', "number"))
+    for option, problem in activation_problems(layer):
+        said = (f'activation name "{option.value}" is not supported' if problem == "unknown" else
+                f"[{layer.section.name}] layer on line #{layer.section.span.line} does not support SWISH or MISH "
+                f"activation")
+        found.append((option, f'hank-ai stops with "{said}"', "activation"))
     for option in layer.unused_options():
         trimmed = option.line_text.strip(" \t\r\n")
         found.append((option, f'hank-ai stops with "config line #{option.line} from section [{layer.section.name}] '
-                              f'is unused or invalid: {trimmed}"'))
+                              f'is unused or invalid: {trimmed}"', "unused"))
     return found
 
 
-def unknown_activations(layer: "Layer") -> list[Option]:
-    """The options naming an activation this layer's fork does not know, in the order darknet reads them
-    (hank-ai's ``activation= # note`` is the empty name, which it refuses too)."""
+def activation_problems(layer: "Layer") -> list[tuple[Option, str]]:
+    """The activation options of this layer its fork does not take, in the order darknet reads them: each with
+    ``unknown`` (a name the fork does not know; hank-ai's ``activation= # note`` is the empty name, which it
+    refuses too) or ``unsupported`` (a name this layer type does not support)."""
     if layer.kind is None:
         return []
     known = ACTIVATIONS[layer.dialect]
@@ -493,9 +502,21 @@ def unknown_activations(layer: "Layer") -> list[Option]:
     for key in layer_keys(layer.kind, layer.dialect):
         if key.name in ACTIVATION_KEYS:
             option = layer.option(key.name)
-            if option is not None and option.value not in known:
-                found.append(option)
+            if option is None:
+                continue
+            if option.value not in known:
+                found.append((option, "unknown"))
+            elif option.value in UNSUPPORTED_ACTIVATIONS.get(layer.kind, ()):
+                found.append((option, "unsupported"))
     return found
+
+
+def reads_activation(section: Section, option: Option, dialect: Dialect) -> bool:
+    """Whether ``option`` is the activation darknet reads in ``section`` (a layer whose type reads that key)."""
+    if option.key not in ACTIVATION_KEYS or section.is_network() or section.lookup(option.key) is not option:
+        return False
+    kind = layer_kind(section.header, dialect)
+    return kind is not None and option.key in read_keys(kind, dialect)
 
 
 def layer_kind(header: str, dialect: Dialect) -> str | None:

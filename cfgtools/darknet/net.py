@@ -181,6 +181,19 @@ class _HankaiReader(_Reader):
         return self._setting(key, cnum.to_float32(default) if number is None else number, option, read)
 
 
+def lacks_input(net: NetConfig, section: Section) -> bool:
+    """Whether ``[net]`` sets neither width, height and channels nor inputs: every fork stops in
+    parse_net_options ("No input parameters supplied"; hank-ai: "no input parameters supplied")."""
+    if net.width.value and net.height.value and net.channels.value:
+        return False
+    inputs = section.lookup("inputs")
+    if inputs is None or inputs.value is None:
+        return True
+    if net.dialect == "hankai":
+        return not (cnum.hankai_numeric(inputs.value) and cnum.stof(inputs.value))
+    return cnum.atoi(inputs.value) == 0
+
+
 def read_net(document: CfgDocument) -> NetConfig:
     """The typed [net] of ``document`` (defaults everywhere when there is none)."""
     if document.dialect == "hankai":

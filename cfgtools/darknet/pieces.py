@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from cfgtools.darknet.refusals import no_sgdr_in_pjreddie, sgdr_never_ends
 from cfgtools.schedule.analysis import Piece, constant, periodic
 from cfgtools.schedule.decompose import Cutter, f32, sign
 from cfgtools.schedule.model import Schedule
@@ -112,7 +113,7 @@ def _policy_pieces(cutter: Cutter, schedule: Schedule, lo: int, hi: int, lr: flo
         return _sigmoid_pieces(cutter, p.step, float(np.float32(p.gamma)), pjreddie, lr, lo, hi)
     if kind == "sgdr":
         if pjreddie:
-            raise ValueError("pjreddie darknet has no sgdr policy (it falls back to constant)")
+            raise no_sgdr_in_pjreddie()
         return _sgdr_pieces(cutter, p.cycle, p.mult, float(np.float32(p.lr_min)), lr, lo, hi)
     raise ValueError(f"darknet has no policy {kind!r}")
 
@@ -174,7 +175,7 @@ def _sgdr_pieces(cutter: Cutter, cycle: int, mult: int, lr_min: float, lr: float
     direction = -sign(amplitude)
     if cycle <= 0 or mult <= 0:
         if hi > max(cycle, 0):
-            raise ValueError("darknet's sgdr loop never ends with sgdr_cycle or sgdr_mult <= 0")
+            raise sgdr_never_ends(cycle, mult)
         return cutter.monotone(lo, hi, direction)  # batches 0..cycle: the first cycle only
     if mult == 1:
         # batch b >= 1 has phase ((b - 1) % cycle + 1) * pi / cycle: period ``cycle`` from batch 1 on.

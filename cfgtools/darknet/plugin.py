@@ -17,7 +17,7 @@ from cfgtools.darknet.edit import edit_net
 from cfgtools.darknet.hankai import read_hankai_cfg
 from cfgtools.darknet.layers import HEADERS, hankai_layer_problems, hankai_size_stop, parse_layers
 from cfgtools.darknet.log import DARKNET_LOG
-from cfgtools.darknet.net import NetConfig, Setting, read_net
+from cfgtools.darknet.net import NetConfig, Setting, lacks_input, read_net
 from cfgtools.darknet.network import infer_network
 from cfgtools.darknet.recipe import darknet_recipe, express, write_net
 from cfgtools.darknet.schedule import schedule_from_net
@@ -219,15 +219,13 @@ class Darknet(Framework):
                     for p in document.fatal_problems]
         if loaded.dialect == "hankai" and document.net is not None:
             warnings += [printable(f"{path}:{o.line}:{o.key_span.column}: warning: {message}")
-                         for layer in loaded.view("layers") for o, message in hankai_layer_problems(layer)]
+                         for layer in loaded.view("layers") for o, message, _ in hankai_layer_problems(layer)]
             warnings += [printable(f"{path}:{o.line}:{o.key_span.column}: warning: hank-ai stops with \"config "
                                    f"line #{o.line} from section [{document.net.name}] is unused or invalid: "
                                    f"{o.line_text.strip()}\"") for o in hankai_unused_net_lines(loaded)]
-            net = loaded.view("net")
-            size = hankai_size_stop(net.width, net.height, loaded.view("layers") or []) if net else None
-            if size is not None:
-                span = size[1].span or size[1].key_span or document.net.span
-                warnings.append(printable(f"{path}:{span.line}:{span.column}: warning: {size[0]}"))
+            size = _hankai_size_stop(loaded)  # its last check: it stops there only when nothing stopped it before
+            if size is not None and hankai_stop(loaded) == size:
+                warnings.append(printable(f"{path}:{size[1].line}:{size[1].column}: warning: {size[0]}"))
         readable = document
         if document.has_bom:  # show what darknet would read once the BOM is gone
             readable = self.read(SourceText(path, loaded.source.text[1:], False), loaded.dialect)
@@ -333,12 +331,23 @@ def hankai_stop(loaded: LoadedConfig, ignore: tuple[str, ...] = (), lines: bool 
             found += [(f'hank-ai stops with "config line #{o.line} from section [{document.net.name}] is unused or '
                        f'invalid: {o.line_text.strip()}"', o.key_span) for o in hankai_unused_net_lines(loaded)]
             found += [(message, o.key_span) for layer in loaded.view("layers") or []
-                      for o, message in hankai_layer_problems(layer)]
-        if not found:  # checked last, once the network is built
-            size = hankai_size_stop(net.width, net.height, loaded.view("layers") or [])
+                      for o, message, _ in hankai_layer_problems(layer)]
+        if lacks_input(net, document.net):  # parse_net_section, before any layer
+            found.append(('hank-ai stops with "no input parameters supplied"', document.net.span))
+        if not found and lines and layer_names and not ignore:  # checked last, once the network is built
+            size = _hankai_size_stop(loaded)
             if size is not None:
-                found.append((size[0], size[1].span or size[1].key_span or document.net.span))
+                found.append(size)
     return min(found, key=lambda item: (item[1].line, item[1].column)) if found else None
+
+
+def _hankai_size_stop(loaded: LoadedConfig) -> tuple[str, Span] | None:
+    """hank-ai's multiple-of-32 check once the network is built (message, where), or None when it passes."""
+    net = loaded.view("net")
+    size = hankai_size_stop(net.width, net.height, loaded.view("layers") or []) if net is not None else None
+    if size is None:
+        return None
+    return size[0], size[1].span or size[1].key_span or loaded.model.net.span
 
 
 DARKNET = Darknet()

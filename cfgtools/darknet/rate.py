@@ -50,6 +50,7 @@ from typing import TYPE_CHECKING, Any
 
 from cfgtools.darknet import M_PI, SGDR_PI, SYNC_INTERVAL, in_alexeyab_family
 from cfgtools.darknet.rate_source import rate_source
+from cfgtools.darknet.refusals import no_sgdr_in_pjreddie, sgdr_never_ends
 from cfgtools.schedule.model import Arithmetic, RateSource, Schedule, ScheduleError
 
 if TYPE_CHECKING:
@@ -157,7 +158,7 @@ def _policy(schedule: Schedule, b: np.ndarray, lr: np.float32) -> np.ndarray:
         return _f32(lr64 * np.power(u.astype(np.float64), np.float64(p.power)))
     if kind == "sgdr":
         if pj:
-            raise ValueError("pjreddie darknet has no sgdr policy (it falls back to constant)")
+            raise no_sgdr_in_pjreddie()
         if p.mult == 1 and p.cycle > 0:  # equal cycles: (k*cycle, (k+1)*cycle] for k = ceil(b/cycle) - 1
             s, c = np.maximum(0, (b - 1) // p.cycle) * p.cycle, p.cycle
         else:
@@ -176,7 +177,7 @@ def _sgdr_cycles(cycle: int, mult: int, last: int) -> tuple[np.ndarray, np.ndarr
 
     if cycle <= 0 or mult <= 0:
         if last > max(cycle, 0):
-            raise ValueError("darknet's sgdr loop never ends with sgdr_cycle or sgdr_mult <= 0")
+            raise sgdr_never_ends(cycle, mult)
         return np.zeros(1, dtype=np.int64), np.full(1, max(cycle, 1), dtype=np.int64)
     starts, spans = [0], [cycle]  # mult >= 2: the cycles double at least, so there are few
     while starts[-1] + spans[-1] < last:
@@ -207,16 +208,16 @@ class DarknetArithmetic(Arithmetic):
         # darknet restores nothing but the iteration: a resumed run evaluates the same formula
         try:
             return rates(schedule, iterations)
-        except ValueError as exc:
-            raise _never_computed(schedule, exc) from None
+        except ScheduleError as exc:  # a rate darknet never computes: one line for the file
+            raise _located(exc, schedule) from None
 
     def pieces(self, schedule: Schedule, first: int, last: int, resume: tuple[int, Any] | None = None) -> Any:
         from cfgtools.darknet import pieces  # lazy: it imports numpy, which reading a cfg does not need
 
         try:
             return pieces.pieces(schedule, first, last)
-        except ValueError as exc:
-            raise _never_computed(schedule, exc) from None
+        except ScheduleError as exc:
+            raise _located(exc, schedule) from None
 
     def python_source(self, schedule: Schedule) -> RateSource | None:
         return rate_source(schedule)
@@ -241,10 +242,10 @@ class DarknetArithmetic(Arithmetic):
 ARITHMETIC = DarknetArithmetic()
 
 
-def _never_computed(schedule: Schedule, exc: ValueError) -> ScheduleError:
+def _located(exc: ScheduleError, schedule: Schedule) -> ScheduleError:
     """A rate darknet never computes (an SGDR loop that never ends past the run, pjreddie's missing sgdr) asked
-    for anyway, e.g. past the end of a run: one line for the file, as the schedule's own refusals are."""
-    return exc if isinstance(exc, ScheduleError) else ScheduleError(str(exc), schedule.source or None)
+    for anyway, e.g. past the end of a run: the error, in the schedule's file."""
+    return ScheduleError(exc.message, exc.path or schedule.source or None, exc.line, exc.column)
 
 
 def rates(schedule: Schedule, iterations) -> np.ndarray:

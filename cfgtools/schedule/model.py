@@ -273,6 +273,11 @@ class Arithmetic(ABC):
         """
         return parameter
 
+    def worked_out(self, schedule: "Schedule", parameter: str) -> str | None:
+        """What messages call a parameter that no config key holds, because the schedule was worked out from
+        elsewhere (e.g. steps found in a training log); None: :meth:`setting_key` names its key."""
+        return None
+
     def lowest(self, schedule: "Schedule", parameter: str) -> float | None:
         """The smallest value of a parameter the framework accepts for this policy (None: it checks none)."""
         return None

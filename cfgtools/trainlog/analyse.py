@@ -25,6 +25,7 @@ from cfgtools.trainlog.explain import (
     candidates,
     choose,
     setting_name,
+    setting_text,
 )
 from cfgtools.trainlog.findings import (
     RATE_DIFFERENT_CONFIG,
@@ -214,8 +215,7 @@ def _short(hypothesis: Hypothesis, schedule: Schedule) -> str:
         return f"-gpus {hypothesis.schedule.gpus}"
     if hypothesis.kind == ITERATION_OFFSET:
         return f"an offset of {hypothesis.offset:+d} iterations"
-    name = setting_name(schedule, hypothesis.kind)
-    return f"{name}={_value(hypothesis.changes[0][1])}"
+    return setting_text(schedule, hypothesis.kind, _value(hypothesis.changes[0][1]))[0]
 
 
 def _value(value: object) -> str:
@@ -256,11 +256,9 @@ def _describe(hypothesis: Hypothesis, schedule: Schedule, segment: Segment, chec
             said += ": the run's schedule is behind its counter (resumed from another checkpoint, or the batch changed)"
         return RATE_ITERATION_OFFSET, said
     name = setting_name(schedule, hypothesis.kind)
-    value, configured = _value(hypothesis.changes[0][1]), _configured(schedule, hypothesis.kind)
-    if name.isidentifier():  # a key of the config
-        said = f"{every} fits {name}={value} (the config says {configured})"
-    else:  # values the schedule worked out from elsewhere (the log), which no key holds
-        said = f"{every} fits {name} at {value} (not {configured})"
+    text, in_config = setting_text(schedule, hypothesis.kind, _value(hypothesis.changes[0][1]))
+    said = (f"{every} fits {text} ({'the config says' if in_config else 'checked against'} "
+            f"{_configured(schedule, hypothesis.kind)})")
     if hypothesis.kind == HORIZON and hypothesis.span is not None and hypothesis.span[0] != hypothesis.span[1]:
         said += f"; any {name} from {int(hypothesis.span[0])} to {int(hypothesis.span[1])} fits"
     return RATE_DIFFERENT_CONFIG, said

@@ -498,9 +498,24 @@ def _power(fit: _Fit) -> list[Hypothesis]:
 # -- plain-language descriptions ----------------------------------------------------------------
 
 
+def _parameter(schedule: Schedule, kind: str) -> str | None:
+    """The schedule parameter a hypothesis changes."""
+    if kind == STEPS:
+        return {"steps": "steps", "multistep": "stepvalues", "step": "step"}.get(schedule.policy.kind)
+    return {BASE_LR: "base_lr", HORIZON: "horizon", POWER: "power"}.get(kind)
+
+
 def setting_name(schedule: Schedule, kind: str) -> str:
     """The config key of a hypothesis' setting, in the schedule's framework (``Arithmetic.setting_key``)."""
-    parameter = {BASE_LR: "base_lr", HORIZON: "horizon", POWER: "power"}.get(kind)
-    if kind == STEPS:
-        parameter = {"steps": "steps", "multistep": "stepvalues", "step": "step"}.get(schedule.policy.kind)
+    parameter = _parameter(schedule, kind)
     return kind if parameter is None else schedule.arithmetic.setting_key(schedule, parameter)
+
+
+def setting_text(schedule: Schedule, kind: str, value: str) -> tuple[str, bool]:
+    """A hypothesis' setting with a value as messages write it, and whether a config key holds it:
+    ``key=value``, or ``plateau steps at value`` for what the schedule worked out (``Arithmetic.worked_out``)."""
+    parameter = _parameter(schedule, kind)
+    worked_out = None if parameter is None else schedule.arithmetic.worked_out(schedule, parameter)
+    if worked_out is not None:
+        return f"{worked_out} at {value}", False
+    return f"{setting_name(schedule, kind)}={value}", True

@@ -180,5 +180,5 @@ def test_a_finding_names_the_plateau_steps_not_a_solver_key(tmp_path, solver):
     log.write_text(log_text(status=(), rates=lambda i: rate(i, (15, 24))))
     outcome = run_cli(["log", str(log), "--config", str(solver), "--caffe-fork", "ssd"])
     assert outcome.code == 1
-    assert "every logged rate fits plateau steps at 15,24 (not 15,23)" in outcome.out
+    assert "every logged rate fits plateau steps at 15,24 (checked against 15,23)" in outcome.out
     assert "stepvalue" not in outcome.out

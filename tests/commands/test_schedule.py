@@ -287,10 +287,11 @@ def test_hankai_refuses_an_unknown_activation(tmp_path, capsys):
 
 
 def test_hankai_refuses_a_yolo_network_not_divisible_by_32(tmp_path, capsys):
-    # hank-ai's last check once the network is built (CfgFile::create_network): width 400 = 12.5 * 32
+    # hank-ai's last check once the network is built (CfgFile::create_network): width 400 = 12.5 * 32;
+    # filters = (classes + 5) * masks = (2 + 5) * 1
     cfg = tmp_path / "size.cfg"
     cfg.write_text("[net]\nwidth=400\nheight=416\nchannels=3\nlearning_rate=0.1\nmax_batches=3\n\n"
-                   "[convolutional]\nfilters=21\nsize=1\nactivation=linear\n\n[yolo]\nmask=0\nanchors=10,13\nclasses=2\n"
+                   "[convolutional]\nfilters=7\nsize=1\nactivation=linear\n\n[yolo]\nmask=0\nanchors=10,13\nclasses=2\n"
                    "num=1\n")
     assert main(["schedule", str(cfg), "--dialect", "hankai"]) == 2
     assert capsys.readouterr().err.strip() == (f'{cfg}:2:7: hank-ai stops with "width=400 and height=416 in cfg file '
@@ -311,4 +312,5 @@ def test_a_rate_darknet_never_computes_is_one_line(tmp_path, command):
     outcome = run_cli(argv)
     check(outcome, argv)
     assert outcome.code == 2
-    assert f"{cfg}:1:1: darknet's sgdr loop never ends with sgdr_cycle or sgdr_mult <= 0" in outcome.err.splitlines()
+    assert (f"{cfg}:1:1: darknet's SGDR loop never ends past batch 1000 with sgdr_cycle=1000 and sgdr_mult=0"
+            in outcome.err.splitlines())

@@ -4,7 +4,7 @@ import re
 from typing import Iterator
 
 from cfgtools.darknet import cnum, fork_name
-from cfgtools.darknet.layers import ACTIVATION_KEYS, layer_kind, read_keys
+from cfgtools.darknet.layers import reads_activation
 from cfgtools.lint.core import Applicability, Diagnostic, Fix, Severity
 from cfgtools.lint.rule import Rule
 from cfgtools.lint.rules._helpers import column_span, comment_moved_above, comment_start
@@ -72,7 +72,6 @@ class InlineComment(Rule):
         policy_to_dn006 = self.ctx.settings.is_enabled("DN006")
         activation_to_yl012 = self.ctx.settings.is_enabled("YL012")
         for section in document.sections:
-            kind = None if section.is_network() else layer_kind(section.header, dialect)
             for option in section.options:
                 value = option.value
                 if not option.stored or value is None or "#" not in value:
@@ -91,8 +90,7 @@ class InlineComment(Rule):
                 severity = None
                 if section.is_network() and key == "policy" and policy_to_dn006:
                     continue  # one finding for the mistake: DN006 (an unknown policy) has the same fix
-                if (activation_to_yl012 and kind is not None and key in ACTIVATION_KEYS
-                        and key in read_keys(kind, dialect) and section.lookup(key) is option):
+                if activation_to_yl012 and reads_activation(section, option, dialect):
                     continue  # the same: YL012 (an unknown activation, so ReLU) has the same fix
                 if section.is_network() and key == "policy":
                     message = (

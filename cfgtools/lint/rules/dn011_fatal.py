@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from cfgtools.darknet import cnum, fork_name
-from cfgtools.darknet.layers import hankai_layer_problems, unknown_activations
+from cfgtools.darknet import fork_name
+from cfgtools.darknet.layers import hankai_layer_problems
+from cfgtools.darknet.net import lacks_input
 from cfgtools.darknet.netkeys import NET_KEYS
 from cfgtools.lint.core import Diagnostic, Fix, Severity
 from cfgtools.lint.rule import Rule
@@ -119,17 +120,15 @@ class DarknetRefuses(Rule):
             else:
                 span = net.policy.span
             yield self.diagnostic(span or document.net.span, message)
-        if not (net.width.value and net.height.value and net.channels.value):
-            inputs = document.net.lookup("inputs")
-            if inputs is None or inputs.value is None or not _nonzero(inputs.value, document.dialect):
-                said = ('"no input parameters supplied"' if document.dialect == "hankai"
-                        else "'No input parameters supplied'")
-                yield self.diagnostic(
-                    document.net.span,
-                    f"[net] sets neither width, height and channels nor inputs: darknet "
-                    f"({fork_name(document.dialect)}) stops with {said}",
-                    Fix("set width=, height= and channels= (e.g. 416, 416, 3)"),
-                )
+        if lacks_input(net, document.net):
+            said = ('"no input parameters supplied"' if document.dialect == "hankai"
+                    else "'No input parameters supplied'")
+            yield self.diagnostic(
+                document.net.span,
+                f"[net] sets neither width, height and channels nor inputs: darknet "
+                f"({fork_name(document.dialect)}) stops with {said}",
+                Fix("set width=, height= and channels= (e.g. 416, 416, 3)"),
+            )
 
     def _hankai(self, net) -> Iterator[Diagnostic]:
         """hank-ai's fatal errors that no more specific enabled rule reports."""
@@ -155,21 +154,15 @@ class DarknetRefuses(Rule):
                                   Fix("delete the line: hank-ai stops on a key it does not read"))
         activations_to_yl012 = settings.is_enabled("YL012")
         for layer in self.ctx.layers or []:
-            activations = {id(o) for o in unknown_activations(layer)}
-            for option, message in hankai_layer_problems(layer):
-                if id(option) in activations:
+            for option, message, kind in hankai_layer_problems(layer):
+                if kind == "activation":
                     if not activations_to_yl012:  # else YL012 reports it, with a suggestion
                         yield self.diagnostic(option.value_span or option.key_span, message,
-                                              Fix("write an activation hank-ai knows (leaky, mish, linear, ...)"))
-                    continue
-                what = "unused or invalid" in message
-                yield self.diagnostic(option.key_span if what else (option.value_span or option.key_span), message,
-                                      Fix("delete the line, or fix the key" if what
-                                          else f"write a plain number for {option.key} (digits, '.', '-')"))
-
-
-def _nonzero(text: str, dialect: str) -> bool:
-    if dialect == "hankai":
-        return bool(cnum.stof(text)) if cnum.hankai_numeric(text) else False
-    return cnum.atoi(text) != 0
+                                              Fix("write an activation hank-ai knows and this layer supports "
+                                                  "(leaky, mish, linear, ...)"))
+                elif kind == "unused":
+                    yield self.diagnostic(option.key_span, message, Fix("delete the line, or fix the key"))
+                else:
+                    yield self.diagnostic(option.value_span or option.key_span, message,
+                                          Fix(f"write a plain number for {option.key} (digits, '.', '-')"))
 

@@ -5,6 +5,7 @@ from typing import Iterator
 from cfgtools.lint.core import Diagnostic, Fix, Severity
 from cfgtools.lint.rule import Rule
 from cfgtools.darknet import fork_name, other_dialects
+from cfgtools.darknet.net import lacks_input
 from cfgtools.darknet.plugin import hankai_stop
 from cfgtools.positions import Span
 from cfgtools.values import quoted
@@ -76,8 +77,9 @@ class ForkDifference(Rule):
             # fork builds YL007's
             stop = hankai_stop(hank, ignore=("duplicate-key",), lines=False, layer_names=False)
             c_fork = other if hank is self.ctx.loaded else self.ctx.loaded
-            if stop is not None and not c_fork.model.fatal_problems and c_fork.view("net") is not None \
-                    and not c_fork.view("net").fatal:
+            c_net = c_fork.view("net")
+            if stop is not None and not c_fork.model.fatal_problems and c_net is not None and not c_net.fatal \
+                    and not lacks_input(c_net, c_fork.model.net):
                 message, where = stop
                 who = fork_name(c_fork.dialect)
                 yield self.diagnostic(where, f"{message}, where {who}'s darknet reads the file" if hank is other

@@ -62,10 +62,11 @@ class InputSize(Rule):
         # the grid misaligns after these whatever the fork says (pjreddie says nothing)
         if last.kind not in SIZE_CHECKED_LAST_LAYERS["hankai" if hankai else "alexeyab"]:
             return
+        unreadable = dict(net.fatal_keys)  # hank-ai stops at such a number first (DN004)
         for setting in (net.width, net.height):
             value = setting.value
-            if fits_grid(value, dialect):
-                continue
+            if fits_grid(value, dialect) or not setting.from_file or setting.key in unreadable:
+                continue  # a missing size is DN011's finding (no input parameters)
             nearest = max(32, int(round(value / 32)) * 32)
             span = setting.span or self.ctx.document.net.span
             if hankai:
