@@ -15,7 +15,7 @@ from cfgtools.values import quoted
 class UnknownActivation(Rule):
     """## What it does
     Checks `activation=` (and `[conv_lstm]`'s `lstm_activation=`) for a name the
-    darknet fork does not know.
+    darknet fork does not know, or that the layer type does not support.
 
     ## Why is this bad?
     `get_activation` (src/activations.c) compares the name with `strcmp` (exact,
@@ -30,6 +30,11 @@ class UnknownActivation(Rule):
     its first layer, with the number of layers using it). hank-ai knows AlexeyAB's
     names and stops on any other (`activation name "X" is not supported`,
     `get_activation_from_name`, src-lib/darknet_enums.cpp).
+
+    `[sam]` and `[scale_channels]` do not support `swish` and `mish`: AlexeyAB
+    prints "[sam] layer doesn't support SWISH or MISH activations" and builds the
+    layer anyway, whose `activate()` has no case for them and returns 0 (the layer
+    outputs zeros on the CPU); hank-ai stops.
 
     ## Example
     ```cfg
