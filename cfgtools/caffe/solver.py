@@ -52,6 +52,9 @@ NET_FIELDS = frozenset({"net_param", "train_net_param", "test_net_param"})
 
 #: deepest nesting of { } read (a real solver nests a few levels; protobuf's Python parser recurses per level)
 MAX_DEPTH = 64
+#: longest line read: protobuf's Python tokenizer skips blanks with a regex whose memory grows with the run
+#: (about 160 bytes a character: a 4 MiB line would take 640 MiB), and a real solver's lines are short
+MAX_LINE = 65536
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _LOCATION_PREFIX = re.compile(r"^\d+(:\d+)? : ")
 _CLOSERS = {"{": "}", "<": ">"}
@@ -432,6 +435,14 @@ def _check_undecodable(text: str, path: str, what: str) -> None:
         raise InputError(f"cannot parse {what}: {why}", path, line, column)
 
 
+def _check_line_lengths(text: str, path: str) -> None:
+    """InputError at the first line longer than MAX_LINE."""
+    for number, line in enumerate(text.split("\n"), 1):
+        if len(line) > MAX_LINE:
+            raise InputError(f"line {number} is {len(line)} characters long: too long for a solver (cfgtools reads "
+                             f"lines of up to {MAX_LINE})", path, number, MAX_LINE + 1)
+
+
 def _parse(text: str, message: Any, path: str, what: str, permissive: bool = False) -> None:
     from google.protobuf import text_format  # lazy: protobuf is imported only when a solver is read
 
@@ -458,6 +469,7 @@ def read_solver(source: SourceText, dialect: str = DEFAULT_DIALECT) -> CaffeSolv
     if text.startswith(UTF8_BOM):
         text = " " + text[1:]
     descriptor = messages.SolverParameter.DESCRIPTOR
+    _check_line_lengths(text, path)
     try:
         walk = _walk(text)
     except _TooDeep as exc:

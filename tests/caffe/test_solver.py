@@ -312,6 +312,18 @@ def test_deep_nesting_is_refused_before_protobuf_recurses(opening, closing):
     assert info.value.line == 3
 
 
+
+def test_a_line_longer_than_64_kib_is_refused_before_protobuf_tokenizes_it():
+    # found by tests/test_fuzz.py: protobuf's blank-skipping regex took about 160 bytes a character of a line
+    # (a 1.8 MB line: 285 MiB); 65,536 characters are read, one more is refused at that column
+    at_limit = "base_lr: 0.1\n# " + "x" * (65536 - 2) + "\nmax_iter: 10\n"
+    assert solver_from(at_limit).fields["max_iter"].value == 10
+    over = 'base_lr: 0.1\nlr_policy: "fixed"' + " " * (65536 - 17) + "\n"
+    with pytest.raises(InputError, match="line 2 is 65537 characters long") as info:
+        solver_from(over)
+    assert (info.value.line, info.value.column) == (2, 65537)
+
+
 # -- bytes that are not UTF-8 (found by tests/test_fuzz.py) ---------------------------------------------
 
 
