@@ -58,3 +58,13 @@ def test_edits_between_two_texts_turn_one_into_the_other(old, new):
     assert apply_edits(old_text, edits) == new_text
     # whole lines only: every edit starts at a line start
     assert all(edit.span.column == 1 for edit in edits)
+
+
+def test_edits_between_many_equal_lines_is_one_edit_at_the_changed_line():
+    # 5,000 equal lines with the 2,501st changed: the equal head and tail are matched directly
+    old = "activation=linear\n" * 5000
+    new = "activation=linear\n" * 2500 + "activation=leaky\n" + "activation=linear\n" * 2499
+    (edit,) = edits_between(old, new)
+    assert (edit.span.line, edit.span.column, edit.span.end_line, edit.span.end_column) == (2501, 1, 2502, 1)
+    assert edit.content == "activation=leaky\n"
+    assert apply_edits(old, (edit,)) == new
