@@ -126,7 +126,11 @@ def _against_config(log: TrainingLog, config: LoadedConfig, options: RunOptions,
     header = framework.log_header(config)
     setup = TrainingSetup(images_per_update=framework.images_per_update(config, options),
                           momentum=header.get("momentum"), decay=header.get("decay"))
-    report = analyse_log(log, schedule, setup=setup, thresholds=thresholds)
+    try:
+        report = analyse_log(log, schedule, setup=setup, thresholds=thresholds)
+    except ScheduleError as exc:  # a logged iteration whose rate the framework never computes
+        report = analyse_log(log, None, thresholds=thresholds)
+        return LogReading(log, report, against, None, [f"{config.path} gives no rate for this log: {exc.message}"])
     return LogReading(log, report, against, schedule)
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from cfgtools.cli import main
+from tests.cli_run import check, run_cli
 from tests.trainlog.trainlog_helpers import (
     FIXTURES,
     ab_detector_rate,
@@ -408,3 +409,19 @@ def test_a_settings_error_is_one_line(tmp_path, capsys):
     (tmp_path / "pyproject.toml").write_text('[tool.cfgtools]\nfail-on = "loud\\nly"\n')
     code, out, err = run(capsys, log, "--settings", str(tmp_path / "pyproject.toml"))
     assert code == 2 and out == "" and err.count("\n") == 1 and err.startswith("cfgtools log: error: ")
+
+
+def test_a_config_whose_rate_darknet_never_computes_leaves_the_rates_unchecked(tmp_path):
+    # found by tests/test_fuzz.py: max_batches unset (0) makes sgdr_cycle 0, so darknet's SGDR loop never ends
+    # at a logged iteration; the log is still read, its rates unchecked, in one line (it was an internal error)
+    log = tmp_path / "train.log"
+    log.write_text("Learning Rate: 0.001, Momentum: 0.9, Decay: 0.0005\n"
+                   "1, 0.500: 0.950000, 0.995000 avg, 0.001000 rate, 0.010000 seconds, 4 images, 0.001 hours left\n")
+    cfg = tmp_path / "sgdr.cfg"
+    cfg.write_text("[net]\nwidth=416\nheight=416\nchannels=3\nlearning_rate=0.001\npolicy=sgdr\n")
+    argv = ["log", str(log), "--config", str(cfg)]
+    outcome = run_cli(argv)
+    check(outcome, argv)
+    assert outcome.code == 0
+    assert (f"the logged rates are not checked: {cfg} gives no rate for this log: darknet's SGDR loop never ends "
+            "past batch 0 with sgdr_cycle=0 and sgdr_mult=2") in outcome.out
